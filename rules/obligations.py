@@ -1,0 +1,414 @@
+"""What is owed, by whom and by when: a chronological walk over an incident's filings.
+
+`assess` replays the filings oldest first and keeps a draft of every obligation. A filing first
+meets what its party owes (against the due times as they stood), then a grade change re-plans what
+is still pending, then the filing creates what it now makes owed. The same filings and `now`
+always give the same answer, whatever order they are handed in."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from rules.grading import clock_severity, figures_rose, is_under_graded
+from rules.model import (
+    Assessment,
+    Casualties,
+    Category,
+    Filing,
+    FilingKind,
+    Flag,
+    Incident,
+    IncidentState,
+    Obligation,
+    ObligationKind,
+    Party,
+    Severity,
+    Status,
+    Waiver,
+)
+from rules.ruleset import GradeClocks, Ruleset
+from rules.schedule import daily_deadline_after, end_of_local_day
+
+_GRADED = {ObligationKind.INITIAL, ObligationKind.UPWARD, ObligationKind.FOLLOWUP}
+_WRITTEN_REPORTS = {FilingKind.INITIAL, FilingKind.FOLLOWUP}
+_OFFICE_REPORTS = {FilingKind.UPWARD, FilingKind.FOLLOWUP}
+
+
+@dataclass
+class _Draft:
+    key: str
+    kind: ObligationKind
+    party: Party
+    anchor_at: datetime
+    due_at: datetime
+    number: int | None = None
+    met_at: datetime | None = None
+    met_by: int | None = None
+    grace: bool = False
+    waived_at: datetime | None = None
+    reason: str | None = None
+    missed_after: datetime | None = None
+
+    def is_open_at(self, moment: datetime) -> bool:
+        return self.met_at is None and (self.waived_at is None or self.waived_at > moment)
+
+
+def assess(incident: Incident, ruleset: Ruleset, now: datetime) -> Assessment:
+    """Every obligation of `incident` with its status at `now`, its flags and next change."""
+    walk = _Walk(incident, ruleset)
+    for filing in sorted(incident.filings, key=lambda f: (f.received_at, f.id)):
+        if filing.received_at <= now:
+            walk.apply(filing)
+    return walk.result(now)
+
+
+class _Walk:
+    def __init__(self, incident: Incident, ruleset: Ruleset) -> None:
+        self.incident = incident
+        self.rules = ruleset
+        self.drafts: dict[str, _Draft] = {}
+        self.flags: list[Flag] = []
+        self.severity: Severity | None = None
+        self.sensitive = False
+        self.category: Category | None = None
+        self.subtype: str | None = None
+        self.occurred_at: datetime | None = None
+        self.county_receipt: datetime | None = None
+        self.registered_at: datetime | None = None
+        self.unit_learned_at: datetime | None = None
+        self.unit_figures: Casualties | None = None
+        self.handling_finished_at: datetime | None = None
+        self.closed_at: datetime | None = None
+        self.reopened = False
+        self.counts: dict[str, int] = {}
+
+    # -- the walk -------------------------------------------------------------------------
+    def apply(self, filing: Filing) -> None:
+        t = filing.received_at
+        old_grade = self._grade() if self.county_receipt is not None else None
+        raised_figures = self._absorb_facts(filing)
+        self._note_findings(filing)
+        if filing.party is Party.UNIT:
+            self._unit_report(filing, raised_figures)
+        else:
+            self._office_filing(filing, raised_figures)
+        grade_changed = old_grade is not None and old_grade is not self._grade()
+        if grade_changed:
+            self._regrade(t)
+        self._ensure_upward(t, late_start=grade_changed)
+
+    def _absorb_facts(self, filing: Filing) -> bool:
+        """Take what the filing states; True when it reports a material change."""
+        if self.county_receipt is None:
+            self.county_receipt = filing.received_at
+            if filing.kind is FilingKind.REGISTER:
+                self.registered_at = filing.received_at
+        raised = filing.severity is not None and self.severity is not None and (
+            filing.severity.is_more_serious_than(self.severity)
+        )
+        self.occurred_at = self.occurred_at or filing.occurred_at
+        self.category = filing.category or self.category
+        self.subtype = filing.subtype or self.subtype
+        if filing.severity is not None:
+            self.severity = filing.severity
+        if filing.sensitive is not None:
+            self.sensitive = filing.sensitive
+        if filing.party is Party.UNIT and self.unit_learned_at is None and filing.learned_at:
+            self.unit_learned_at = filing.learned_at
+        previous = self.unit_figures
+        if filing.casualties is not None and filing.kind is not FilingKind.UPWARD:
+            if filing.party is Party.UNIT:
+                self.unit_figures = filing.casualties
+        return raised or filing.material_change or figures_rose(previous, filing.casualties)
+
+    def _unit_report(self, filing: Filing, changed: bool) -> None:
+        t = filing.received_at
+        self._ensure_initial(t)
+        initial = self.drafts.get("initial")
+        if initial is not None and initial.met_at is None and self.unit_learned_at:
+            if not initial.grace:  # the unit's own learned_at re-anchors K1 (scenario 6)
+                initial.anchor_at = self.unit_learned_at
+                initial.due_at = self.unit_learned_at + self._clocks().initial
+        if filing.kind is FilingKind.PHONE:
+            if filing.complete:
+                self._meet(Party.UNIT, filing, {ObligationKind.INITIAL})
+                self._plan_written(t)
+            return
+        if filing.kind is FilingKind.FINAL:
+            self._finish_handling(t)
+            self._meet(Party.UNIT, filing, set(ObligationKind))
+            self.closed_at = t
+            self.reopened = False
+            return
+        if filing.kind not in _WRITTEN_REPORTS:
+            return
+        self._meet(Party.UNIT, filing, set(ObligationKind) - {ObligationKind.FINAL})
+        if self.reopened and not self._pending(Party.UNIT, ObligationKind.CHANGE, t):
+            self.reopened = False
+        if filing.handling_finished:
+            self._finish_handling(t)
+        elif self.handling_finished_at is None:
+            self._plan_followup(Party.UNIT, t)
+        if changed and "upward" in self.drafts and self.drafts["upward"].met_at is not None:
+            self._plan_change(Party.OFFICE, t)
+
+    def _office_filing(self, filing: Filing, changed: bool) -> None:
+        t = filing.received_at
+        if filing.kind is FilingKind.REGISTER:
+            self._register(filing, changed)
+        elif filing.kind in _OFFICE_REPORTS:
+            self._meet(Party.OFFICE, filing, set(ObligationKind) - {ObligationKind.FINAL})
+            if filing.handling_finished:
+                self._finish_handling(t)
+            elif self.handling_finished_at is None and self._upward_applies():
+                self._plan_followup(Party.OFFICE, t)
+        elif filing.kind is FilingKind.FINAL:
+            self._finish_handling(t)
+            self._meet(Party.OFFICE, filing, set(ObligationKind))
+            if self.incident.owned_by_office:
+                self.closed_at = t
+
+    def _register(self, filing: Filing, changed: bool) -> None:
+        """Information the office learned elsewhere: chases the unit (K1, or K6 on a change)."""
+        t = filing.received_at
+        self._ensure_initial(t)
+        unit_has_reported = self.drafts.get("initial") is None or (
+            self.drafts["initial"].met_at is not None
+        )
+        raised = figures_rose(self.unit_figures, filing.casualties) or changed
+        if not (unit_has_reported and raised):
+            return
+        if self.closed_at is not None:
+            if t - self.closed_at > self._update_window():
+                return
+            self.reopened = True
+        self._plan_change(Party.UNIT, t)
+
+    # -- planning -------------------------------------------------------------------------
+    def _ensure_initial(self, t: datetime) -> None:
+        if self.incident.owned_by_office or "initial" in self.drafts:
+            return
+        anchor = self.unit_learned_at or self.occurred_at or t
+        due = anchor + self._clocks().initial
+        draft = self._add("initial", ObligationKind.INITIAL, Party.UNIT, anchor, due)
+        if self.registered_at is not None:
+            cutoff = end_of_local_day(self.registered_at, self.rules.missed_after_days, self.rules)
+            draft.missed_after = cutoff
+
+    def _ensure_upward(self, t: datetime, *, late_start: bool) -> None:
+        """K4 exists whenever the clock grade is reported upward. When a grade change makes it
+        apply (`late_start`), a due time already passed moves to the grace after the change."""
+        if not self._upward_applies():
+            return
+        existing = self.drafts.get("upward")
+        if existing is not None:
+            if existing.waived_at is not None and existing.reason == "grade_lowered":
+                existing.waived_at, existing.reason = None, None
+                self._set_due(existing, self._due_for(existing), t)
+            return
+        anchor = self._upward_anchor()
+        draft = self._add("upward", ObligationKind.UPWARD, Party.OFFICE, anchor, anchor)
+        due = self._due_for(draft)
+        assert due is not None
+        if late_start:
+            self._set_due(draft, due, t)
+        else:
+            draft.due_at = due
+
+    def _plan_written(self, t: datetime) -> None:
+        if "written" in self.drafts:
+            return
+        initial = self.drafts.get("initial")
+        due = t + self.rules.written_after_phone
+        if initial is not None:
+            due = max(due, initial.due_at)
+        self._add("written", ObligationKind.WRITTEN, Party.UNIT, t, due)
+
+    def _plan_followup(self, party: Party, t: datetime) -> None:
+        if self._pending(party, ObligationKind.FOLLOWUP, t):
+            return
+        number = self._next_number(f"followup:{party.value}")
+        draft = self._add(
+            f"followup:{party.value}:{number}", ObligationKind.FOLLOWUP, party, t, t, number
+        )
+        due = self._due_for(draft)
+        draft.due_at = due if due is not None else t
+
+    def _plan_change(self, party: Party, t: datetime) -> None:
+        if self.incident.owned_by_office and party is Party.UNIT:
+            return
+        number = self._next_number(f"change:{party.value}")
+        due = t + self.rules.change_followup
+        self._add(f"change:{party.value}:{number}", ObligationKind.CHANGE, party, t, due, number)
+
+    def _finish_handling(self, t: datetime) -> None:
+        """处置结束: follow-ups not yet due stop; each party that reports now owes a final."""
+        if self.handling_finished_at is not None and not self.reopened:
+            return
+        self.handling_finished_at = self.handling_finished_at or t
+        for draft in self.drafts.values():
+            if draft.kind is ObligationKind.FOLLOWUP and draft.is_open_at(t) and draft.due_at > t:
+                draft.waived_at, draft.reason = t, "handling_finished"
+        due = t + self.rules.final_after_handling_finished
+        if not self.incident.owned_by_office and "final:unit" not in self.drafts:
+            self._add("final:unit", ObligationKind.FINAL, Party.UNIT, t, due)
+        if "upward" in self.drafts and "final:office" not in self.drafts:
+            self._add("final:office", ObligationKind.FINAL, Party.OFFICE, t, due)
+
+    def _regrade(self, t: datetime) -> None:
+        """DOMAIN.md §3 grade changes: late stays late; what now applies and has passed gets grace."""
+        for draft in self.drafts.values():
+            if draft.kind not in _GRADED or not draft.is_open_at(t) or draft.due_at < t:
+                continue
+            new_due = self._due_for(draft)
+            if new_due is None:
+                draft.waived_at, draft.reason = t, "grade_lowered"
+            else:
+                self._set_due(draft, new_due, t)
+
+    def _set_due(self, draft: _Draft, due: datetime | None, t: datetime) -> None:
+        if due is None:
+            draft.waived_at, draft.reason = t, "grade_lowered"
+        elif due < t:
+            draft.due_at, draft.grace = t + self.rules.raised_grade_grace, True
+        else:
+            draft.due_at, draft.grace = due, False
+
+    def _due_for(self, draft: _Draft) -> datetime | None:
+        clocks = self._clocks()
+        if draft.kind is ObligationKind.INITIAL:
+            return draft.anchor_at + clocks.initial
+        if draft.kind is ObligationKind.UPWARD:
+            return draft.anchor_at + clocks.upward if clocks.upward is not None else None
+        if draft.party is Party.OFFICE and not self._upward_applies():
+            return None
+        if clocks.followup_every is not None:
+            return draft.anchor_at + clocks.followup_every
+        assert clocks.followup_daily_at is not None
+        return daily_deadline_after(draft.anchor_at, clocks.followup_daily_at, self.rules)
+
+    # -- findings -------------------------------------------------------------------------
+    def _note_findings(self, filing: Filing) -> None:
+        t = filing.received_at
+        implied = is_under_graded(self.severity, self.category, filing.casualties, self.rules)
+        if implied is not None:
+            detail = f"figures imply {implied.value}, reported {self._stated()}"
+            self.flags.append(Flag("under_graded", t, filing.id, detail))
+        if filing.party is not Party.UNIT:
+            return
+        if filing.reported_above_at is not None and filing.reported_above_at < t:
+            self.flags.append(Flag("chain_breach", t, filing.id, "reported above the office first"))
+        first_report = "initial" in self.drafts and self.drafts["initial"].met_at is None
+        if self.registered_at is not None and first_report and self.unit_learned_at is not None:
+            knew_for = t - self.unit_learned_at
+            if knew_for >= self.rules.concealment_suspected_after:
+                detail = f"knew {int(knew_for.total_seconds() // 60)} min before reporting"
+                self.flags.append(Flag("concealment_suspected", t, filing.id, detail))
+
+    # -- helpers --------------------------------------------------------------------------
+    def _meet(self, party: Party, filing: Filing, kinds: set[ObligationKind]) -> None:
+        for draft in self.drafts.values():
+            if draft.party is party and draft.kind in kinds and draft.is_open_at(filing.received_at):
+                draft.met_at, draft.met_by = filing.received_at, filing.id
+
+    def _pending(self, party: Party, kind: ObligationKind, t: datetime) -> bool:
+        return any(
+            d.party is party and d.kind is kind and d.is_open_at(t) for d in self.drafts.values()
+        )
+
+    def _add(
+        self, key: str, kind: ObligationKind, party: Party, anchor: datetime, due: datetime,
+        number: int | None = None,
+    ) -> _Draft:
+        draft = _Draft(key, kind, party, anchor, due, number)
+        self.drafts[key] = draft
+        return draft
+
+    def _next_number(self, series: str) -> int:
+        self.counts[series] = self.counts.get(series, 0) + 1
+        return self.counts[series]
+
+    def _grade(self) -> Severity:
+        return clock_severity(self.severity, self.sensitive, self.rules)
+
+    def _clocks(self) -> GradeClocks:
+        return self.rules.grades[self._grade()]
+
+    def _stated(self) -> str:
+        return self.severity.value if self.severity else "ungraded"
+
+    def _upward_applies(self) -> bool:
+        return self._clocks().upward is not None
+
+    def _upward_anchor(self) -> datetime:
+        assert self.county_receipt is not None
+        if self.rules.upward_counted_from == "occurrence" and self.occurred_at is not None:
+            return self.occurred_at
+        return self.county_receipt
+
+    def _update_window(self) -> timedelta:
+        windows = self.rules.update_window_by_subtype
+        return windows.get(self.subtype or "", self.rules.update_window)
+
+    # -- the answer -----------------------------------------------------------------------
+    def result(self, now: datetime) -> Assessment:
+        waivers = {w.key: w for w in self.incident.waivers if w.at <= now}
+        obligations = tuple(self._settle(d, waivers, now) for d in self.drafts.values())
+        for obligation in obligations:
+            if obligation.key == "initial" and obligation.after_chasing:
+                at = obligation.met_at or now
+                self.flags.append(Flag("after_chasing", at, obligation.met_by, "reported after chasing"))
+        moments = [o.due_at for o in obligations if o.status is Status.PENDING and o.due_at > now]
+        moments += [
+            d.missed_after for d in self.drafts.values()
+            if d.missed_after is not None and d.met_at is None and d.missed_after > now
+        ]
+        return Assessment(
+            obligations=obligations,
+            state=self._state(),
+            severity=self.severity,
+            clock_severity=self._grade(),
+            flags=tuple(self.flags),
+            next_change_at=min(moments, default=None),
+            reopened=self.reopened,
+        )
+
+    def _state(self) -> IncidentState:
+        if self.closed_at is not None and not self.reopened:
+            return IncidentState.CLOSED
+        if self.handling_finished_at is not None:
+            return IncidentState.HANDLING_FINISHED
+        return IncidentState.OPEN
+
+    def _settle(self, draft: _Draft, waivers: dict[str, Waiver], now: datetime) -> Obligation:
+        owed_by = self.incident.unit if draft.party is Party.UNIT else self.incident.office
+        status, reason, late = Status.PENDING, draft.reason, None
+        waiver = waivers.get(draft.key)
+        waived_at = draft.waived_at
+        if waiver is not None and draft.met_at is None:
+            waived_at, reason = waiver.at, waiver.reason
+        if draft.met_at is not None:
+            late_by = draft.met_at - draft.due_at
+            status = Status.LATE if late_by > timedelta(0) else Status.MET
+            if status is Status.LATE:
+                late = math.ceil(late_by.total_seconds() / 60)
+        elif waived_at is not None and waived_at <= now:
+            status = Status.WAIVED
+        if draft.missed_after is not None and status in (Status.PENDING, Status.LATE):
+            if (draft.met_at or now) >= draft.missed_after:
+                status, reason = Status.MISSED, "not_reported_by_cutoff"
+        return Obligation(
+            key=draft.key, kind=draft.kind, party=draft.party, owed_by=owed_by,
+            anchor_at=draft.anchor_at, due_at=draft.due_at, status=status, number=draft.number,
+            met_at=draft.met_at, met_by=draft.met_by, late_minutes=late,
+            after_chasing=self._chased_before(draft), grace_after_raise=draft.grace, reason=reason,
+        )
+
+    def _chased_before(self, draft: _Draft) -> bool:
+        if draft.met_at is None:
+            return False
+        if draft.key == "initial" and self.registered_at is not None:
+            return self.registered_at < draft.met_at
+        return any(c.key == draft.key and c.at < draft.met_at for c in self.incident.chases)
