@@ -1,0 +1,127 @@
+"""Every API error as `{"error": {"code", "message", "fields": [{"field", "problem"}]}}`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from alerts.i18n import Translator
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One field and what is wrong with it, as a catalogue key under `problem.`."""
+
+    field: str
+    problem: str
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+class ApiError(Exception):
+    """An answer other than success; raised by handlers, rendered by `install_error_handlers`."""
+
+    def __init__(
+        self, status: int, code: str, *, fields: Sequence[FieldProblem] = (), **params: Any
+    ) -> None:
+        super().__init__(code)
+        self.status, self.code, self.fields, self.params = status, code, tuple(fields), params
+
+
+_PYDANTIC_PROBLEMS = {
+    "missing": "required",
+    "string_too_short": "not_empty",
+    "string_too_long": "too_long",
+    "too_long": "too_long",
+    "string_type": "string",
+    "int_parsing": "integer",
+    "int_type": "integer",
+    "int_from_float": "integer",
+    "greater_than_equal": "integer",
+    "bool_parsing": "bool",
+    "bool_type": "bool",
+    "datetime_parsing": "time",
+    "datetime_type": "time",
+    "datetime_from_date_parsing": "time",
+    "timezone_aware": "time",
+    "model_type": "object",
+    "model_attributes_type": "object",
+    "list_type": "list",
+    "enum": "choice",
+    "literal_error": "choice",
+    "extra_forbidden": "not_allowed_here",
+}
+
+
+def problems_from_validation(errors: Iterable[Any]) -> list[FieldProblem]:
+    """Turn pydantic's error list into field problems with catalogue keys."""
+    problems: list[FieldProblem] = []
+    for error in errors:
+        kind, ctx = error["type"], error.get("ctx") or {}
+        if kind == "required_fields":
+            problems.extend(FieldProblem(name, "required") for name in ctx["fields"])
+            continue
+        path = ".".join(str(part) for part in error["loc"] if part != "body")
+        path = ctx.get("field", path) or "body"
+        problem = _PYDANTIC_PROBLEMS.get(kind, kind if kind in _CUSTOM else "invalid")
+        params = {}
+        if problem == "too_long":
+            params["max"] = ctx.get("max_length", "")
+        if problem == "choice":
+            params["choices"] = ctx.get("expected", "")
+        problems.append(FieldProblem(path, problem, params))
+    return problems
+
+
+_CUSTOM = {"severity", "category", "whole_number", "loss", "phone", "before_occurred"}
+
+
+def render(error: ApiError, translate: Translator) -> JSONResponse:
+    """The JSON body of an error, in the configured language."""
+    body = {
+        "error": {
+            "code": error.code,
+            "message": translate(f"error.{error.code}", **error.params),
+            "fields": [
+                {"field": p.field, "problem": translate(f"problem.{p.problem}", **p.params)}
+                for p in error.fields
+            ],
+        }
+    }
+    return JSONResponse(body, status_code=error.status)
+
+
+def install_error_handlers(app: FastAPI, translate: Translator) -> None:
+    """Render ApiError, FastAPI's validation errors and Starlette's HTTP errors alike."""
+
+    async def on_api_error(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ApiError)
+        return render(exc, translate)
+
+    async def on_validation(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError | ValidationError)
+        fields = problems_from_validation(exc.errors())
+        return render(ApiError(422, "invalid", fields=fields), translate)
+
+    async def on_http(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        code = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed"}.get(
+            exc.status_code, "invalid"
+        )
+        return render(ApiError(exc.status_code, code), translate)
+
+    async def on_crash(_: Request, exc: Exception) -> JSONResponse:
+        return render(ApiError(500, "internal"), translate)
+
+    app.add_exception_handler(ApiError, on_api_error)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(ValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(Exception, on_crash)

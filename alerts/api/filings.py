@@ -1,0 +1,133 @@
+"""POST /api/v1/filings: the filing webhook of CONTRACT.md §2."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from alerts.api.auth import authenticate, verify_signature
+from alerts.api.errors import ApiError, FieldProblem, problems_from_validation
+from alerts.api.filing_in import FilingIn
+from alerts.api.wire import Wire
+from alerts.i18n import Translator
+from alerts.intake import FilingOutcome, file_report
+from alerts.services import Services, ServicesDep
+from alerts.storage.models import IdempotencyRecord, Unit
+from alerts.storage.queries import idempotency_record
+
+router = APIRouter()
+
+
+@router.post("/api/v1/filings", status_code=201, tags=["filings"])
+async def post_filing(request: Request, services: ServicesDep) -> JSONResponse:
+    """File a report (phone, initial, followup, final, upward, register); answers what is owed.
+
+    The database work runs inline on the event loop: it is short, and one writer at a time is
+    what SQLite wants anyway (docs/decisions/0002-inline-writes.md)."""
+    started = time.perf_counter()
+    raw = await _read_body(request, services.settings.api.max_body_bytes)
+    try:
+        with services.session() as session:
+            status, body = _file(session, services, request, raw)
+    except ApiError as error:
+        services.metrics.rejected.labels(str(error.status)).inc()
+        raise
+    services.metrics.filing_seconds.observe(time.perf_counter() - started)
+    return JSONResponse(body, status_code=status)
+
+
+def _file(session: Session, services: Services, request: Request, raw: bytes) -> tuple[int, Any]:
+    filer = authenticate(session, request)
+    verify_signature(filer, request, raw)
+    key = _idempotency_key(request)
+    digest = hashlib.sha256(raw).hexdigest()
+    if key is not None and (replay := _replay(session, filer, key, digest)) is not None:
+        return replay
+    filing_in = _parse(raw)
+    now = services.clock.now()
+    outcome = file_report(session, settings=services.settings, filer=filer, body=filing_in, now=now)
+    answer = _answer(outcome, Wire(services.settings.rules.timezone), services.translate)
+    if key is not None:
+        session.add(IdempotencyRecord(
+            unit_id=filer.id, key=key, body_sha256=digest, status_code=201, response=answer,
+            created_at=now,
+        ))
+    try:
+        session.commit()
+    except IntegrityError:  # another instance stored the same key first: answer as it did
+        session.rollback()
+        if key is not None and (replay := _replay(session, filer, key, digest)) is not None:
+            return replay
+        raise
+    services.metrics.filings.labels(filing_in.kind.value).inc()
+    return 201, answer
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, "too_large", limit=limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, "too_large", limit=limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _idempotency_key(request: Request) -> str | None:
+    key = request.headers.get("idempotency-key")
+    if key is not None and not 1 <= len(key.strip()) <= 200:
+        raise ApiError(422, "invalid", fields=[FieldProblem("Idempotency-Key", "too_long", {"max": 200})])
+    return key.strip() if key is not None else None
+
+
+def _replay(session: Session, filer: Unit, key: str, digest: str) -> tuple[int, Any] | None:
+    record = idempotency_record(session, unit_id=filer.id, key=key)
+    if record is None:
+        return None
+    if record.body_sha256 != digest:
+        raise ApiError(409, "conflict_idempotency")
+    return record.status_code, record.response
+
+
+def _parse(raw: bytes) -> FilingIn:
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(422, "bad_json") from exc
+    if not isinstance(data, dict):
+        raise ApiError(422, "bad_json")
+    try:
+        return FilingIn.model_validate(data)
+    except ValidationError as exc:
+        raise ApiError(422, "invalid", fields=problems_from_validation(exc.errors())) from exc
+
+
+def _answer(outcome: FilingOutcome, wire: Wire, translate: Translator) -> dict[str, Any]:
+    warnings = []
+    for notice in outcome.notices:
+        params = dict(notice.params)
+        if "field" in params:
+            params["field"] = translate(f"field.{params['field']}") if "." not in params["field"] else params["field"]
+        warnings.append({
+            "code": notice.code, "field": notice.field,
+            "message": translate(f"warning.{notice.code}", **params),
+        })
+    return {
+        "incident_id": outcome.incident.id,
+        "filing_id": outcome.filing.id,
+        "received_at": wire.time(outcome.filing.received_at),
+        "warnings": warnings,
+        "obligations": [wire.obligation(o, outcome.unit_codes) for o in outcome.obligations],
+        "incident": {"state": outcome.incident.state, "severity": outcome.incident.severity},
+    }

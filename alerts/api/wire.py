@@ -1,0 +1,76 @@
+"""How stored things look on the wire: RFC 3339 times in the configured zone, obligations, events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from alerts.storage import models as m
+
+
+class Wire:
+    """Renders rows as JSON-ready dicts with times in one time zone."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+
+    def time(self, value: datetime | None) -> str | None:
+        """RFC 3339 with the zone's offset, or None."""
+        return value.astimezone(self.zone).isoformat() if value is not None else None
+
+    def obligation(self, row: m.Obligation, codes: dict[int, str]) -> dict[str, Any]:
+        """CONTRACT.md §2's obligation, plus key, number, lateness and reason."""
+        return {
+            "id": row.id,
+            "kind": row.kind,
+            "owed_by": codes.get(row.owed_by_unit_id, str(row.owed_by_unit_id)),
+            "due_at": self.time(row.due_at),
+            "status": row.status,
+            "met_at": self.time(row.met_at),
+            "key": row.key,
+            "number": row.number,
+            "anchor_at": self.time(row.anchor_at),
+            "late_minutes": row.late_minutes,
+            "after_chasing": row.after_chasing,
+            "grace_after_raise": row.grace_after_raise,
+            "reason": row.reason,
+        }
+
+    def filing(self, row: m.Filing, codes: dict[int, str]) -> dict[str, Any]:
+        """A stored filing with its body as received (normalised)."""
+        return {
+            "id": row.id,
+            "kind": row.kind,
+            "party": row.party,
+            "unit": codes.get(row.unit_id, str(row.unit_id)),
+            "filed_by": codes.get(row.filed_by_unit_id, str(row.filed_by_unit_id)),
+            "number": row.number,
+            "received_at": self.time(row.received_at),
+            "complete": row.complete,
+            "body": row.payload,
+        }
+
+    def event(self, row: m.Event) -> dict[str, Any]:
+        """One timeline entry."""
+        return {"id": row.id, "at": self.time(row.at), "kind": row.kind, "data": row.data}
+
+    def incident(self, row: m.Incident, codes: dict[int, str]) -> dict[str, Any]:
+        """The incident's summary."""
+        return {
+            "id": row.id,
+            "unit": codes.get(row.unit_id, str(row.unit_id)),
+            "office": codes.get(row.office_id, str(row.office_id)),
+            "external_ref": row.external_ref,
+            "title": row.title,
+            "category": row.category,
+            "severity": row.severity,
+            "clock_severity": row.clock_severity,
+            "sensitive": row.sensitive,
+            "classified": row.classified,
+            "state": row.state,
+            "occurred_at": self.time(row.occurred_at),
+            "created_at": self.time(row.created_at),
+            "next_due_at": self.time(row.next_due_at),
+            "flags": row.flags,
+        }

@@ -1,0 +1,184 @@
+"""Keep an incident's stored obligations equal to what the rules say now, and log each change.
+
+The rules are pure and recompute everything from the filings; this module turns stored rows into
+their plain inputs and writes back only what moved, adding a timeline event for each move."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+import rules.model as r
+from alerts.config import Settings
+from alerts.storage import models as m
+from alerts.storage.queries import filings_of, obligations_of, waivers_of
+from rules.obligations import assess
+
+FIGURES = ("dead", "missing", "seriously_injured", "injured", "trapped")
+
+
+def reassess(
+    session: Session, *, incident: m.Incident, unit_code: str, office_code: str,
+    settings: Settings, now: datetime, filings: Sequence[m.Filing] | None = None,
+) -> r.Assessment:
+    """Run the rules for `incident` at `now` and persist obligations, summary and events."""
+    rows = filings if filings is not None else filings_of(session, incident_id=incident.id)
+    waivers = waivers_of(session, incident_id=incident.id) if incident.id else ()
+    facts = r.Incident(
+        unit=unit_code,
+        office=office_code,
+        filings=to_rule_filings(rows),
+        waivers=tuple(r.Waiver(w.obligation_key, w.at, w.reason) for w in waivers),
+    )
+    assessment = assess(facts, settings.rules, now)
+    _sync_obligations(session, incident, assessment, now)
+    _sync_summary(session, incident, assessment, now)
+    return assessment
+
+
+def to_rule_filings(rows: Sequence[m.Filing]) -> tuple[r.Filing, ...]:
+    """Stored filings as the rules see them, with figures made cumulative per party."""
+    unit_figures: dict[str, Any] = {}  # what the unit itself has reported
+    known: dict[str, Any] = {}  # what the office knows from any source
+    result = []
+    for row in sorted(rows, key=lambda f: (f.received_at, f.id)):
+        p = row.payload
+        stated = {k: v for k, v in (p.get("casualties") or {}).items() if v is not None}
+        casualties = None
+        if stated:
+            known.update(stated)
+            figures = known
+            if row.party == "unit":
+                unit_figures.update(stated)
+                figures = unit_figures
+            casualties = r.Casualties(**{k: figures.get(k, 0) for k in FIGURES})
+        result.append(
+            r.Filing(
+                id=row.id,
+                kind=r.FilingKind(row.kind),
+                party=r.Party(row.party),
+                received_at=row.received_at,
+                occurred_at=_time(p.get("occurred_at")),
+                learned_at=_time(p.get("learned_at")),
+                category=r.Category(p["category"]) if p.get("category") else None,
+                severity=r.Severity(p["severity"]) if p.get("severity") else None,
+                sensitive=p.get("sensitive"),
+                complete=row.complete,
+                handling_finished=bool(p.get("handling_finished")),
+                material_change=bool(p.get("material_change")),
+                casualties=casualties,
+                subtype=p.get("subtype"),
+                reported_above_at=_reported_above_at(p),
+            )
+        )
+    return tuple(result)
+
+
+def _time(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _reported_above_at(payload: dict[str, Any]) -> datetime | None:
+    times = [
+        datetime.fromisoformat(entry["at"])
+        for entry in payload.get("already_reported_to") or []
+        if entry.get("level") in ("city", "province")
+    ]
+    return min(times, default=None)
+
+
+def _sync_obligations(
+    session: Session, incident: m.Incident, assessment: r.Assessment, now: datetime
+) -> None:
+    stored = {row.key: row for row in obligations_of(session, incident_id=incident.id)}
+    for obligation in assessment.obligations:
+        row = stored.get(obligation.key)
+        owed_by = incident.unit_id if obligation.party is r.Party.UNIT else incident.office_id
+        values = _obligation_values(obligation, owed_by)
+        if row is None:
+            session.add(m.Obligation(incident_id=incident.id, updated_at=now, **values))
+            _event(session, incident, now, "obligation_opened", _summary(obligation))
+            if obligation.status is not r.Status.PENDING:
+                _event(session, incident, now, f"obligation_{obligation.status.value}", _summary(obligation))
+            continue
+        changes = {k: v for k, v in values.items() if getattr(row, k) != v}
+        if not changes:
+            continue
+        if "due_at" in changes and row.status == "pending":
+            _event(session, incident, now, "due_changed", {
+                "key": row.key, "from": row.due_at.isoformat(), "to": obligation.due_at.isoformat(),
+                "grace_after_raise": obligation.grace_after_raise,
+            })
+        if "status" in changes:
+            _event(session, incident, now, f"obligation_{obligation.status.value}", _summary(obligation))
+        for name, value in changes.items():
+            setattr(row, name, value)
+        row.updated_at = now
+    session.flush()
+
+
+def _obligation_values(obligation: r.Obligation, owed_by: int) -> dict[str, Any]:
+    return {
+        "key": obligation.key,
+        "kind": obligation.kind.value,
+        "party": obligation.party.value,
+        "owed_by_unit_id": owed_by,
+        "number": obligation.number,
+        "anchor_at": obligation.anchor_at,
+        "due_at": obligation.due_at,
+        "status": obligation.status.value,
+        "met_at": obligation.met_at,
+        "met_by_filing_id": obligation.met_by,
+        "late_minutes": obligation.late_minutes,
+        "after_chasing": obligation.after_chasing,
+        "grace_after_raise": obligation.grace_after_raise,
+        "reason": obligation.reason,
+    }
+
+
+def _summary(obligation: r.Obligation) -> dict[str, Any]:
+    return {
+        "key": obligation.key,
+        "kind": obligation.kind.value,
+        "owed_by": obligation.owed_by,
+        "due_at": obligation.due_at.isoformat(),
+        "status": obligation.status.value,
+        "met_at": obligation.met_at.isoformat() if obligation.met_at else None,
+        "late_minutes": obligation.late_minutes,
+        "reason": obligation.reason,
+    }
+
+
+def _sync_summary(
+    session: Session, incident: m.Incident, assessment: r.Assessment, now: datetime
+) -> None:
+    severity = assessment.severity.value if assessment.severity else None
+    if incident.severity != severity and incident.clock_severity:
+        _event(session, incident, now, "grade_changed", {"from": incident.severity, "to": severity})
+    if incident.state != assessment.state.value and incident.state:
+        _event(session, incident, now, "state_changed", {
+            "from": incident.state, "to": assessment.state.value, "reopened": assessment.reopened,
+        })
+    flags = [_flag(f) for f in assessment.flags]
+    for flag in flags:
+        if flag not in (incident.flags or []):
+            _event(session, incident, now, "flag_raised", flag)
+    pending = [o.due_at for o in assessment.obligations if o.status is r.Status.PENDING]
+    incident.severity = severity
+    incident.clock_severity = assessment.clock_severity.value
+    incident.state = assessment.state.value
+    incident.flags = flags
+    incident.next_due_at = min(pending, default=None)
+    incident.next_change_at = assessment.next_change_at
+    incident.updated_at = now
+
+
+def _flag(flag: r.Flag) -> dict[str, Any]:
+    return {"code": flag.code, "at": flag.at.isoformat(), "filing_id": flag.filing_id, "detail": flag.detail}
+
+
+def _event(session: Session, incident: m.Incident, at: datetime, kind: str, data: dict[str, Any]) -> None:
+    session.add(m.Event(incident_id=incident.id, at=at, kind=kind, data=data))

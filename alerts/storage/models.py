@@ -1,0 +1,170 @@
+"""The tables: units and people, tokens, incidents, filings, obligations and the timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from alerts.storage.types import UTCDateTime
+
+
+class Base(DeclarativeBase):
+    """Declarative base; every datetime column is aware UTC."""
+
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[Any]: JSON()}
+
+
+class Unit(Base):
+    """A reporting unit (报送单位); units form a tree and one of them is the office."""
+
+    __tablename__ = "units"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    is_office: Mapped[bool] = mapped_column(default=False)
+    signing_secret: Mapped[str | None] = mapped_column(String(200))
+    require_signature: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+
+
+class UnitToken(Base):
+    """A unit's API token, kept only as a SHA-256 hash; shown once when made."""
+
+    __tablename__ = "unit_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class Person(Base):
+    """Someone who can be told: a duty officer, a leader, a section head."""
+
+    __tablename__ = "people"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    post: Mapped[str] = mapped_column(String(100), default="")
+    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+class Incident(Base):
+    """One emergency; its summary columns are derived from filings by the rules."""
+
+    __tablename__ = "incidents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    external_ref: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(500))
+    category: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str | None] = mapped_column(String(4))
+    clock_severity: Mapped[str] = mapped_column(String(4))
+    sensitive: Mapped[bool] = mapped_column(default=False)
+    classified: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[str] = mapped_column(String(32), index=True)
+    occurred_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    next_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    next_change_at: Mapped[datetime | None] = mapped_column(index=True)
+    flags: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class Filing(Base):
+    """One report as received; never changed once stored."""
+
+    __tablename__ = "filings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))  # whose report it is
+    filed_by_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))  # whose token sent it
+    kind: Mapped[str] = mapped_column(String(16))
+    party: Mapped[str] = mapped_column(String(8))
+    number: Mapped[int | None]  # 续报 N for follow-ups, per party
+    received_at: Mapped[datetime]
+    complete: Mapped[bool] = mapped_column(default=True)
+    payload: Mapped[dict[str, Any]]
+
+
+class Obligation(Base):
+    """What is owed by when, as the rules last assessed it; one row per incident and key."""
+
+    __tablename__ = "obligations"
+    __table_args__ = (UniqueConstraint("incident_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    key: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    party: Mapped[str] = mapped_column(String(8))
+    owed_by_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    number: Mapped[int | None]
+    anchor_at: Mapped[datetime]
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    met_at: Mapped[datetime | None]
+    met_by_filing_id: Mapped[int | None] = mapped_column(ForeignKey("filings.id"))
+    late_minutes: Mapped[int | None]
+    after_chasing: Mapped[bool] = mapped_column(default=False)
+    grace_after_raise: Mapped[bool] = mapped_column(default=False)
+    reason: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[datetime]
+
+
+class Waiver(Base):
+    """An admin's waiver of one obligation, with the reason; input to the rules."""
+
+    __tablename__ = "waivers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    obligation_key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(100))
+
+
+class Event(Base):
+    """An entry on an incident's timeline; rows are only ever added."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_incident_at", "incident_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]]
+
+
+class IdempotencyRecord(Base):
+    """The first answer to a request with an Idempotency-Key, replayed for repeats."""
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("unit_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    key: Mapped[str] = mapped_column(String(200))
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int]
+    response: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
+class RosterShift(Base):
+    """Who holds a duty role in a unit from when to when (值班表); the roster issue enriches it."""
+
+    __tablename__ = "roster_shifts"
+    __table_args__ = (Index("ix_roster_unit_role_start", "unit_id", "role", "starts_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    role: Mapped[str] = mapped_column(String(32))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
