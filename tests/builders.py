@@ -145,3 +145,19 @@ def obligation(answer: dict[str, Any], key: str) -> dict[str, Any]:
     matches = [o for o in answer["obligations"] if o["key"] == key]
     assert matches, f"no obligation {key} in {[o['key'] for o in answer['obligations']]}"
     return matches[0]
+
+
+def row_counts(database_url: str) -> dict[str, int]:
+    """Rows in every table, to prove a refused request wrote nothing."""
+    from sqlalchemy import func, select
+
+    from alerts.storage.models import Base
+
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        counts = {
+            table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+            for table in Base.metadata.sorted_tables
+        }
+    engine.dispose()
+    return counts

@@ -12,6 +12,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     model_validator,
 )
@@ -132,8 +133,8 @@ class FilingIn(BaseModel):
     category: CategoryIn | None = None
     subtype: ShortText | None = None
     severity: SeverityIn = None
-    sensitive: bool | None = None
-    classified: bool | None = None
+    sensitive: StrictBool | None = None
+    classified: StrictBool | None = None
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None = None
     location: Location | None = None
     description: Text | None = None
@@ -146,8 +147,8 @@ class FilingIn(BaseModel):
     already_reported_to: list[ReportedTo] | None = Field(default=None, max_length=50)
     signed_by: ShortText | None = None
     reporter: Reporter | None = None
-    handling_finished: bool = False
-    material_change: bool = False
+    handling_finished: StrictBool = False
+    material_change: StrictBool = False
 
     @model_validator(mode="after")
     def _required_for_kind(self) -> FilingIn:

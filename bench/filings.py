@@ -1,0 +1,450 @@
+"""Throughput and latency of POST /api/v1/filings against the real service, per database backend.
+
+For each backend (a SQLite file in a temp dir; a fresh `jibao_bench_<random>` database on the
+local PostgreSQL, dropped afterwards) this script migrates the database, seeds an office with 32
+units (one token each), starts `python -m alerts serve` as a separate process on a loopback port
+with a temporary copy of config.toml pointing at that database, and waits for /healthz. It then
+drives the service from this process with 32 concurrent aiohttp clients, each posting complete
+`initial` filings as its own unit (occurred a minute ago, distinct external_ref), for a short
+warm-up and then `--seconds` of measurement. It prints requests, 201s, other answers (with the
+first error body), filings/s and latency percentiles, checks that the filings table holds exactly
+one row per 201, and stops the server with SIGTERM.
+
+    .venv/bin/python bench/filings.py                       # both backends, 20 s each
+    .venv/bin/python bench/filings.py --backends sqlite --seconds 10
+
+Target: >= 1,000 durable filings/s with p99 < 100 ms (2 cores, load generator included).
+Everything is loopback only and bounded in time; the exit status is 1 when a check fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import psycopg
+from sqlalchemy import func, select
+
+from alerts.storage.database import make_engine, make_session_factory, migrate
+from alerts.storage.models import Filing
+from alerts.storage.queries import add_token, add_unit
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "config.toml"
+PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
+HOST = "127.0.0.1"
+UNITS = 32
+REQUEST_TIMEOUT_S = 10.0
+STARTUP_TIMEOUT_S = 30.0
+SHUTDOWN_TIMEOUT_S = 15.0
+TARGET_RATE = 1000.0
+TARGET_P99_MS = 100.0
+
+
+class BackendUnavailable(Exception):
+    """The backend cannot be benchmarked here (e.g. PostgreSQL is not reachable)."""
+
+
+@dataclass
+class Tally:
+    """What the clients saw. Only requests started after the warm-up count as measured."""
+
+    sent: int = 0
+    created: int = 0
+    other: int = 0
+    first_error: str | None = None
+    latencies_ms: list[float] = field(default_factory=list)
+    created_in_warmup: int = 0
+    elapsed_s: float = 0.0
+
+    def record(self, status: int, text: str, latency_ms: float, measured: bool) -> None:
+        """Count one answer (status 0: no HTTP answer at all, `text` says why)."""
+        if not measured:
+            self.created_in_warmup += status == 201
+            if status != 201 and self.first_error is None:
+                self.first_error = f"(warm-up) HTTP {status}: {text[:500]}"
+            return
+        self.sent += 1
+        self.latencies_ms.append(latency_ms)
+        if status == 201:
+            self.created += 1
+            return
+        self.other += 1
+        if self.first_error is None:
+            self.first_error = f"HTTP {status}: {text[:500]}"
+
+
+@dataclass
+class Result:
+    """One backend's figures and checks."""
+
+    backend: str
+    tally: Tally
+    rows: int
+    server_exit: int | None
+
+    @property
+    def rate(self) -> float:
+        return self.tally.created / self.tally.elapsed_s if self.tally.elapsed_s else 0.0
+
+    @property
+    def rows_ok(self) -> bool:
+        return self.rows == self.tally.created + self.tally.created_in_warmup
+
+    @property
+    def stopped_cleanly(self) -> bool:
+        """uvicorn re-raises a captured SIGTERM after its graceful shutdown, so -15 is clean."""
+        return self.server_exit in (0, -signal.SIGTERM)
+
+
+# --- databases ----------------------------------------------------------------------------------
+
+
+@contextmanager
+def bench_database(backend: str, workdir: Path) -> Iterator[str]:
+    """A fresh, empty database for `backend`; yields its URL and removes it afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite:///{workdir / 'bench.db'}"
+    elif backend == "postgres":
+        with postgres_database() as url:
+            yield url
+    else:
+        raise ValueError(f"unknown backend {backend!r}")
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """CREATE DATABASE jibao_bench_<random> on the local server; DROP it on the way out."""
+    name = f"jibao_bench_{secrets.token_hex(4)}"
+    try:
+        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        raise BackendUnavailable(f"PostgreSQL at {PG_ADMIN_URL} is unreachable: {exc}") from exc
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def seed_county(url: str) -> list[str]:
+    """Office `county` and units u01..u32 below it; the units' bearer tokens."""
+    now = datetime.now(UTC)
+    engine = make_engine(url)
+    try:
+        with make_session_factory(engine)() as session:
+            office = add_unit(
+                session, code="county", name="县政府总值班室", parent=None, is_office=True, now=now
+            )
+            tokens = []
+            for n in range(1, UNITS + 1):
+                unit = add_unit(
+                    session,
+                    code=f"u{n:02d}",
+                    name=f"第{n}镇",
+                    parent=office,
+                    is_office=False,
+                    now=now,
+                )
+                tokens.append(add_token(session, unit=unit, label="bench", now=now))
+            session.commit()
+    finally:
+        engine.dispose()
+    return tokens
+
+
+def count_filings(url: str) -> int:
+    """Rows in the filings table, read through a separate connection."""
+    engine = make_engine(url)
+    try:
+        with make_session_factory(engine)() as session:
+            return session.scalar(select(func.count()).select_from(Filing)) or 0
+    finally:
+        engine.dispose()
+
+
+# --- the server process -------------------------------------------------------------------------
+
+
+def write_config(url: str, workdir: Path) -> Path:
+    """A copy of the shipped config.toml whose database_url is `url`."""
+    text = CONFIG.read_text(encoding="utf-8")
+    text, count = re.subn(
+        r"^database_url\s*=.*$", f"database_url = {json.dumps(url)}", text, flags=re.M
+    )
+    if count != 1:
+        raise RuntimeError(f"{CONFIG}: expected exactly one database_url line, found {count}")
+    path = workdir / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def running_server(config: Path, workdir: Path, exit_codes: list[int | None]) -> Iterator[str]:
+    """`python -m alerts serve` on a free loopback port; yields its base URL, then stops it."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("JIBAO_DATABASE_URL", "JIBAO_CONFIG")}
+    command = [sys.executable, "-m", "alerts", "--config", str(config), "serve"]
+    command += ["--host", HOST, "--port", str(port)]
+    log_path = workdir / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            base_url = f"http://{HOST}:{port}"
+            wait_healthy(process, base_url, log_path)
+            print(f"  server pid {process.pid} on {base_url}", flush=True)
+            yield base_url
+        finally:
+            exit_codes.append(stop_server(process))
+
+
+def wait_healthy(process: subprocess.Popen[bytes], base_url: str, log_path: Path) -> None:
+    """Poll /healthz until it answers 200; fail if the process dies or it takes too long."""
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{tail(log_path)}")
+        try:
+            with urllib.request.urlopen(f"{base_url}/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"server not healthy after {STARTUP_TIMEOUT_S:.0f} s:\n{tail(log_path)}")
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> int | None:
+    """SIGTERM (uvicorn's graceful shutdown), then SIGKILL if it hangs; the exit code."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=SHUTDOWN_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            print("  server did not stop in time: killed", flush=True)
+            process.kill()
+            process.wait(timeout=5)
+    return process.returncode
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    """The last lines of a log file."""
+    return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+
+
+# --- the load -----------------------------------------------------------------------------------
+
+
+def filing_body(ref: str) -> bytes:
+    """A complete `initial` report of a III accident that happened a minute ago."""
+    occurred = datetime.now(UTC) - timedelta(minutes=1)
+    body: dict[str, Any] = {
+        "kind": "initial",
+        "external_ref": ref,
+        "occurred_at": occurred.isoformat(),
+        "learned_at": occurred.isoformat(),
+        "category": "accident",
+        "severity": "III",
+        "sensitive": False,
+        "classified": False,
+        "title": "千岛湖镇某工地脚手架坍塌",
+        "location": {"area": "千岛湖镇", "address": "新安东路工地"},
+        "description": "脚手架坍塌，多人被困",
+        "extent": "影响范围限于工地，现场已控制",
+        "casualties": {"dead": 0, "missing": 0, "seriously_injured": 1, "injured": 3, "trapped": 0},
+        "direct_loss_wan_yuan": 12.5,
+        "measures": "消防、医疗已到场",
+        "leaders_informed": "镇长在现场指挥",
+        "already_reported_to": [
+            {
+                "to": "县应急管理局",
+                "at": (occurred + timedelta(seconds=30)).isoformat(),
+                "level": "county",
+            }
+        ],
+        "signed_by": "李四",
+        "reporter": {"name": "张三", "post": "党政办值班员", "phone": "13800000000"},
+    }
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
+async def post_filing(
+    session: aiohttp.ClientSession, url: str, token: str, body: bytes
+) -> tuple[int, str]:
+    """POST one filing; (status, body text). Status 0 means no HTTP answer."""
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    try:
+        async with session.post(url, data=body, headers=headers) as response:
+            if response.status == 201:
+                await response.read()
+                return 201, ""
+            return response.status, await response.text()
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        return 0, repr(exc)
+
+
+async def client(
+    session: aiohttp.ClientSession,
+    url: str,
+    token: str,
+    name: str,
+    tally: Tally,
+    measure_from: float,
+    stop_at: float,
+) -> None:
+    """One unit filing back to back until `stop_at`; requests started before `measure_from`
+    are warm-up."""
+    n = 0
+    while (started := time.perf_counter()) < stop_at:
+        n += 1
+        status, text = await post_filing(session, url, token, filing_body(f"BENCH-{name}-{n}"))
+        latency_ms = (time.perf_counter() - started) * 1000
+        tally.record(status, text, latency_ms, measured=started >= measure_from)
+
+
+async def drive(base_url: str, tokens: list[str], warmup_s: float, seconds: float) -> Tally:
+    """Run one client per token for warm-up plus `seconds`; the tally of measured requests."""
+    tally = Tally()
+    url = f"{base_url}/api/v1/filings"
+    measure_from = time.perf_counter() + warmup_s
+    stop_at = measure_from + seconds
+    connector = aiohttp.TCPConnector(limit=len(tokens))
+    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        clients = [
+            client(session, url, token, f"{i:02d}", tally, measure_from, stop_at)
+            for i, token in enumerate(tokens, start=1)
+        ]
+        await asyncio.wait_for(asyncio.gather(*clients), warmup_s + seconds + 2 * REQUEST_TIMEOUT_S)
+    tally.elapsed_s = time.perf_counter() - measure_from
+    return tally
+
+
+# --- reporting ----------------------------------------------------------------------------------
+
+
+def percentiles(latencies_ms: list[float]) -> dict[str, float]:
+    """p50, p90, p99 and max in ms (NaN when there is nothing to measure)."""
+    if len(latencies_ms) < 2:
+        nan = float("nan")
+        return {"p50": nan, "p90": nan, "p99": nan, "max": max(latencies_ms, default=nan)}
+    cuts = statistics.quantiles(latencies_ms, n=100, method="inclusive")
+    return {"p50": cuts[49], "p90": cuts[89], "p99": cuts[98], "max": max(latencies_ms)}
+
+
+def print_result(result: Result, seconds: float) -> None:
+    """A small table of one backend's figures and checks."""
+    t = result.tally
+    p = percentiles(t.latencies_ms)
+    rows = [
+        ("requests sent", f"{t.sent}"),
+        ("201 Created", f"{t.created}"),
+        ("other answers", f"{t.other}"),
+        ("filings/s", f"{result.rate:,.0f}  (over {t.elapsed_s:.1f} s; --seconds {seconds:g})"),
+        *((f"latency {k}", f"{v:.1f} ms") for k, v in p.items()),
+        (
+            "filings rows",
+            f"{result.rows} ({'=' if result.rows_ok else '!='} "
+            f"{t.created + t.created_in_warmup} 201s incl. warm-up)",
+        ),
+        (
+            "server exit",
+            f"{result.server_exit} ({'clean' if result.stopped_cleanly else 'NOT clean'})",
+        ),
+    ]
+    print(f"\n  {result.backend}")
+    for label, value in rows:
+        print(f"  {label:<16} {value}")
+    if t.first_error:
+        print(f"  first error      {t.first_error}")
+    verdict = result.rate >= TARGET_RATE and p["p99"] < TARGET_P99_MS
+    print(
+        f"  target           {'met' if verdict else 'NOT met'} "
+        f"(>= {TARGET_RATE:,.0f}/s, p99 < {TARGET_P99_MS:.0f} ms)\n",
+        flush=True,
+    )
+
+
+# --- main ---------------------------------------------------------------------------------------
+
+
+def run_backend(backend: str, args: argparse.Namespace) -> Result:
+    """Database, seed, server, load, count, stop: one backend end to end."""
+    with tempfile.TemporaryDirectory(prefix=f"jibao-bench-{backend}-") as tmp:
+        workdir = Path(tmp)
+        with bench_database(backend, workdir) as url:
+            migrate(url)
+            tokens = seed_county(url)
+            exit_codes: list[int | None] = []
+            with running_server(write_config(url, workdir), workdir, exit_codes) as base_url:
+                print(
+                    f"  {len(tokens)} clients: {args.warmup:g} s warm-up, "
+                    f"{args.seconds:g} s measured",
+                    flush=True,
+                )
+                tally = asyncio.run(drive(base_url, tokens, args.warmup, args.seconds))
+            rows = count_filings(url)
+            return Result(backend, tally, rows, exit_codes[0] if exit_codes else None)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument(
+        "--backends", default="sqlite,postgres", help="comma-separated: sqlite,postgres"
+    )
+    parser.add_argument("--seconds", type=float, default=20.0, help="measured duration per backend")
+    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before that")
+    args = parser.parse_args(argv)
+    args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    unknown = set(args.backends) - {"sqlite", "postgres"}
+    if unknown:
+        parser.error(f"unknown backend(s): {', '.join(sorted(unknown))}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    failed = False
+    for backend in args.backends:
+        print(f"== {backend}", flush=True)
+        try:
+            result = run_backend(backend, args)
+        except BackendUnavailable as exc:
+            print(f"  skipped: {exc}\n", flush=True)
+            continue
+        print_result(result, args.seconds)
+        failed |= result.tally.other > 0 or not result.rows_ok or not result.stopped_cleanly
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
