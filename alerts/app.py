@@ -1,4 +1,4 @@
-"""create_app: the composition root. Tests pass their own clock; everything else comes from Settings."""
+"""create_app: the composition root. Tests pass their own clock; the rest comes from Settings."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ from alerts.services import Services
 from alerts.storage.database import make_engine, make_session_factory
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None, run_scheduler: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings, *, clock: Clock | None = None, run_scheduler: bool = True
+) -> FastAPI:
     """The Jibao web app over an already migrated database."""
     engine = make_engine(settings.database_url)
     services = Services(

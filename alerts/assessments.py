@@ -21,8 +21,14 @@ FIGURES = ("dead", "missing", "seriously_injured", "injured", "trapped")
 
 
 def reassess(
-    session: Session, *, incident: m.Incident, unit_code: str, office_code: str,
-    settings: Settings, now: datetime, filings: Sequence[m.Filing] | None = None,
+    session: Session,
+    *,
+    incident: m.Incident,
+    unit_code: str,
+    office_code: str,
+    settings: Settings,
+    now: datetime,
+    filings: Sequence[m.Filing] | None = None,
 ) -> r.Assessment:
     """Run the rules for `incident` at `now` and persist obligations, summary and events."""
     rows = filings if filings is not None else filings_of(session, incident_id=incident.id)
@@ -102,18 +108,38 @@ def _sync_obligations(
             session.add(m.Obligation(incident_id=incident.id, updated_at=now, **values))
             _event(session, incident, now, "obligation_opened", _summary(obligation))
             if obligation.status is not r.Status.PENDING:
-                _event(session, incident, now, f"obligation_{obligation.status.value}", _summary(obligation))
+                _event(
+                    session,
+                    incident,
+                    now,
+                    f"obligation_{obligation.status.value}",
+                    _summary(obligation),
+                )
             continue
         changes = {k: v for k, v in values.items() if getattr(row, k) != v}
         if not changes:
             continue
         if "due_at" in changes and row.status == "pending":
-            _event(session, incident, now, "due_changed", {
-                "key": row.key, "from": row.due_at.isoformat(), "to": obligation.due_at.isoformat(),
-                "grace_after_raise": obligation.grace_after_raise,
-            })
+            _event(
+                session,
+                incident,
+                now,
+                "due_changed",
+                {
+                    "key": row.key,
+                    "from": row.due_at.isoformat(),
+                    "to": obligation.due_at.isoformat(),
+                    "grace_after_raise": obligation.grace_after_raise,
+                },
+            )
         if "status" in changes:
-            _event(session, incident, now, f"obligation_{obligation.status.value}", _summary(obligation))
+            _event(
+                session,
+                incident,
+                now,
+                f"obligation_{obligation.status.value}",
+                _summary(obligation),
+            )
         for name, value in changes.items():
             setattr(row, name, value)
         row.updated_at = now
@@ -159,9 +185,17 @@ def _sync_summary(
     if incident.severity != severity and incident.clock_severity:
         _event(session, incident, now, "grade_changed", {"from": incident.severity, "to": severity})
     if incident.state != assessment.state.value and incident.state:
-        _event(session, incident, now, "state_changed", {
-            "from": incident.state, "to": assessment.state.value, "reopened": assessment.reopened,
-        })
+        _event(
+            session,
+            incident,
+            now,
+            "state_changed",
+            {
+                "from": incident.state,
+                "to": assessment.state.value,
+                "reopened": assessment.reopened,
+            },
+        )
     flags = [_flag(f) for f in assessment.flags]
     for flag in flags:
         if flag not in (incident.flags or []):
@@ -177,8 +211,15 @@ def _sync_summary(
 
 
 def _flag(flag: r.Flag) -> dict[str, Any]:
-    return {"code": flag.code, "at": flag.at.isoformat(), "filing_id": flag.filing_id, "detail": flag.detail}
+    return {
+        "code": flag.code,
+        "at": flag.at.isoformat(),
+        "filing_id": flag.filing_id,
+        "detail": flag.detail,
+    }
 
 
-def _event(session: Session, incident: m.Incident, at: datetime, kind: str, data: dict[str, Any]) -> None:
+def _event(
+    session: Session, incident: m.Incident, at: datetime, kind: str, data: dict[str, Any]
+) -> None:
     session.add(m.Event(incident_id=incident.id, at=at, kind=kind, data=data))

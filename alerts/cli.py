@@ -29,7 +29,9 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="jibao", description="急报 Jibao: urgent-incident reporting")
+    parser = argparse.ArgumentParser(
+        prog="jibao", description="急报 Jibao: urgent-incident reporting"
+    )
     parser.add_argument("--config", help="config file (default ./config.toml or $JIBAO_CONFIG)")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -44,17 +46,25 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-serve", action="store_true", help="seed only")
     demo.set_defaults(handler=_demo)
 
-    commands.add_parser("migrate", help="bring the database schema up to date").set_defaults(handler=_migrate)
+    commands.add_parser("migrate", help="bring the database schema up to date").set_defaults(
+        handler=_migrate
+    )
 
-    check = commands.add_parser("check-config", help="validate the config and print the effective rules")
+    check = commands.add_parser(
+        "check-config", help="validate the config and print the effective rules"
+    )
     check.set_defaults(handler=_check_config)
 
-    unit = commands.add_parser("unit", help="reporting units").add_subparsers(dest="unit_command", required=True)
+    unit = commands.add_parser("unit", help="reporting units").add_subparsers(
+        dest="unit_command", required=True
+    )
     add = unit.add_parser("add", help="add a unit and print its token on the last line")
     add.add_argument("--code", required=True)
     add.add_argument("--name", required=True)
     add.add_argument("--parent", help="code of the parent unit")
-    add.add_argument("--office", action="store_true", help="this unit is the office running the service")
+    add.add_argument(
+        "--office", action="store_true", help="this unit is the office running the service"
+    )
     add.set_defaults(handler=_unit_add)
     unit.add_parser("list", help="list units").set_defaults(handler=_unit_list)
     return parser
@@ -74,7 +84,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from alerts.demo import run_demo
 
-    return run_demo(settings, host=args.host, port=args.port, fresh=args.fresh, serve=not args.no_serve)
+    return run_demo(
+        settings, host=args.host, port=args.port, fresh=args.fresh, serve=not args.no_serve
+    )
 
 
 def _migrate(_: argparse.Namespace, settings: Settings) -> int:
@@ -105,7 +117,9 @@ def _unit_add(args: argparse.Namespace, settings: Settings) -> int:
             if parent is None:
                 print(f"error: no parent unit {args.parent!r}", file=sys.stderr)
                 return 1
-        unit = add_unit(session, code=args.code, name=args.name, parent=parent, is_office=args.office, now=now)
+        unit = add_unit(
+            session, code=args.code, name=args.name, parent=parent, is_office=args.office, now=now
+        )
         token = add_token(session, unit=unit, label="cli", now=now)
         session.commit()
     print(f"unit {args.code} added; its token is shown once:")

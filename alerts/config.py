@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import tomllib
-from pathlib import Path
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator

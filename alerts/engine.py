@@ -32,14 +32,20 @@ def sweep(services: Services, *, batch: int = 200) -> int:
             return handled
 
 
-def reassess_stored(session: Session, services: Services, incident: m.Incident, now: datetime) -> None:
+def reassess_stored(
+    session: Session, services: Services, incident: m.Incident, now: datetime
+) -> None:
     """Re-assess a stored incident (units looked up by id)."""
     owner = session.get(m.Unit, incident.unit_id)
     office = session.get(m.Unit, incident.office_id)
     assert owner is not None and office is not None
     reassess(
-        session, incident=incident, unit_code=owner.code, office_code=office.code,
-        settings=services.settings, now=now,
+        session,
+        incident=incident,
+        unit_code=owner.code,
+        office_code=office.code,
+        settings=services.settings,
+        now=now,
     )
 
 

@@ -69,21 +69,40 @@ def file_report(
         filed_by_unit_id=filer.id,
         kind=body.kind.value,
         party=parties.party.value,
-        number=_followup_number(previous, parties.party) if body.kind is r.FilingKind.FOLLOWUP else None,
+        number=_followup_number(previous, parties.party)
+        if body.kind is r.FilingKind.FOLLOWUP
+        else None,
         received_at=now,
         complete=all(getattr(body, name) is not None for name in COMPLETE_REPORT),
         payload=body.model_dump(mode="json", exclude_none=True, exclude=set(body.unknown_keys())),
     )
     session.add(filing)
     session.flush()
-    session.add(m.Event(incident_id=incident.id, at=now, kind="filing_received", data={
-        "filing_id": filing.id, "kind": filing.kind, "party": filing.party,
-        "unit": parties.reporting.code, "number": filing.number,
-    }))
-    owner_code = parties.reporting.code if parties.party is r.Party.UNIT else _owner_code(session, incident)
+    session.add(
+        m.Event(
+            incident_id=incident.id,
+            at=now,
+            kind="filing_received",
+            data={
+                "filing_id": filing.id,
+                "kind": filing.kind,
+                "party": filing.party,
+                "unit": parties.reporting.code,
+                "number": filing.number,
+            },
+        )
+    )
+    owner_code = (
+        parties.reporting.code if parties.party is r.Party.UNIT else _owner_code(session, incident)
+    )
     assessment = reassess(
-        session, incident=incident, unit_code=owner_code, office_code=parties.office.code,
-        settings=settings, now=now, filings=[*previous, filing],
+        session,
+        incident=incident,
+        unit_code=owner_code,
+        office_code=parties.office.code,
+        settings=settings,
+        now=now,
+        filings=[*previous, filing],
     )
     obligations = list(obligations_of(session, incident_id=incident.id))
     codes = {incident.unit_id: owner_code, incident.office_id: parties.office.code}
@@ -119,7 +138,9 @@ def _resolve_parties(session: Session, filer: m.Unit, body: FilingIn) -> _Partie
 
 def _check_times(body: FilingIn, settings: Settings, now: datetime) -> None:
     latest = now + settings.rules.clock_skew
-    late = [FieldProblem(path, "in_future") for path, value in body.times().items() if value > latest]
+    late = [
+        FieldProblem(path, "in_future") for path, value in body.times().items() if value > latest
+    ]
     if late:
         raise ApiError(422, "invalid", fields=late)
 
@@ -146,33 +167,50 @@ def _check_against_history(
 ) -> None:
     mine = [f for f in previous if f.party == parties.party.value]
     kind = body.kind
-    if incident is not None and incident.state == "closed":
-        if kind is r.FilingKind.FOLLOWUP or (kind is r.FilingKind.FINAL and any(f.kind == "final" for f in mine)):
-            raise ApiError(409, "incident_closed")
+    closed = incident is not None and incident.state == "closed"
+    if closed and kind is r.FilingKind.FOLLOWUP:
+        raise ApiError(409, "incident_closed")
     if kind is r.FilingKind.FINAL and any(f.kind == "final" for f in mine):
         raise ApiError(409, "final_exists")
-    if kind in (r.FilingKind.INITIAL, r.FilingKind.PHONE) and incident is not None:
-        if any(f.kind in ("initial", "followup", "final") for f in mine):
-            raise ApiError(409, "initial_exists")
-    if incident is not None and body.learned_at and body.learned_at < incident.occurred_at and not body.occurred_at:
+    reported = any(f.kind in ("initial", "followup", "final") for f in mine)
+    if kind in (r.FilingKind.INITIAL, r.FilingKind.PHONE) and incident is not None and reported:
+        raise ApiError(409, "initial_exists")
+    if (
+        incident is not None
+        and body.learned_at
+        and body.learned_at < incident.occurred_at
+        and not body.occurred_at
+    ):
         raise _invalid("learned_at", "before_occurred")
     figures = _latest_figures(previous)
     problems = []
     stated = body.casualties.model_dump(exclude_none=True) if body.casualties else {}
     for name, value in stated.items():
         old = figures.get(name)
-        if isinstance(value, int) and isinstance(old, int) and value < old and not body.casualty_correction:
+        if (
+            isinstance(value, int)
+            and isinstance(old, int)
+            and value < old
+            and not body.casualty_correction
+        ):
             problems.append(FieldProblem(f"casualties.{name}", "decrease_unexplained"))
     if kind is r.FilingKind.FINAL:
         merged = figures | stated
         problems += [
             FieldProblem(f"casualties.{name}", "unknown_in_final")
-            for name in FIGURES if merged.get(name) == r.UNKNOWN
+            for name in FIGURES
+            if merged.get(name) == r.UNKNOWN
         ]
         loss = body.direct_loss_wan_yuan
         if loss is None:
-            loss = next((f.payload.get("direct_loss_wan_yuan") for f in reversed(previous)
-                         if "direct_loss_wan_yuan" in f.payload), None)
+            loss = next(
+                (
+                    f.payload.get("direct_loss_wan_yuan")
+                    for f in reversed(previous)
+                    if "direct_loss_wan_yuan" in f.payload
+                ),
+                None,
+            )
         if loss == r.UNKNOWN:
             problems.append(FieldProblem("direct_loss_wan_yuan", "unknown_in_final"))
     if problems:
@@ -182,16 +220,25 @@ def _check_against_history(
 def _latest_figures(previous: list[m.Filing]) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     for filing in previous:
-        figures.update({k: v for k, v in (filing.payload.get("casualties") or {}).items() if v is not None})
+        figures.update(
+            {k: v for k, v in (filing.payload.get("casualties") or {}).items() if v is not None}
+        )
     return figures
 
 
 def _new_incident(session: Session, parties: _Parties, body: FilingIn, now: datetime) -> m.Incident:
     assert body.occurred_at and body.category and body.title
     incident = m.Incident(
-        unit_id=parties.reporting.id, office_id=parties.office.id, title=body.title,
-        category=body.category.value, clock_severity="", state="", occurred_at=body.occurred_at,
-        created_at=now, updated_at=now, flags=[],
+        unit_id=parties.reporting.id,
+        office_id=parties.office.id,
+        title=body.title,
+        category=body.category.value,
+        clock_severity="",
+        state="",
+        occurred_at=body.occurred_at,
+        created_at=now,
+        updated_at=now,
+        flags=[],
     )
     session.add(incident)
     session.flush()
@@ -221,20 +268,36 @@ def _notices(body: FilingIn, assessment: r.Assessment, filing: m.Filing) -> list
     notices = [Notice("ignored_field", key, {"field": key}) for key in body.unknown_keys()]
     if body.kind in (r.FilingKind.INITIAL, r.FilingKind.PHONE):
         wanted = [*COMPLETE_REPORT, *(("signed_by",) if body.kind is r.FilingKind.INITIAL else ())]
-        notices += [Notice("missing", name, {"field": name}) for name in wanted if getattr(body, name) is None]
+        notices += [
+            Notice("missing", name, {"field": name})
+            for name in wanted
+            if getattr(body, name) is None
+        ]
     stated = body.casualties.model_dump(exclude_none=True) if body.casualties else {}
     notices += [
         Notice("unknown_figure", f"casualties.{name}", {"field": f"casualties.{name}"})
-        for name, value in stated.items() if value == r.UNKNOWN
+        for name, value in stated.items()
+        if value == r.UNKNOWN
     ]
     if body.direct_loss_wan_yuan == r.UNKNOWN:
-        notices.append(Notice("unknown_figure", "direct_loss_wan_yuan", {"field": "direct_loss_wan_yuan"}))
+        notices.append(
+            Notice("unknown_figure", "direct_loss_wan_yuan", {"field": "direct_loss_wan_yuan"})
+        )
     for flag in assessment.flags:
         if flag.filing_id != filing.id:
             continue
         if flag.code == "under_graded":
             implied = flag.detail.split()[2]
-            notices.append(Notice("under_graded", "severity", {"implied": implied, "stated": assessment.severity.value if assessment.severity else "-"}))
+            notices.append(
+                Notice(
+                    "under_graded",
+                    "severity",
+                    {
+                        "implied": implied,
+                        "stated": assessment.severity.value if assessment.severity else "-",
+                    },
+                )
+            )
         elif flag.code == "chain_breach":
             notices.append(Notice("chain_breach", "already_reported_to"))
     return notices

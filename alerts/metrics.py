@@ -14,15 +14,20 @@ class Metrics:
             "jibao_filings_total", "Filings stored, by kind", ["kind"], registry=self.registry
         )
         self.rejected = Counter(
-            "jibao_filings_rejected_total", "Filings refused, by HTTP status", ["status"],
+            "jibao_filings_rejected_total",
+            "Filings refused, by HTTP status",
+            ["status"],
             registry=self.registry,
         )
         self.filing_seconds = Histogram(
-            "jibao_filing_seconds", "Time to check, store and assess a filing",
-            registry=self.registry, buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1),
+            "jibao_filing_seconds",
+            "Time to check, store and assess a filing",
+            registry=self.registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1),
         )
         self.sweeps = Counter(
-            "jibao_sweep_incidents_total", "Incidents re-assessed by the engine sweep",
+            "jibao_sweep_incidents_total",
+            "Incidents re-assessed by the engine sweep",
             registry=self.registry,
         )
 

@@ -13,7 +13,7 @@ def describe_rules(settings: Settings) -> str:
     lines = [
         f"config ok · timezone {rules.timezone.key} · language {settings.language}",
         "",
-        f"{'grade':<6} {'K1 initial':<12} {'K4 upward':<24} {'K5 follow-up':<22}",
+        f"{'grade':<6} {'K1 initial':<12} {'K4 upward':<32} {'K5 follow-up':<22}",
     ]
     for severity in Severity:
         clocks = rules.grades[severity]
@@ -27,19 +27,25 @@ def describe_rules(settings: Settings) -> str:
             if clocks.followup_every is not None
             else f"daily by {clocks.followup_daily_at:%H:%M} next day"
         )
-        lines.append(f"{severity.value:<6} {format_duration(clocks.initial):<12} {upward:<24} {followup:<22}")
-    windows = ", ".join(f"{k} {format_duration(v)}" for k, v in rules.update_window_by_subtype.items())
+        lines.append(
+            f"{severity.value:<6} {format_duration(clocks.initial):<12} {upward:<32} {followup:<22}"
+        )
+    windows = ", ".join(
+        f"{k} {format_duration(v)}" for k, v in rules.update_window_by_subtype.items()
+    )
     lines += [
         "",
-        f"K2 written after a phone log   the later of K1 and phone + {format_duration(rules.written_after_phone)}",
+        "K2 written after a phone log   the later of K1 and phone + "
+        + format_duration(rules.written_after_phone),
         f"K6 follow-up after a change    {format_duration(rules.change_followup)}",
         f"K8 final after handling ends   {format_duration(rules.final_after_handling_finished)}",
-        f"raised grade, clock passed     due {format_duration(rules.raised_grade_grace)} after the raise",
+        f"raised grade, clock passed     due {format_duration(rules.raised_grade_grace)} after",
         f"ungraded events run as         {rules.ungraded_as.value}",
         f"sensitive events run as        at least {rules.sensitive_at_least.value}",
         f"missed when registered and     unreported by the end of day +{rules.missed_after_days}",
         f"concealment suspected after    {format_duration(rules.concealment_suspected_after)}",
-        f"update window                  {format_duration(rules.update_window)}" + (f" ({windows})" if windows else ""),
+        f"update window                  {format_duration(rules.update_window)}"
+        + (f" ({windows})" if windows else ""),
         f"allowed clock skew             {format_duration(rules.clock_skew)}",
         f"engine safety sweep            every {format_duration(settings.engine.sweep_every)}",
     ]

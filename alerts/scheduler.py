@@ -19,9 +19,14 @@ def start_scheduler(services: Services) -> AsyncIOScheduler:
     would silently drop it); coalesce: a backlog of missed sweeps runs once."""
     scheduler = AsyncIOScheduler(timezone="UTC")
     scheduler.add_job(
-        _sweep_job, "interval", args=[services], id="sweep",
+        _sweep_job,
+        "interval",
+        args=[services],
+        id="sweep",
         seconds=services.settings.engine.sweep_every.total_seconds(),
-        misfire_grace_time=None, coalesce=True, max_instances=1,
+        misfire_grace_time=None,
+        coalesce=True,
+        max_instances=1,
     )
     scheduler.start()
     return scheduler

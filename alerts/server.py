@@ -30,7 +30,9 @@ def run(settings: Settings, *, host: str, port: int) -> int:
     if not schema_is_current(settings.database_url):
         print("the database schema is not current: run `jibao migrate` first", file=sys.stderr)
         return 1
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     app = create_app(settings)
     uvicorn.run(app, host=host, port=port, log_level="warning")
     return 0

@@ -1,4 +1,4 @@
-"""Durations and times of day as written in config.toml: `90s`, `30m`, `2h`, `1d`, `1h30m`, `17:00`."""
+"""Durations and times of day as config.toml writes them: `90s`, `30m`, `2h`, `1d`, `17:00`."""
 
 from __future__ import annotations
 
@@ -32,7 +32,9 @@ def format_duration(value: timedelta) -> str:
 
 def parse_time_of_day(text: str) -> time:
     """Parse `17:00`; raise ValueError otherwise."""
-    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", text.strip()) if isinstance(text, str) else None
+    match = (
+        re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", text.strip()) if isinstance(text, str) else None
+    )
     if not match:
         raise ValueError(f"not a time of day (write like 17:00): {text!r}")
     return time(int(match.group(1)), int(match.group(2)))

@@ -6,10 +6,8 @@ from rules.model import Casualties, Category, Severity
 from rules.ruleset import Ruleset
 
 
-def clock_severity(
-    stated: Severity | None, sensitive: bool, ruleset: Ruleset
-) -> Severity:
-    """The grade whose clocks apply: ungraded events and sensitive ones are lifted (DOMAIN.md §2)."""
+def clock_severity(stated: Severity | None, sensitive: bool, ruleset: Ruleset) -> Severity:
+    """The grade whose clocks apply: ungraded and sensitive events are lifted (DOMAIN.md §2)."""
     grade = stated if stated is not None else ruleset.ungraded_as
     if sensitive and ruleset.sensitive_at_least.is_more_serious_than(grade):
         return ruleset.sensitive_at_least
@@ -31,7 +29,9 @@ def implied_severity(
 
 
 def is_under_graded(
-    stated: Severity | None, category: Category | None, casualties: Casualties | None,
+    stated: Severity | None,
+    category: Category | None,
+    casualties: Casualties | None,
     ruleset: Ruleset,
 ) -> Severity | None:
     """The implied grade when it is more serious than the stated one (轻报), else None."""

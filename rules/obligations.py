@@ -105,8 +105,10 @@ class _Walk:
             self.county_receipt = filing.received_at
             if filing.kind is FilingKind.REGISTER:
                 self.registered_at = filing.received_at
-        raised = filing.severity is not None and self.severity is not None and (
-            filing.severity.is_more_serious_than(self.severity)
+        raised = (
+            filing.severity is not None
+            and self.severity is not None
+            and (filing.severity.is_more_serious_than(self.severity))
         )
         self.occurred_at = self.occurred_at or filing.occurred_at
         self.category = filing.category or self.category
@@ -118,19 +120,18 @@ class _Walk:
         if filing.party is Party.UNIT and self.unit_learned_at is None and filing.learned_at:
             self.unit_learned_at = filing.learned_at
         previous = self.unit_figures
-        if filing.casualties is not None and filing.kind is not FilingKind.UPWARD:
-            if filing.party is Party.UNIT:
-                self.unit_figures = filing.casualties
+        if filing.casualties is not None and filing.party is Party.UNIT:
+            self.unit_figures = filing.casualties
         return raised or filing.material_change or figures_rose(previous, filing.casualties)
 
     def _unit_report(self, filing: Filing, changed: bool) -> None:
         t = filing.received_at
         self._ensure_initial(t)
         initial = self.drafts.get("initial")
-        if initial is not None and initial.met_at is None and self.unit_learned_at:
-            if not initial.grace:  # the unit's own learned_at re-anchors K1 (scenario 6)
-                initial.anchor_at = self.unit_learned_at
-                initial.due_at = self.unit_learned_at + self._clocks().initial
+        if initial and initial.met_at is None and self.unit_learned_at and not initial.grace:
+            # the unit's own learned_at re-anchors K1 (scenario 6)
+            initial.anchor_at = self.unit_learned_at
+            initial.due_at = self.unit_learned_at + self._clocks().initial
         if filing.kind is FilingKind.PHONE:
             if filing.complete:
                 self._meet(Party.UNIT, filing, {ObligationKind.INITIAL})
@@ -258,7 +259,7 @@ class _Walk:
             self._add("final:office", ObligationKind.FINAL, Party.OFFICE, t, due)
 
     def _regrade(self, t: datetime) -> None:
-        """DOMAIN.md §3 grade changes: late stays late; what now applies and has passed gets grace."""
+        """DOMAIN.md §3: late stays late; a clock that now applies and has passed gets grace."""
         for draft in self.drafts.values():
             if draft.kind not in _GRADED or not draft.is_open_at(t) or draft.due_at < t:
                 continue
@@ -310,7 +311,11 @@ class _Walk:
     # -- helpers --------------------------------------------------------------------------
     def _meet(self, party: Party, filing: Filing, kinds: set[ObligationKind]) -> None:
         for draft in self.drafts.values():
-            if draft.party is party and draft.kind in kinds and draft.is_open_at(filing.received_at):
+            if (
+                draft.party is party
+                and draft.kind in kinds
+                and draft.is_open_at(filing.received_at)
+            ):
                 draft.met_at, draft.met_by = filing.received_at, filing.id
 
     def _pending(self, party: Party, kind: ObligationKind, t: datetime) -> bool:
@@ -319,7 +324,12 @@ class _Walk:
         )
 
     def _add(
-        self, key: str, kind: ObligationKind, party: Party, anchor: datetime, due: datetime,
+        self,
+        key: str,
+        kind: ObligationKind,
+        party: Party,
+        anchor: datetime,
+        due: datetime,
         number: int | None = None,
     ) -> _Draft:
         draft = _Draft(key, kind, party, anchor, due, number)
@@ -359,10 +369,13 @@ class _Walk:
         for obligation in obligations:
             if obligation.key == "initial" and obligation.after_chasing:
                 at = obligation.met_at or now
-                self.flags.append(Flag("after_chasing", at, obligation.met_by, "reported after chasing"))
+                self.flags.append(
+                    Flag("after_chasing", at, obligation.met_by, "reported after chasing")
+                )
         moments = [o.due_at for o in obligations if o.status is Status.PENDING and o.due_at > now]
         moments += [
-            d.missed_after for d in self.drafts.values()
+            d.missed_after
+            for d in self.drafts.values()
             if d.missed_after is not None and d.met_at is None and d.missed_after > now
         ]
         return Assessment(
@@ -396,14 +409,24 @@ class _Walk:
                 late = math.ceil(late_by.total_seconds() / 60)
         elif waived_at is not None and waived_at <= now:
             status = Status.WAIVED
-        if draft.missed_after is not None and status in (Status.PENDING, Status.LATE):
-            if (draft.met_at or now) >= draft.missed_after:
-                status, reason = Status.MISSED, "not_reported_by_cutoff"
+        cutoff = draft.missed_after
+        if cutoff and status in (Status.PENDING, Status.LATE) and (draft.met_at or now) >= cutoff:
+            status, reason = Status.MISSED, "not_reported_by_cutoff"
         return Obligation(
-            key=draft.key, kind=draft.kind, party=draft.party, owed_by=owed_by,
-            anchor_at=draft.anchor_at, due_at=draft.due_at, status=status, number=draft.number,
-            met_at=draft.met_at, met_by=draft.met_by, late_minutes=late,
-            after_chasing=self._chased_before(draft), grace_after_raise=draft.grace, reason=reason,
+            key=draft.key,
+            kind=draft.kind,
+            party=draft.party,
+            owed_by=owed_by,
+            anchor_at=draft.anchor_at,
+            due_at=draft.due_at,
+            status=status,
+            number=draft.number,
+            met_at=draft.met_at,
+            met_by=draft.met_by,
+            late_minutes=late,
+            after_chasing=self._chased_before(draft),
+            grace_after_raise=draft.grace,
+            reason=reason,
         )
 
     def _chased_before(self, draft: _Draft) -> bool:

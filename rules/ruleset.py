@@ -1,4 +1,4 @@
-"""Parse and validate the `[rules]` table of config.toml into a Ruleset; no durations live in code."""
+"""Parse and validate config.toml's `[rules]` table into a Ruleset; no duration lives in code."""
 
 from __future__ import annotations
 
@@ -75,7 +75,9 @@ def parse_ruleset(table: Mapping[str, Any], *, timezone: str = "Asia/Shanghai") 
         raise RulesetError("timezone", f"unknown time zone {timezone!r}") from exc
     anchor = _get(table, "upward_counted_from", str, "rules")
     if anchor not in UPWARD_ANCHORS:
-        raise RulesetError("rules.upward_counted_from", f"must be one of {', '.join(UPWARD_ANCHORS)}")
+        raise RulesetError(
+            "rules.upward_counted_from", f"must be one of {', '.join(UPWARD_ANCHORS)}"
+        )
     missed_days = _get(table, "missed_after_days", int, "rules")
     if missed_days < 0:
         raise RulesetError("rules.missed_after_days", "must be 0 or more")
@@ -102,7 +104,9 @@ def _parse_grades(table: Mapping[str, Any]) -> dict[Severity, GradeClocks]:
     grades_table = _get(table, "severity", Mapping, "rules")
     unknown = set(grades_table) - {s.value for s in Severity}
     if unknown:
-        raise RulesetError(f"rules.severity.{sorted(unknown)[0]}", "unknown grade (use I, II, III, IV)")
+        raise RulesetError(
+            f"rules.severity.{sorted(unknown)[0]}", "unknown grade (use I, II, III, IV)"
+        )
     grades = {}
     for severity in Severity:
         path = f"rules.severity.{severity.value}"
@@ -162,7 +166,9 @@ def _converted(table: Mapping[str, Any], key: str, convert: Callable[[Any], T], 
     return value
 
 
-def _optional(table: Mapping[str, Any], key: str, convert: Callable[[Any], T], path: str) -> T | None:
+def _optional(
+    table: Mapping[str, Any], key: str, convert: Callable[[Any], T], path: str
+) -> T | None:
     if key not in table:
         return None
     try:

@@ -58,7 +58,8 @@ class County:
     def post(self, body: dict[str, Any], token: str | None = None, **headers: str) -> Any:
         """POST a filing as the township `qdh` unless another token is given."""
         return self.client.post(
-            "/api/v1/filings", json=body,
+            "/api/v1/filings",
+            json=body,
             headers={"Authorization": f"Bearer {token or self.tokens['qdh']}", **headers},
         )
 
@@ -73,11 +74,15 @@ class County:
 
 
 def seed_county(database_url: str, now: datetime) -> tuple[str, dict[str, str]]:
-    """Office `county` (parent `city`), townships `qdh` and `wsh`; the office's and units' tokens."""
+    """Office `county` under `city`, townships `qdh` and `wsh`; the office token and unit tokens."""
     engine = make_engine(database_url)
     with make_session_factory(engine)() as session:
-        city = add_unit(session, code="city", name="市政府总值班室", parent=None, is_office=False, now=now)
-        office = add_unit(session, code="county", name="县政府总值班室", parent=city, is_office=True, now=now)
+        city = add_unit(
+            session, code="city", name="市政府总值班室", parent=None, is_office=False, now=now
+        )
+        office = add_unit(
+            session, code="county", name="县政府总值班室", parent=city, is_office=True, now=now
+        )
         tokens = {}
         for code, name in (("qdh", "千岛湖镇"), ("wsh", "文昌镇")):
             unit = add_unit(session, code=code, name=name, parent=office, is_office=False, now=now)
@@ -127,7 +132,9 @@ def initial(**overrides: Any) -> dict[str, Any]:
         "direct_loss_wan_yuan": 12.5,
         "measures": "消防、医疗已到场",
         "leaders_informed": "镇长在现场指挥",
-        "already_reported_to": [{"to": "县应急管理局", "at": at(8, 40).isoformat(), "level": "county"}],
+        "already_reported_to": [
+            {"to": "县应急管理局", "at": at(8, 40).isoformat(), "level": "county"}
+        ],
         "signed_by": "李四",
         "reporter": {"name": "张三", "post": "党政办值班员", "phone": "13800000000"},
     }
@@ -137,7 +144,12 @@ def initial(**overrides: Any) -> dict[str, Any]:
 
 def followup(incident_id: int, **overrides: Any) -> dict[str, Any]:
     """A follow-up with no change."""
-    return {"kind": "followup", "incident_id": incident_id, "description": "无新变化，现场处置中", **overrides}
+    return {
+        "kind": "followup",
+        "incident_id": incident_id,
+        "description": "无新变化，现场处置中",
+        **overrides,
+    }
 
 
 def obligation(answer: dict[str, Any], key: str) -> dict[str, Any]:

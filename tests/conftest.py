@@ -73,3 +73,13 @@ def artifacts() -> Path:
     path = Path(__file__).parent / "artifacts"
     path.mkdir(exist_ok=True)
     return path
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Under CI=true nothing may be skipped: a skipped PostgreSQL or browser test is a failure."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if os.environ.get("CI") == "true" and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI=true, which must run everything: {report.longrepr}"

@@ -26,7 +26,7 @@ def authenticate(session: Session, request: Request) -> Unit:
 
 
 def verify_signature(unit: Unit, request: Request, raw: bytes) -> None:
-    """For units that require it, `X-Jibao-Signature: sha256=<hex HMAC of the raw body>`; 401 otherwise."""
+    """Units that require it send `X-Jibao-Signature: sha256=<hex HMAC of the body>`; else 401."""
     if not unit.require_signature:
         return
     given = request.headers.get("x-jibao-signature", "")

@@ -21,12 +21,20 @@ from pydantic_core import PydanticCustomError
 from rules.model import UNKNOWN, Category, FilingKind, Severity
 
 _SEVERITY_WORDS = {
-    "特别重大": "I", "重大": "II", "较大": "III", "一般": "IV",
-    "Ⅰ": "I", "Ⅱ": "II", "Ⅲ": "III", "Ⅳ": "IV",
+    "特别重大": "I",
+    "重大": "II",
+    "较大": "III",
+    "一般": "IV",
+    "Ⅰ": "I",
+    "Ⅱ": "II",
+    "Ⅲ": "III",
+    "Ⅳ": "IV",
 }
 _CATEGORY_WORDS = {
-    "自然灾害": "natural_disaster", "事故灾难": "accident",
-    "公共卫生事件": "public_health", "社会安全事件": "social_safety",
+    "自然灾害": "natural_disaster",
+    "事故灾难": "accident",
+    "公共卫生事件": "public_health",
+    "社会安全事件": "social_safety",
 }
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _E164 = re.compile(r"\+[1-9]\d{6,14}")
@@ -135,13 +143,18 @@ class FilingIn(BaseModel):
     severity: SeverityIn = None
     sensitive: StrictBool | None = None
     classified: StrictBool | None = None
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None = None
+    title: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+        | None
+    ) = None
     location: Location | None = None
     description: Text | None = None
     extent: Text | None = None
     casualties: Casualties | None = None
     casualty_correction: Text | None = None
-    direct_loss_wan_yuan: Annotated[float | int | Literal["unknown"], BeforeValidator(_loss)] | None = None
+    direct_loss_wan_yuan: (
+        Annotated[float | int | Literal["unknown"], BeforeValidator(_loss)] | None
+    ) = None
     measures: Text | None = None
     leaders_informed: Text | None = None
     already_reported_to: list[ReportedTo] | None = Field(default=None, max_length=50)
@@ -153,14 +166,18 @@ class FilingIn(BaseModel):
     @model_validator(mode="after")
     def _required_for_kind(self) -> FilingIn:
         missing = [name for name in REQUIRED[self.kind] if getattr(self, name) is None]
-        if self.kind in _NEEDS_SEVERITY and self.severity is None and (
-            self.category is not Category.SOCIAL_SAFETY
+        if (
+            self.kind in _NEEDS_SEVERITY
+            and self.severity is None
+            and (self.category is not Category.SOCIAL_SAFETY)
         ):
             missing.append("severity")
         if missing:
             raise PydanticCustomError("required_fields", "missing", {"fields": missing})
         if self.occurred_at and self.learned_at and self.learned_at < self.occurred_at:
-            raise PydanticCustomError("before_occurred", "learned before occurred", {"field": "learned_at"})
+            raise PydanticCustomError(
+                "before_occurred", "learned before occurred", {"field": "learned_at"}
+            )
         return self
 
     def unknown_keys(self) -> list[str]:
@@ -190,6 +207,11 @@ _NEEDS_SEVERITY = {FilingKind.INITIAL, FilingKind.PHONE, FilingKind.REGISTER}
 # What a complete first report carries (DOMAIN.md §5): a phone log with all of it meets K1, and a
 # written initial report without some of it is accepted with the rest named as still owed.
 COMPLETE_REPORT = (
-    "learned_at", "extent", "casualties", "direct_loss_wan_yuan", "measures",
-    "leaders_informed", "already_reported_to",
+    "learned_at",
+    "extent",
+    "casualties",
+    "direct_loss_wan_yuan",
+    "measures",
+    "leaders_informed",
+    "already_reported_to",
 )

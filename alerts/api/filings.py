@@ -56,10 +56,16 @@ def _file(session: Session, services: Services, request: Request, raw: bytes) ->
     outcome = file_report(session, settings=services.settings, filer=filer, body=filing_in, now=now)
     answer = _answer(outcome, Wire(services.settings.rules.timezone), services.translate)
     if key is not None:
-        session.add(IdempotencyRecord(
-            unit_id=filer.id, key=key, body_sha256=digest, status_code=201, response=answer,
-            created_at=now,
-        ))
+        session.add(
+            IdempotencyRecord(
+                unit_id=filer.id,
+                key=key,
+                body_sha256=digest,
+                status_code=201,
+                response=answer,
+                created_at=now,
+            )
+        )
     try:
         session.commit()
     except IntegrityError:  # another instance stored the same key first: answer as it did
@@ -87,7 +93,9 @@ async def _read_body(request: Request, limit: int) -> bytes:
 def _idempotency_key(request: Request) -> str | None:
     key = request.headers.get("idempotency-key")
     if key is not None and not 1 <= len(key.strip()) <= 200:
-        raise ApiError(422, "invalid", fields=[FieldProblem("Idempotency-Key", "too_long", {"max": 200})])
+        raise ApiError(
+            422, "invalid", fields=[FieldProblem("Idempotency-Key", "too_long", {"max": 200})]
+        )
     return key.strip() if key is not None else None
 
 
@@ -118,11 +126,18 @@ def _answer(outcome: FilingOutcome, wire: Wire, translate: Translator) -> dict[s
     for notice in outcome.notices:
         params = dict(notice.params)
         if "field" in params:
-            params["field"] = translate(f"field.{params['field']}") if "." not in params["field"] else params["field"]
-        warnings.append({
-            "code": notice.code, "field": notice.field,
-            "message": translate(f"warning.{notice.code}", **params),
-        })
+            params["field"] = (
+                translate(f"field.{params['field']}")
+                if "." not in params["field"]
+                else params["field"]
+            )
+        warnings.append(
+            {
+                "code": notice.code,
+                "field": notice.field,
+                "message": translate(f"warning.{notice.code}", **params),
+            }
+        )
     return {
         "incident_id": outcome.incident.id,
         "filing_id": outcome.filing.id,

@@ -32,7 +32,9 @@ async def get_incident(incident_id: int, request: Request, services: ServicesDep
         codes = _unit_codes(session)
         return {
             **wire.incident(incident, codes),
-            "filings": [wire.filing(f, codes) for f in filings_of(session, incident_id=incident.id)],
+            "filings": [
+                wire.filing(f, codes) for f in filings_of(session, incident_id=incident.id)
+            ],
             "obligations": [
                 wire.obligation(o, codes) for o in obligations_of(session, incident_id=incident.id)
             ],
@@ -66,8 +68,12 @@ async def list_incidents(
         next_due = _next_due(session, [i.id for i in incidents])
         return {
             "incidents": [
-                {**wire.incident(i, codes),
-                 "next_due": wire.obligation(next_due[i.id], codes) if i.id in next_due else None}
+                {
+                    **wire.incident(i, codes),
+                    "next_due": wire.obligation(next_due[i.id], codes)
+                    if i.id in next_due
+                    else None,
+                }
                 for i in incidents
             ]
         }

@@ -1,4 +1,4 @@
-"""How stored things look on the wire: RFC 3339 times in the configured zone, obligations, events."""
+"""How stored rows look on the wire: RFC 3339 times in the configured zone."""
 
 from __future__ import annotations
 

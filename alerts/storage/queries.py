@@ -68,7 +68,10 @@ def add_unit(
 ) -> Unit:
     """A new unit under `parent`."""
     unit = Unit(
-        code=code, name=name, parent_id=parent.id if parent else None, is_office=is_office,
+        code=code,
+        name=name,
+        parent_id=parent.id if parent else None,
+        is_office=is_office,
         created_at=now,
     )
     session.add(unit)
@@ -79,7 +82,9 @@ def add_unit(
 def add_token(session: Session, *, unit: Unit, label: str, now: datetime) -> str:
     """Make a token for `unit`; the plain token is returned once and only its hash is kept."""
     token = "jb_" + secrets.token_urlsafe(32)
-    session.add(UnitToken(unit_id=unit.id, token_hash=hash_token(token), label=label, created_at=now))
+    session.add(
+        UnitToken(unit_id=unit.id, token_hash=hash_token(token), label=label, created_at=now)
+    )
     session.flush()
     return token
 
@@ -87,7 +92,9 @@ def add_token(session: Session, *, unit: Unit, label: str, now: datetime) -> str
 def filings_of(session: Session, *, incident_id: int) -> Sequence[Filing]:
     """An incident's filings, oldest first."""
     return session.scalars(
-        select(Filing).where(Filing.incident_id == incident_id).order_by(Filing.received_at, Filing.id)
+        select(Filing)
+        .where(Filing.incident_id == incident_id)
+        .order_by(Filing.received_at, Filing.id)
     ).all()
 
 
@@ -124,7 +131,9 @@ def open_incidents(session: Session, *, unit_id: int | None) -> Sequence[Inciden
     query = select(Incident).where(Incident.state != "closed")
     if unit_id is not None:
         query = query.where(Incident.unit_id == unit_id)
-    return session.scalars(query.order_by(Incident.next_due_at.is_(None), Incident.next_due_at)).all()
+    return session.scalars(
+        query.order_by(Incident.next_due_at.is_(None), Incident.next_due_at)
+    ).all()
 
 
 def incidents_changing_by(session: Session, *, moment: datetime, limit: int) -> Sequence[Incident]:

@@ -8,7 +8,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from alerts.app import create_app
-
 from tests.builders import at, county, followup, initial, row_counts, settings
 
 _OK_PEOPLE = {"name": "张三", "post": "值班员", "phone": "13800000000"}
@@ -19,7 +18,11 @@ BAD_FIELDS: list[tuple[str, dict[str, Any], str]] = [
     ("occurred-missing", {"occurred_at": None}, "occurred_at"),
     ("occurred-naive", {"occurred_at": "2026-11-21T08:00:00"}, "occurred_at"),
     ("occurred-garbage", {"occurred_at": "yesterday"}, "occurred_at"),
-    ("occurred-future", {"occurred_at": at(12).isoformat(), "learned_at": at(12).isoformat()}, "occurred_at"),
+    (
+        "occurred-future",
+        {"occurred_at": at(12).isoformat(), "learned_at": at(12).isoformat()},
+        "occurred_at",
+    ),
     ("learned-before-occurred", {"learned_at": at(7).isoformat()}, "learned_at"),
     ("learned-future", {"learned_at": at(11).isoformat()}, "learned_at"),
     ("category-unknown", {"category": "weather"}, "category"),
@@ -46,9 +49,21 @@ BAD_FIELDS: list[tuple[str, dict[str, Any], str]] = [
     ("loss-negative", {"direct_loss_wan_yuan": -5}, "direct_loss_wan_yuan"),
     ("loss-text", {"direct_loss_wan_yuan": "很多"}, "direct_loss_wan_yuan"),
     ("reported-to-not-list", {"already_reported_to": "县应急局"}, "already_reported_to"),
-    ("reported-to-bad-time", {"already_reported_to": [{"to": "县应急局", "at": "8点"}]}, "already_reported_to.0.at"),
-    ("reported-to-future", {"already_reported_to": [{"to": "县应急局", "at": at(12).isoformat()}]}, "already_reported_to.0.at"),
-    ("reported-to-bad-level", {"already_reported_to": [{"to": "x", "at": at(8).isoformat(), "level": "galaxy"}]}, "already_reported_to.0.level"),
+    (
+        "reported-to-bad-time",
+        {"already_reported_to": [{"to": "县应急局", "at": "8点"}]},
+        "already_reported_to.0.at",
+    ),
+    (
+        "reported-to-future",
+        {"already_reported_to": [{"to": "县应急局", "at": at(12).isoformat()}]},
+        "already_reported_to.0.at",
+    ),
+    (
+        "reported-to-bad-level",
+        {"already_reported_to": [{"to": "x", "at": at(8).isoformat(), "level": "galaxy"}]},
+        "already_reported_to.0.level",
+    ),
     ("reporter-missing", {"reporter": None}, "reporter"),
     ("reporter-no-phone", {"reporter": {"name": "张三", "post": "值班员"}}, "reporter.phone"),
     ("phone-short", {"reporter": {**_OK_PEOPLE, "phone": "12345"}}, "reporter.phone"),
@@ -70,8 +85,11 @@ def test_bad_field_is_named_and_nothing_is_written(
 ) -> None:
     c = county(database_url, start=at(10))
     before = row_counts(database_url)
-    response = c.post(initial(**change) if "kind" not in change or change["kind"] else
-                      {k: v for k, v in initial().items() if k != "kind"})
+    response = c.post(
+        initial(**change)
+        if "kind" not in change or change["kind"]
+        else {k: v for k, v in initial().items() if k != "kind"}
+    )
     assert response.status_code == 422, response.text
     error = response.json()["error"]
     assert error["code"] == "invalid"
@@ -84,10 +102,15 @@ def test_errors_speak_the_configured_language(database_url: str) -> None:
     chinese = county(database_url, start=at(10))
     answer = chinese.post(initial(title=None)).json()["error"]
     assert answer["fields"] == [{"field": "title", "problem": "必填"}]
-    english_app = create_app(settings(database_url, language="en"), clock=chinese.clock, run_scheduler=False)
+    english_app = create_app(
+        settings(database_url, language="en"), clock=chinese.clock, run_scheduler=False
+    )
     with TestClient(english_app) as english:
-        response = english.post("/api/v1/filings", json=initial(title=None),
-                                headers={"Authorization": f"Bearer {chinese.tokens['qdh']}"})
+        response = english.post(
+            "/api/v1/filings",
+            json=initial(title=None),
+            headers={"Authorization": f"Bearer {chinese.tokens['qdh']}"},
+        )
     answer = response.json()["error"]
     assert answer["fields"] == [{"field": "title", "problem": "required"}]
     assert "correct the fields" in answer["message"]
@@ -97,8 +120,11 @@ def test_errors_speak_the_configured_language(database_url: str) -> None:
 def test_body_that_is_not_a_json_object(database_url: str, raw: bytes) -> None:
     c = county(database_url, start=at(10))
     before = row_counts(database_url)
-    response = c.client.post("/api/v1/filings", content=raw, headers={
-        "Authorization": f"Bearer {c.tokens['qdh']}", "Content-Type": "application/json"})
+    response = c.client.post(
+        "/api/v1/filings",
+        content=raw,
+        headers={"Authorization": f"Bearer {c.tokens['qdh']}", "Content-Type": "application/json"},
+    )
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "bad_json"
     assert row_counts(database_url) == before
@@ -134,11 +160,19 @@ def test_falling_figure_needs_an_explanation(database_url: str) -> None:
     assert explained.status_code == 201
 
 
-@pytest.mark.parametrize(("body", "status", "code"), [
-    ({"kind": "followup", "description": "x"}, 422, "invalid"),
-    ({"kind": "followup", "incident_id": 999999, "description": "x"}, 404, "incident_not_found"),
-    ({"kind": "feedback", "incident_id": 1, "description": "x"}, 422, "invalid"),
-], ids=["followup-without-incident", "unknown-incident", "feedback-not-yet"])
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"kind": "followup", "description": "x"}, 422, "invalid"),
+        (
+            {"kind": "followup", "incident_id": 999999, "description": "x"},
+            404,
+            "incident_not_found",
+        ),
+        ({"kind": "feedback", "incident_id": 1, "description": "x"}, 422, "invalid"),
+    ],
+    ids=["followup-without-incident", "unknown-incident", "feedback-not-yet"],
+)
 def test_refusals_by_state(database_url: str, body: dict[str, Any], status: int, code: str) -> None:
     c = county(database_url, start=at(10))
     before = row_counts(database_url)
@@ -161,4 +195,6 @@ def test_unknown_top_level_field_is_ignored_with_a_warning(database_url: str) ->
     c = county(database_url, start=at(10))
     response = c.post({**initial(), "weather": "rain"})
     assert response.status_code == 201
-    assert {"code": "ignored_field", "field": "weather"}.items() <= response.json()["warnings"][0].items()
+    assert {"code": "ignored_field", "field": "weather"}.items() <= response.json()["warnings"][
+        0
+    ].items()

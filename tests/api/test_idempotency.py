@@ -40,7 +40,9 @@ def test_same_key_other_body_is_409(database_url: str) -> None:
 def test_keys_are_per_unit_and_bounded(database_url: str) -> None:
     c = county(database_url, start=at(10))
     assert c.post(initial(), **{"Idempotency-Key": "same"}).status_code == 201
-    assert c.post(initial(), token=c.tokens["wsh"], **{"Idempotency-Key": "same"}).status_code == 201
+    assert (
+        c.post(initial(), token=c.tokens["wsh"], **{"Idempotency-Key": "same"}).status_code == 201
+    )
     assert c.post(initial(), **{"Idempotency-Key": "x" * 201}).status_code == 422
 
 
@@ -73,15 +75,22 @@ def test_identical_requests_at_once_on_two_instances_make_one_filing(
 ) -> None:
     bases, token = two_instances
     body = json.dumps(initial()).encode()
-    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "race-1",
-               "Content-Type": "application/json"}
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Idempotency-Key": "race-1",
+        "Content-Type": "application/json",
+    }
 
     async def race() -> list[httpx.Response]:
         async with httpx.AsyncClient(timeout=20) as client:
-            return list(await asyncio.gather(*[
-                client.post(f"{bases[i % 2]}/api/v1/filings", content=body, headers=headers)
-                for i in range(8)
-            ]))
+            return list(
+                await asyncio.gather(
+                    *[
+                        client.post(f"{bases[i % 2]}/api/v1/filings", content=body, headers=headers)
+                        for i in range(8)
+                    ]
+                )
+            )
 
     responses = asyncio.run(race())
     assert [r.status_code for r in responses] == [201] * 8, [r.text for r in responses]

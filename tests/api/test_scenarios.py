@@ -19,17 +19,26 @@ def test_scenarios_2_and_3_upward_and_followups_from_occurrence(database_url: st
     c = county(database_url, start=at(9, 10))
     incident_id = c.post(initial()).json()["incident_id"]
     c.clock.set(at(12, 30))
-    answer = c.post({"kind": "upward", "incident_id": incident_id, "description": "县里向市里报告"},
-                    token=c.office_token).json()
+    answer = c.post(
+        {"kind": "upward", "incident_id": incident_id, "description": "县里向市里报告"},
+        token=c.office_token,
+    ).json()
     k4 = obligation(answer, "upward")
     assert (k4["status"], k4["due_at"], k4["late_minutes"], k4["owed_by"]) == (
-        "late", at(12).isoformat(), 30, "county")
+        "late",
+        at(12).isoformat(),
+        30,
+        "county",
+    )
     c.clock.set(at(13))
     answer = c.post(followup(incident_id)).json()
     unit_followup = obligation(answer, "followup:unit:1")
     assert (unit_followup["status"], unit_followup["due_at"]) == ("met", at(13, 10).isoformat())
     office_followup = obligation(answer, "followup:office:1")
-    assert (office_followup["status"], office_followup["due_at"]) == ("pending", at(16, 30).isoformat())
+    assert (office_followup["status"], office_followup["due_at"]) == (
+        "pending",
+        at(16, 30).isoformat(),
+    )
     c.clock.set(at(17, 10))
     answer = c.post(followup(incident_id), token=c.office_token).json()
     office_followup = obligation(answer, "followup:office:1")
@@ -40,24 +49,37 @@ def test_scenario_2_upward_counted_from_county_receipt(database_url: str) -> Non
     c = county(database_url, start=at(9, 10), rules__upward_counted_from="county_receipt")
     incident_id = c.post(initial()).json()["incident_id"]
     c.clock.set(at(12, 30))
-    answer = c.post({"kind": "upward", "incident_id": incident_id, "description": "上报"},
-                    token=c.office_token).json()
+    answer = c.post(
+        {"kind": "upward", "incident_id": incident_id, "description": "上报"}, token=c.office_token
+    ).json()
     k4 = obligation(answer, "upward")
     assert (k4["status"], k4["due_at"]) == ("met", at(13, 10).isoformat())
 
 
 def test_scenario_4_phone_log_meets_k1_and_written_report_is_late(database_url: str) -> None:
     c = county(database_url, start=at(22, 10))
-    phone = initial(kind="phone", unit="qdh", severity="II", occurred_at=at(21, 40).isoformat(),
-                    learned_at=at(21, 45).isoformat(), signed_by=None,
-                    already_reported_to=[])
+    phone = initial(
+        kind="phone",
+        unit="qdh",
+        severity="II",
+        occurred_at=at(21, 40).isoformat(),
+        learned_at=at(21, 45).isoformat(),
+        signed_by=None,
+        already_reported_to=[],
+    )
     answer = c.post(phone, token=c.office_token).json()
     assert obligation(answer, "initial")["status"] == "met"
     written = obligation(answer, "written")
     assert (written["status"], written["due_at"]) == ("pending", at(23, 45).isoformat())
     c.clock.set(at(0, 5, day=22))
-    answer = c.post(initial(incident_id=answer["incident_id"], severity="II",
-                            occurred_at=at(21, 40).isoformat(), learned_at=at(21, 45).isoformat())).json()
+    answer = c.post(
+        initial(
+            incident_id=answer["incident_id"],
+            severity="II",
+            occurred_at=at(21, 40).isoformat(),
+            learned_at=at(21, 45).isoformat(),
+        )
+    ).json()
     written = obligation(answer, "written")
     assert (written["status"], written["late_minutes"]) == ("late", 20)
     assert obligation(answer, "initial")["status"] == "met"
@@ -65,7 +87,13 @@ def test_scenario_4_phone_log_meets_k1_and_written_report_is_late(database_url: 
 
 def test_scenario_5_unknown_dead_accepted_in_initial_rejected_in_final(database_url: str) -> None:
     c = county(database_url)
-    casualties = {"dead": "unknown", "missing": 0, "seriously_injured": 0, "injured": 0, "trapped": 0}
+    casualties = {
+        "dead": "unknown",
+        "missing": 0,
+        "seriously_injured": 0,
+        "injured": 0,
+        "trapped": 0,
+    }
     response = c.post(initial(casualties=casualties))
     assert response.status_code == 201
     assert any(w["field"] == "casualties.dead" for w in response.json()["warnings"])
@@ -78,20 +106,37 @@ def test_scenario_5_unknown_dead_accepted_in_initial_rejected_in_final(database_
     assert c.incident(incident_id)["filings"] == before["filings"]
 
 
-def test_scenario_6_registered_elsewhere_then_reported_late_after_chasing(database_url: str) -> None:
+def test_scenario_6_registered_elsewhere_then_reported_late_after_chasing(
+    database_url: str,
+) -> None:
     c = county(database_url, start=at(15))
-    register = {"kind": "register", "unit": "qdh", "occurred_at": at(11, 30).isoformat(),
-                "category": "accident", "severity": "III", "title": "某村民房火灾",
-                "description": "媒体报道：某村民房起火"}
+    register = {
+        "kind": "register",
+        "unit": "qdh",
+        "occurred_at": at(11, 30).isoformat(),
+        "category": "accident",
+        "severity": "III",
+        "title": "某村民房火灾",
+        "description": "媒体报道：某村民房起火",
+    }
     answer = c.post(register, token=c.office_token).json()
     k1 = obligation(answer, "initial")
     assert (k1["status"], k1["due_at"]) == ("pending", at(13, 30).isoformat())
     c.clock.set(at(15, 40))
-    answer = c.post(initial(incident_id=answer["incident_id"], occurred_at=at(11, 30).isoformat(),
-                            learned_at=at(11, 40).isoformat())).json()
+    answer = c.post(
+        initial(
+            incident_id=answer["incident_id"],
+            occurred_at=at(11, 30).isoformat(),
+            learned_at=at(11, 40).isoformat(),
+        )
+    ).json()
     k1 = obligation(answer, "initial")
     assert (k1["status"], k1["due_at"], k1["late_minutes"], k1["after_chasing"]) == (
-        "late", at(13, 40).isoformat(), 120, True)
+        "late",
+        at(13, 40).isoformat(),
+        120,
+        True,
+    )
     incident = c.incident(answer["incident_id"])
     assert {"concealment_suspected", "after_chasing"} <= {f["code"] for f in incident["flags"]}
 
@@ -119,7 +164,9 @@ def test_done_when_three_hours_ago_is_late_by_sixty_minutes(database_url: str) -
     assert (k1["status"], k1["late_minutes"]) == ("late", 60)
 
 
-def test_done_when_one_hour_ago_is_met_and_upward_pending_four_hours_after(database_url: str) -> None:
+def test_done_when_one_hour_ago_is_met_and_upward_pending_four_hours_after(
+    database_url: str,
+) -> None:
     c = county(database_url, start=at(9))
     answer = c.post(initial()).json()
     assert obligation(answer, "initial")["status"] == "met"
@@ -140,4 +187,6 @@ def test_done_when_severity_raise_replans_followups(database_url: str) -> None:
     k4 = obligation(answer, "upward")
     assert (k4["status"], k4["due_at"]) == ("pending", at(12).isoformat())
     timeline = c.incident(answer["incident_id"])["timeline"]
-    assert any(e["kind"] == "grade_changed" and e["data"] == {"from": "IV", "to": "II"} for e in timeline)
+    assert any(
+        e["kind"] == "grade_changed" and e["data"] == {"from": "IV", "to": "II"} for e in timeline
+    )
