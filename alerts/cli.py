@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -11,6 +12,7 @@ from alerts.storage.database import make_engine, make_session_factory, migrate
 from alerts.storage.queries import add_token, add_unit, all_units, unit_by_code
 
 Command = Callable[[argparse.Namespace, Settings], int]
+DEMO_DATABASE = "sqlite:///./jibao-demo.db"  # the demo never touches config.toml's database
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -19,8 +21,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     try:
         settings = load_settings(config_path(args.config))
-        if getattr(args, "database_url", None):
-            settings = settings.model_copy(update={"database_url": args.database_url})
+        if args.command == "demo":
+            settings = settings.model_copy(update={"database_url": _demo_database(args)})
         code = args.handler(args, settings)
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
@@ -41,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="seed a demo county on SQLite and run the service")
     _add_server_options(demo)
-    demo.add_argument("--database-url", default="sqlite:///./jibao-demo.db")
+    demo.add_argument("--database-url", help=f"default $JIBAO_DATABASE_URL, else {DEMO_DATABASE}")
     demo.add_argument("--fresh", action="store_true", help="delete the demo database first")
     demo.add_argument("--no-serve", action="store_true", help="seed only")
     demo.set_defaults(handler=_demo)
@@ -68,6 +70,10 @@ def _parser() -> argparse.ArgumentParser:
     add.set_defaults(handler=_unit_add)
     unit.add_parser("list", help="list units").set_defaults(handler=_unit_list)
     return parser
+
+
+def _demo_database(args: argparse.Namespace) -> str:
+    return str(args.database_url or os.environ.get("JIBAO_DATABASE_URL") or DEMO_DATABASE)
 
 
 def _add_server_options(parser: argparse.ArgumentParser) -> None:

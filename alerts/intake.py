@@ -92,9 +92,7 @@ def file_report(
             },
         )
     )
-    owner_code = (
-        parties.reporting.code if parties.party is r.Party.UNIT else _owner_code(session, incident)
-    )
+    owner_code = _owner_code(session, incident)
     assessment = reassess(
         session,
         incident=incident,
@@ -122,7 +120,9 @@ def _resolve_parties(session: Session, filer: m.Unit, body: FilingIn) -> _Partie
             raise _invalid("unit", "not_below_office")
         if body.kind not in _OFFICE_FOR_UNIT:
             raise _invalid("kind", "choice", choices=", ".join(k.value for k in _OFFICE_FOR_UNIT))
-        return _Parties(named, office, r.Party.UNIT)
+        # a registration is the office's own record about the unit's incident, not the unit's report
+        party = r.Party.OFFICE if body.kind is r.FilingKind.REGISTER else r.Party.UNIT
+        return _Parties(named, office, party)
     if filer.is_office:
         if body.kind in (r.FilingKind.PHONE, r.FilingKind.REGISTER):
             raise _invalid("unit", "unit_required")

@@ -110,7 +110,7 @@ def _replay(session: Session, filer: Unit, key: str, digest: str) -> tuple[int, 
 
 def _parse(raw: bytes) -> FilingIn:
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, parse_constant=_refuse_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(422, "bad_json") from exc
     if not isinstance(data, dict):
@@ -119,6 +119,10 @@ def _parse(raw: bytes) -> FilingIn:
         return FilingIn.model_validate(data)
     except ValidationError as exc:
         raise ApiError(422, "invalid", fields=problems_from_validation(exc.errors())) from exc
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")  # NaN and Infinity would poison JSON columns
 
 
 def _answer(outcome: FilingOutcome, wire: Wire, translate: Translator) -> dict[str, Any]:

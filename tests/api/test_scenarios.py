@@ -190,3 +190,37 @@ def test_done_when_severity_raise_replans_followups(database_url: str) -> None:
     assert any(
         e["kind"] == "grade_changed" and e["data"] == {"from": "IV", "to": "II"} for e in timeline
     )
+
+
+def _register(**overrides: object) -> dict[str, object]:
+    body = {"kind": "register", "unit": "qdh", "occurred_at": at(8).isoformat(),
+            "category": "accident", "severity": "III", "title": "脚手架坍塌（媒体）",
+            "description": "县里从媒体获知"}
+    return {**body, **overrides}
+
+
+def test_registered_change_chases_the_unit_for_a_change_report(database_url: str) -> None:
+    c = county(database_url, start=at(9, 10))
+    incident_id = c.post(initial()).json()["incident_id"]
+    c.clock.set(at(11))
+    answer = c.post(_register(incident_id=incident_id, casualties={"dead": 2}), token=c.office_token)
+    assert answer.status_code == 201, answer.text
+    change = obligation(answer.json(), "change:unit:1")
+    assert (change["status"], change["due_at"], change["owed_by"]) == ("pending", at(12).isoformat(), "qdh")
+    assert c.incident(incident_id)["filings"][-1]["party"] == "office"
+    c.clock.set(at(11, 30))
+    answer = c.post(followup(incident_id, casualties={"dead": 2}))
+    assert obligation(answer.json(), "change:unit:1")["status"] == "met"
+
+
+def test_registered_change_after_closing_reopens_within_the_window(database_url: str) -> None:
+    c = county(database_url, start=at(9, 10))
+    incident_id = c.post(initial()).json()["incident_id"]
+    c.clock.set(at(10))
+    assert c.post({"kind": "final", "incident_id": incident_id, "description": "终报"}).status_code == 201
+    c.clock.set(at(10, day=25))
+    answer = c.post(_register(incident_id=incident_id, casualties={"dead": 1}), token=c.office_token).json()
+    assert answer["incident"]["state"] == "handling_finished"  # open again, owing a change report
+    assert obligation(answer, "change:unit:1")["due_at"] == at(11, day=25).isoformat()
+    assert c.post(followup(incident_id, casualties={"dead": 1})).status_code == 201
+    assert c.incident(incident_id)["state"] == "closed"

@@ -1,0 +1,325 @@
+"""`jibao demo`: a realistic county with a week of duty roster and incidents in every state.
+
+The seed files its incidents through `intake.file_report` at past moments, exactly as the
+webhook would have taken them then, and re-assesses every incident at the real now at the end,
+so the dashboard opens on reports met, late, pending, overdue, missed and closed."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from alerts.api.filing_in import FilingIn
+from alerts.assessments import reassess
+from alerts.clock import SystemClock
+from alerts.config import Settings
+from alerts.demo_data import (
+    DEMO_UNIT,
+    OFFICE,
+    SCENARIOS,
+    UNITS,
+    Moments,
+    People,
+    Scenario,
+    demo_people,
+    filing_body,
+    try_it_body,
+)
+from alerts.intake import file_report
+from alerts.storage import models as m
+from alerts.storage.database import make_engine, make_session_factory, migrate, normalize_url
+from alerts.storage.queries import add_token, add_unit, office, unit_by_code
+
+Sessions = sessionmaker[Session]
+ROSTER_DAYS = range(-3, 5)  # from 3 days ago to 4 days ahead, local days
+# Roster role -> (demo roles that take turns, rotating weekly?); the office has its own leaders.
+ROTATIONS = {
+    "duty_officer": (("duty_officer",), True),
+    "deputy_duty_officer": (("deputy",), True),
+    "leader_on_duty": (("leader", "principal"), False),
+}
+OFFICE_LEADERS_ON_DUTY = ("on_duty",)
+OFFICE_PARENT = {"office": "city"}  # the office sits under the city; everyone else under the office
+
+
+class IssuedToken(NamedTuple):
+    """A token made for the banner; the database keeps only its hash."""
+
+    code: str
+    name: str
+    token: str
+
+
+def run_demo(settings: Settings, *, host: str, port: int, fresh: bool, serve: bool) -> int:
+    """Seed the demo county unless it is there, print how to try it, and serve when asked."""
+    url = settings.database_url
+    if fresh and not is_sqlite(url):
+        print(
+            f"--fresh only deletes a SQLite demo file; refusing for {_safe_url(url)}",
+            file=sys.stderr,
+        )
+        return 1
+    if fresh:
+        for path in delete_sqlite_files(url):
+            print(f"removed {path}")
+    migrate(url)
+    engine = make_engine(url)
+    try:
+        sessions = make_session_factory(engine)
+        tokens = seed(sessions, settings)
+        seeded = tokens is not None
+        if tokens is None:
+            tokens = reissue_tokens(sessions, SystemClock().now())
+    finally:
+        engine.dispose()
+    print(banner(settings, host=host, port=port, tokens=tokens, seeded=seeded))
+    if not serve:
+        return 0
+    from alerts.server import run  # imported late: uvicorn is only needed to serve
+
+    return run(settings, host=host, port=port)
+
+
+def is_sqlite(url: str) -> bool:
+    """True when `url` names a SQLite database."""
+    return make_url(normalize_url(url)).get_backend_name() == "sqlite"
+
+
+def delete_sqlite_files(url: str) -> list[Path]:
+    """Delete the SQLite file of `url` with its -wal, -shm and -journal files; those removed."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return []
+    path = Path(database)
+    candidates = [path, *(path.with_name(path.name + end) for end in ("-wal", "-shm", "-journal"))]
+    removed = [candidate for candidate in candidates if candidate.exists()]
+    for candidate in removed:
+        candidate.unlink()
+    return removed
+
+
+def seed(sessions: Sessions, settings: Settings) -> list[IssuedToken] | None:
+    """Seed units, people, roster and incidents when there are no units; the banner's tokens."""
+    with sessions() as session:
+        if session.scalar(select(func.count()).select_from(m.Unit)):
+            return None
+    now = SystemClock().now()
+    people = demo_people()
+    tokens = _add_units(sessions, now)
+    staff = _add_people(sessions, people, now)
+    _add_roster(sessions, settings.rules.timezone, staff, now)
+    moments = Moments(now.replace(second=0, microsecond=0), settings.rules.timezone)
+    for scenario in SCENARIOS:
+        _file_scenario(sessions, settings, scenario, people, moments)
+    reassess_all(sessions, settings, SystemClock().now())
+    by_code = {token.code: token for token in tokens}
+    return [by_code[DEMO_UNIT], by_code[OFFICE]]
+
+
+def _add_units(sessions: Sessions, now: datetime) -> list[IssuedToken]:
+    tokens = []
+    with sessions() as session:
+        parent: dict[str, m.Unit] = {}
+        for spec in UNITS:
+            above = None if spec.kind == "city" else parent[OFFICE_PARENT.get(spec.kind, "office")]
+            unit = add_unit(
+                session,
+                code=spec.code,
+                name=spec.name,
+                parent=above,
+                is_office=spec.kind == "office",
+                now=now,
+            )
+            parent.setdefault(spec.kind, unit)
+            tokens.append(
+                IssuedToken(
+                    spec.code, spec.name, add_token(session, unit=unit, label="demo", now=now)
+                )
+            )
+        session.commit()
+    return tokens
+
+
+def _add_people(
+    sessions: Sessions, people: People, now: datetime
+) -> dict[int, list[tuple[str, int]]]:
+    """People of every unit; by unit id, each person's demo role and id."""
+    staff: dict[int, list[tuple[str, int]]] = {}
+    with sessions() as session:
+        for code, members in people.items():
+            unit = unit_by_code(session, code=code)
+            assert unit is not None
+            rows = [
+                m.Person(
+                    unit_id=unit.id,
+                    name=p.name,
+                    post=p.post,
+                    phone=p.phone,
+                    email=p.email,
+                    created_at=now,
+                )
+                for p in members
+            ]
+            session.add_all(rows)
+            session.flush()
+            staff[unit.id] = [(p.role, row.id) for p, row in zip(members, rows, strict=True)]
+        session.commit()
+    return staff
+
+
+def _add_roster(
+    sessions: Sessions, zone: ZoneInfo, staff: dict[int, list[tuple[str, int]]], now: datetime
+) -> None:
+    today = now.astimezone(zone).date()
+    days = [today + timedelta(days=n) for n in ROSTER_DAYS]
+    with sessions() as session:
+        units = {unit.id: unit for unit in session.scalars(select(m.Unit))}
+        for unit_id, members in staff.items():
+            if units[unit_id].parent_id is None:
+                continue  # the city runs its own roster
+            for role, (roles, weekly) in ROTATIONS.items():
+                if role == "leader_on_duty" and units[unit_id].is_office:
+                    roles = OFFICE_LEADERS_ON_DUTY
+                ids = [person_id for demo_role, person_id in members if demo_role in roles]
+                for person_id, first, after in rotation(days, ids, weekly=weekly):
+                    session.add(
+                        m.RosterShift(
+                            unit_id=unit_id,
+                            role=role,
+                            person_id=person_id,
+                            starts_at=_local_midnight(first, zone),
+                            ends_at=_local_midnight(after, zone),
+                        )
+                    )
+        session.commit()
+
+
+def rotation(days: list[date], people: list[int], *, weekly: bool) -> list[tuple[int, date, date]]:
+    """Who holds a role on each day, merged into runs of (person, first day, day after the last)."""
+    runs: list[tuple[int, date, date]] = []
+    for day in days:
+        turn = day.isocalendar().week if weekly else day.toordinal()
+        person = people[turn % len(people)]
+        if runs and runs[-1][0] == person:
+            runs[-1] = (person, runs[-1][1], day + timedelta(days=1))
+        else:
+            runs.append((person, day, day + timedelta(days=1)))
+    return runs
+
+
+def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+
+
+def _file_scenario(
+    sessions: Sessions, settings: Settings, scenario: Scenario, people: People, moments: Moments
+) -> None:
+    incident_id: int | None = None
+    for step in scenario.steps:
+        body = filing_body(scenario, step, people, moments, incident_id)
+        by_office = step.by == "office" or step.kind in ("phone", "register")
+        with sessions() as session:
+            filer = unit_by_code(session, code=OFFICE if by_office else scenario.unit)
+            assert filer is not None
+            outcome = file_report(
+                session,
+                settings=settings,
+                filer=filer,
+                body=FilingIn.model_validate(body),
+                now=moments.at(step.ago),
+            )
+            session.commit()
+        incident_id = outcome.incident.id
+
+
+def reassess_all(sessions: Sessions, settings: Settings, now: datetime) -> int:
+    """Re-assess every stored incident at `now` and commit; the number re-assessed."""
+    with sessions() as session:
+        codes = {id_: code for id_, code in session.execute(select(m.Unit.id, m.Unit.code))}
+        incidents = session.scalars(select(m.Incident).order_by(m.Incident.id)).all()
+        for incident in incidents:
+            reassess(
+                session,
+                incident=incident,
+                unit_code=codes[incident.unit_id],
+                office_code=codes[incident.office_id],
+                settings=settings,
+                now=now,
+            )
+        session.commit()
+    return len(incidents)
+
+
+def reissue_tokens(sessions: Sessions, now: datetime) -> list[IssuedToken]:
+    """New tokens for the demo township and the office (old ones are kept only as hashes)."""
+    tokens = []
+    with sessions() as session:
+        for unit in (unit_by_code(session, code=DEMO_UNIT), office(session)):
+            if unit is not None:
+                token = add_token(session, unit=unit, label="demo (re-issued)", now=now)
+                tokens.append(IssuedToken(unit.code, unit.name, token))
+        session.commit()
+    return tokens
+
+
+def banner(
+    settings: Settings, *, host: str, port: int, tokens: list[IssuedToken], seeded: bool
+) -> str:
+    """What to open and what to paste, printed before serving."""
+    base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}"
+    people = sum(len(members) for members in demo_people().values())
+    if seeded:
+        news = (
+            f"  Seeded a demo county: {len(UNITS)} units, {people} people, "
+            f"{len(SCENARIOS)} incidents and a week of duty roster."
+        )
+    else:
+        news = "  The database already has units: seeding skipped."
+    lines = [
+        "",
+        "急报 Jibao demo",
+        "",
+        news,
+        f"  Dashboard / API:  {base}",
+        f"  API docs:         {base}/docs",
+        f"  Database:         {_safe_url(settings.database_url)}",
+        "",
+        *(f"  {t.name} ({t.code}) token: {t.token}" for t in tokens),
+        "  Tokens are stored only as hashes and shown once"
+        + ("." if seeded else ": these were issued just now; earlier ones still work."),
+        *_examples(settings, base, tokens),
+    ]
+    return "\n".join([*lines, ""])
+
+
+def _examples(settings: Settings, base: str, tokens: list[IssuedToken]) -> list[str]:
+    lines = []
+    for token in tokens:
+        if token.code == DEMO_UNIT:
+            body = try_it_body(settings.rules.timezone, SystemClock().now())
+            text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+            lines += [
+                "",
+                f"  File an initial report (首报) as {token.name}:",
+                f"curl -X POST {base}/api/v1/filings -H 'Authorization: Bearer {token.token}' "
+                f"-H 'Content-Type: application/json' -d '{text}'",
+            ]
+        else:
+            lines += [
+                "",
+                f"  List open incidents as {token.name}:",
+                f"curl {base}/api/v1/incidents -H 'Authorization: Bearer {token.token}'",
+            ]
+    return lines
+
+
+def _safe_url(url: str) -> str:
+    return make_url(normalize_url(url)).render_as_string(hide_password=True)

@@ -1,0 +1,157 @@
+"""`jibao demo`: the seeded county answers through the real HTTP API with the printed tokens."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, time, timedelta
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from alerts.app import create_app
+from alerts.config import Settings
+from alerts.demo import run_demo
+from alerts.storage import models as m
+from alerts.storage.database import make_engine, make_session_factory
+from tests.builders import settings as make_settings
+
+TOKEN = re.compile(r"\((\w+)\) token: (\S+)")
+CURL_BODY = re.compile(r"-d '(\{.*\})'$", re.MULTILINE)
+
+
+def _demo(config: Settings, capsys: pytest.CaptureFixture[str], *, fresh: bool) -> str:
+    code = run_demo(config, host="127.0.0.1", port=0, fresh=fresh, serve=False)
+    assert code == 0
+    return capsys.readouterr().out
+
+
+def _count(url: str, model: type[m.Base]) -> int:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.scalar(select(func.count()).select_from(model)) or 0)
+    finally:
+        engine.dispose()
+
+
+def _get(client: TestClient, path: str, token: str) -> Any:
+    response = client.get(path, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_demo_seeds_a_county_that_answers_through_the_api(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'jibao-demo.db'}"
+    config = make_settings(url)
+    out = _demo(config, capsys, fresh=True)
+    tokens = dict(TOKEN.findall(out))
+    assert set(tokens) == {"qdh", "county"}
+    assert "http://127.0.0.1:0/docs" in out
+    body_match = CURL_BODY.search(out)
+    assert body_match is not None, out
+    with TestClient(create_app(config, run_scheduler=False)) as client:
+        incidents = _get(client, "/api/v1/incidents?state=open", tokens["county"])["incidents"]
+        assert len(incidents) >= 10
+        obligations = [
+            o
+            for incident in incidents
+            for o in _get(client, f"/api/v1/incidents/{incident['id']}", tokens["county"])[
+                "obligations"
+            ]
+        ]
+        now = datetime.now(UTC)
+        statuses = {o["status"] for o in obligations}
+        assert {"met", "late", "missed"} <= statuses
+        overdue = [
+            o
+            for o in obligations
+            if o["status"] == "pending" and datetime.fromisoformat(o["due_at"]) < now
+        ]
+        assert {o["kind"] for o in overdue} >= {"initial", "upward", "followup"}
+        closed = _get(client, "/api/v1/incidents?state=closed", tokens["county"])["incidents"]
+        assert closed
+        response = client.post(
+            "/api/v1/filings",
+            content=body_match.group(1).encode(),
+            headers={
+                "Authorization": f"Bearer {tokens['qdh']}",
+                "Content-Type": "application/json",
+            },
+        )
+        assert response.status_code == 201, response.text
+        answer = response.json()
+        assert answer["obligations"]
+        assert {o["owed_by"] for o in answer["obligations"]} == {"qdh"}
+        assert json.loads(body_match.group(1))["kind"] == "initial"
+
+
+def test_demo_again_without_fresh_keeps_the_county_and_issues_new_tokens(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'jibao-demo.db'}"
+    config = make_settings(url)
+    first = dict(TOKEN.findall(_demo(config, capsys, fresh=True)))
+    counts = {model: _count(url, model) for model in (m.Unit, m.Person, m.Incident)}
+    out = _demo(config, capsys, fresh=False)
+    assert "seeding skipped" in out
+    assert {model: _count(url, model) for model in counts} == counts
+    again = dict(TOKEN.findall(out))
+    assert set(again) == {"qdh", "county"} and again["qdh"] != first["qdh"]
+    with TestClient(create_app(config, run_scheduler=False)) as client:
+        for token in (*first.values(), *again.values()):
+            _get(client, "/api/v1/incidents", token)
+
+
+def test_demo_fresh_starts_over_with_the_same_county(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'jibao-demo.db'}"
+    config = make_settings(url)
+    _demo(config, capsys, fresh=True)
+    counts = {model: _count(url, model) for model in (m.Unit, m.Person, m.RosterShift, m.Filing)}
+    out = _demo(config, capsys, fresh=True)
+    assert "Seeded a demo county" in out
+    assert {model: _count(url, model) for model in counts} == counts
+
+
+def test_demo_fresh_refuses_a_database_that_is_not_sqlite(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = make_settings("postgresql://jibao@localhost/jibao")
+    code = run_demo(config, host="127.0.0.1", port=0, fresh=True, serve=False)
+    assert code == 1
+    assert "refusing" in capsys.readouterr().err
+
+
+def test_demo_roster_has_no_gaps_from_three_days_ago_to_four_days_ahead(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'jibao-demo.db'}"
+    config = make_settings(url)
+    _demo(config, capsys, fresh=True)
+    zone = config.rules.timezone
+    today = datetime.now(zone).date()
+    start = datetime.combine(today - timedelta(days=3), time(0), tzinfo=zone)
+    end = datetime.combine(today + timedelta(days=5), time(0), tzinfo=zone)
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session:
+        units = session.scalars(select(m.Unit).where(m.Unit.parent_id.is_not(None))).all()
+        shifts = session.scalars(select(m.RosterShift).order_by(m.RosterShift.starts_at)).all()
+    engine.dispose()
+    for unit in units:
+        for role in ("duty_officer", "deputy_duty_officer", "leader_on_duty"):
+            mine = [
+                (s.starts_at, s.ends_at) for s in shifts if (s.unit_id, s.role) == (unit.id, role)
+            ]
+            assert mine[0][0] == start and mine[-1][1] == end, (unit.code, role)
+            assert all(a[1] == b[0] for a, b in pairwise(mine)), (
+                unit.code,
+                role,
+            )
