@@ -286,18 +286,10 @@ def _notices(body: FilingIn, assessment: r.Assessment, filing: m.Filing) -> list
     for flag in assessment.flags:
         if flag.filing_id != filing.id:
             continue
-        if flag.code == "under_graded":
-            implied = flag.detail.split()[2]
-            notices.append(
-                Notice(
-                    "under_graded",
-                    "severity",
-                    {
-                        "implied": implied,
-                        "stated": assessment.severity.value if assessment.severity else "-",
-                    },
-                )
-            )
+        if flag.code == "under_graded" and flag.implied_severity is not None:
+            grade = assessment.severity.value if assessment.severity else "-"
+            implied = {"implied": flag.implied_severity.value, "stated": grade}
+            notices.append(Notice("under_graded", "severity", implied))
         elif flag.code == "chain_breach":
             notices.append(Notice("chain_breach", "already_reported_to"))
     return notices

@@ -186,6 +186,7 @@ class Flag:
     at: datetime
     filing_id: int | None = None
     detail: str = ""
+    implied_severity: Severity | None = None  # for under_graded: the grade the figures imply
 
 
 @dataclass(frozen=True)

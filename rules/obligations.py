@@ -79,6 +79,9 @@ class _Walk:
         self.registered_at: datetime | None = None
         self.unit_learned_at: datetime | None = None
         self.unit_figures: Casualties | None = None
+        self.known_figures: Casualties | None = None  # the latest figures from any source
+        self.unit_has_written = False
+        self.grade_before = Severity.IV  # the clock grade before the filing being applied
         self.handling_finished_at: datetime | None = None
         self.closed_at: datetime | None = None
         self.reopened = False
@@ -89,6 +92,7 @@ class _Walk:
         t = filing.received_at
         old_grade = self._grade() if self.county_receipt is not None else None
         raised_figures = self._absorb_facts(filing)
+        self.grade_before = old_grade or self._grade()
         self._note_findings(filing)
         if filing.party is Party.UNIT:
             self._unit_report(filing, raised_figures)
@@ -119,10 +123,14 @@ class _Walk:
             self.sensitive = filing.sensitive
         if filing.party is Party.UNIT and self.unit_learned_at is None and filing.learned_at:
             self.unit_learned_at = filing.learned_at
-        previous = self.unit_figures
-        if filing.casualties is not None and filing.party is Party.UNIT:
-            self.unit_figures = filing.casualties
-        return raised or filing.material_change or figures_rose(previous, filing.casualties)
+        # a unit's report is a change if the office did not know it; a registration, if the unit
+        # has not reported it
+        baseline = self.known_figures if filing.party is Party.UNIT else self.unit_figures
+        if filing.casualties is not None:
+            self.known_figures = filing.casualties
+            if filing.party is Party.UNIT:
+                self.unit_figures = filing.casualties
+        return raised or filing.material_change or figures_rose(baseline, filing.casualties)
 
     def _unit_report(self, filing: Filing, changed: bool) -> None:
         t = filing.received_at
@@ -131,7 +139,7 @@ class _Walk:
         if initial and initial.met_at is None and self.unit_learned_at and not initial.grace:
             # the unit's own learned_at re-anchors K1 (scenario 6)
             initial.anchor_at = self.unit_learned_at
-            initial.due_at = self.unit_learned_at + self._clocks().initial
+            initial.due_at = self.unit_learned_at + self.rules.grades[self.grade_before].initial
         if filing.kind is FilingKind.PHONE:
             if filing.complete:
                 self._meet(Party.UNIT, filing, {ObligationKind.INITIAL})
@@ -145,6 +153,7 @@ class _Walk:
             return
         if filing.kind not in _WRITTEN_REPORTS:
             return
+        self.unit_has_written = True
         self._meet(Party.UNIT, filing, set(ObligationKind) - {ObligationKind.FINAL})
         if self.reopened and not self._pending(Party.UNIT, ObligationKind.CHANGE, t):
             self.reopened = False
@@ -219,7 +228,7 @@ class _Walk:
             draft.due_at = due
 
     def _plan_written(self, t: datetime) -> None:
-        if "written" in self.drafts:
+        if "written" in self.drafts or self.unit_has_written:
             return
         initial = self.drafts.get("initial")
         due = t + self.rules.written_after_phone
@@ -255,7 +264,9 @@ class _Walk:
         due = t + self.rules.final_after_handling_finished
         if not self.incident.owned_by_office and "final:unit" not in self.drafts:
             self._add("final:unit", ObligationKind.FINAL, Party.UNIT, t, due)
-        if "upward" in self.drafts and "final:office" not in self.drafts:
+        upward = self.drafts.get("upward")
+        owes_city = upward is not None and (upward.met_at is not None or upward.waived_at is None)
+        if owes_city and "final:office" not in self.drafts:
             self._add("final:office", ObligationKind.FINAL, Party.OFFICE, t, due)
 
     def _regrade(self, t: datetime) -> None:
@@ -266,8 +277,11 @@ class _Walk:
             new_due = self._due_for(draft)
             if new_due is None:
                 draft.waived_at, draft.reason = t, "grade_lowered"
-            else:
-                self._set_due(draft, new_due, t)
+            elif new_due >= t:
+                draft.due_at, draft.grace = new_due, False
+            elif t + self.rules.raised_grade_grace < draft.due_at:
+                draft.due_at, draft.grace = t + self.rules.raised_grade_grace, True
+            # else the due time still ahead is sooner than the grace would be: it stands
 
     def _set_due(self, draft: _Draft, due: datetime | None, t: datetime) -> None:
         if due is None:
@@ -296,7 +310,7 @@ class _Walk:
         implied = is_under_graded(self.severity, self.category, filing.casualties, self.rules)
         if implied is not None:
             detail = f"figures imply {implied.value}, reported {self._stated()}"
-            self.flags.append(Flag("under_graded", t, filing.id, detail))
+            self.flags.append(Flag("under_graded", t, filing.id, detail, implied))
         if filing.party is not Party.UNIT:
             return
         if filing.reported_above_at is not None and filing.reported_above_at < t:
@@ -391,26 +405,27 @@ class _Walk:
     def _state(self) -> IncidentState:
         if self.closed_at is not None and not self.reopened:
             return IncidentState.CLOSED
-        if self.handling_finished_at is not None:
+        if self.handling_finished_at is not None and not self.reopened:
             return IncidentState.HANDLING_FINISHED
         return IncidentState.OPEN
 
     def _settle(self, draft: _Draft, waivers: dict[str, Waiver], now: datetime) -> Obligation:
         owed_by = self.incident.unit if draft.party is Party.UNIT else self.incident.office
-        status, reason, late = Status.PENDING, draft.reason, None
+        waived_at, reason = draft.waived_at, draft.reason
         waiver = waivers.get(draft.key)
-        waived_at = draft.waived_at
-        if waiver is not None and draft.met_at is None:
+        if waiver is not None and (draft.met_at is None or draft.met_at > waiver.at):
             waived_at, reason = waiver.at, waiver.reason
-        if draft.met_at is not None:
-            late_by = draft.met_at - draft.due_at
-            status = Status.LATE if late_by > timedelta(0) else Status.MET
-            if status is Status.LATE:
-                late = math.ceil(late_by.total_seconds() / 60)
-        elif waived_at is not None and waived_at <= now:
-            status = Status.WAIVED
+        met_at, met_by, late = draft.met_at, draft.met_by, None
+        if waived_at is not None and (met_at is None or met_at > waived_at):
+            status, met_at, met_by = Status.WAIVED, None, None  # a report after it meets nothing
+        elif met_at is None:
+            status = Status.PENDING
+        elif met_at > draft.due_at:
+            status, late = Status.LATE, math.ceil((met_at - draft.due_at).total_seconds() / 60)
+        else:
+            status = Status.MET
         cutoff = draft.missed_after
-        if cutoff and status in (Status.PENDING, Status.LATE) and (draft.met_at or now) >= cutoff:
+        if cutoff and status in (Status.PENDING, Status.LATE) and (met_at or now) >= cutoff:
             status, reason = Status.MISSED, "not_reported_by_cutoff"
         return Obligation(
             key=draft.key,
@@ -421,8 +436,8 @@ class _Walk:
             due_at=draft.due_at,
             status=status,
             number=draft.number,
-            met_at=draft.met_at,
-            met_by=draft.met_by,
+            met_at=met_at,
+            met_by=met_by,
             late_minutes=late,
             after_chasing=self._chased_before(draft),
             grace_after_raise=draft.grace,

@@ -193,9 +193,15 @@ def test_done_when_severity_raise_replans_followups(database_url: str) -> None:
 
 
 def _register(**overrides: object) -> dict[str, object]:
-    body = {"kind": "register", "unit": "qdh", "occurred_at": at(8).isoformat(),
-            "category": "accident", "severity": "III", "title": "脚手架坍塌（媒体）",
-            "description": "县里从媒体获知"}
+    body = {
+        "kind": "register",
+        "unit": "qdh",
+        "occurred_at": at(8).isoformat(),
+        "category": "accident",
+        "severity": "III",
+        "title": "脚手架坍塌（媒体）",
+        "description": "县里从媒体获知",
+    }
     return {**body, **overrides}
 
 
@@ -203,10 +209,16 @@ def test_registered_change_chases_the_unit_for_a_change_report(database_url: str
     c = county(database_url, start=at(9, 10))
     incident_id = c.post(initial()).json()["incident_id"]
     c.clock.set(at(11))
-    answer = c.post(_register(incident_id=incident_id, casualties={"dead": 2}), token=c.office_token)
+    answer = c.post(
+        _register(incident_id=incident_id, casualties={"dead": 2}), token=c.office_token
+    )
     assert answer.status_code == 201, answer.text
     change = obligation(answer.json(), "change:unit:1")
-    assert (change["status"], change["due_at"], change["owed_by"]) == ("pending", at(12).isoformat(), "qdh")
+    assert (change["status"], change["due_at"], change["owed_by"]) == (
+        "pending",
+        at(12).isoformat(),
+        "qdh",
+    )
     assert c.incident(incident_id)["filings"][-1]["party"] == "office"
     c.clock.set(at(11, 30))
     answer = c.post(followup(incident_id, casualties={"dead": 2}))
@@ -217,10 +229,32 @@ def test_registered_change_after_closing_reopens_within_the_window(database_url:
     c = county(database_url, start=at(9, 10))
     incident_id = c.post(initial()).json()["incident_id"]
     c.clock.set(at(10))
-    assert c.post({"kind": "final", "incident_id": incident_id, "description": "终报"}).status_code == 201
+    assert (
+        c.post({"kind": "final", "incident_id": incident_id, "description": "终报"}).status_code
+        == 201
+    )
     c.clock.set(at(10, day=25))
-    answer = c.post(_register(incident_id=incident_id, casualties={"dead": 1}), token=c.office_token).json()
-    assert answer["incident"]["state"] == "handling_finished"  # open again, owing a change report
+    answer = c.post(
+        _register(incident_id=incident_id, casualties={"dead": 1}), token=c.office_token
+    ).json()
+    assert answer["incident"]["state"] == "open"  # reopened, owing a change report
     assert obligation(answer, "change:unit:1")["due_at"] == at(11, day=25).isoformat()
     assert c.post(followup(incident_id, casualties={"dead": 1})).status_code == 201
     assert c.incident(incident_id)["state"] == "closed"
+
+
+def test_figures_that_imply_a_higher_grade_warn_of_under_grading(database_url: str) -> None:
+    c = county(database_url, start=at(9, 10))
+    casualties = {"dead": 12, "missing": 0, "seriously_injured": 0, "injured": 0, "trapped": 0}
+    answer = c.post(initial(casualties=casualties)).json()
+    warning = next(w for w in answer["warnings"] if w["code"] == "under_graded")
+    assert warning["field"] == "severity"
+    assert "II" in warning["message"] and "III" in warning["message"]
+    assert [f["code"] for f in c.incident(answer["incident_id"])["flags"]] == ["under_graded"]
+
+
+def test_reporting_above_the_county_first_is_a_chain_breach(database_url: str) -> None:
+    c = county(database_url, start=at(9, 10))
+    above = [{"to": "市应急管理局", "at": at(8, 30).isoformat(), "level": "city"}]
+    answer = c.post(initial(already_reported_to=above)).json()
+    assert "chain_breach" in [w["code"] for w in answer["warnings"]]
