@@ -86,12 +86,16 @@ def later_filings(draw, after: datetime, first: Filing) -> Filing:
     """Any filing received at or after `after` (up to 10 h later)."""
     kind, party = draw(st.sampled_from(LATER_KINDS))
     received = after + timedelta(minutes=draw(st.integers(0, 600)))
+    assert first.occurred_at is not None
+    learned = first.learned_at or min(
+        received, first.occurred_at + timedelta(minutes=draw(st.integers(0, 240)))
+    )
     return filing(
         kind,
         party,
         received,
         occurred_at=first.occurred_at if kind in (FilingKind.INITIAL, FilingKind.PHONE) else None,
-        learned_at=first.learned_at if party is Party.UNIT else None,
+        learned_at=learned if party is Party.UNIT else None,
         severity=draw(maybe_severity),
         sensitive=draw(maybe_sensitive),
         complete=draw(st.booleans()) if kind is FilingKind.PHONE else True,
@@ -118,7 +122,9 @@ def cases(draw):
     end = filings[-1].received_at + timedelta(days=2)
     now = start + timedelta(minutes=draw(st.integers(0, int((end - start).total_seconds() // 60))))
     owner = draw(st.sampled_from([UNIT, UNIT, UNIT, OFFICE]))
-    moments = st.integers(0, 3 * 24 * 60).map(lambda m: filings[0].received_at + timedelta(minutes=m))
+    moments = st.integers(0, 3 * 24 * 60).map(
+        lambda m: filings[0].received_at + timedelta(minutes=m)
+    )
     waivers = draw(st.lists(st.builds(Waiver, st.sampled_from(KEYS), moments, st.just("admin"))))
     chases = draw(st.lists(st.builds(Chase, st.sampled_from(KEYS), moments), max_size=3))
     return filings, now, owner, waivers, chases
@@ -196,7 +202,20 @@ def test_next_change_is_in_the_future(case):
 
     if a.next_change_at is not None:
         assert a.next_change_at > now
-    pending_ahead = [o.due_at for o in a.obligations if o.status is Status.PENDING and o.due_at > now]
+    # also exactly at the moments where things turn: every due time, and each next change in turn
+    for moment in sorted({o.due_at for o in a.obligations})[:4]:
+        b = _assess(filings, moment, owner, waivers, chases)
+        assert b.next_change_at is None or b.next_change_at > moment, (moment, b.next_change_at)
+    moment = a.next_change_at
+    for _ in range(8):
+        if moment is None:
+            break
+        b = _assess(filings, moment, owner, waivers, chases)
+        assert b.next_change_at is None or b.next_change_at > moment, (moment, b.next_change_at)
+        moment = b.next_change_at
+    pending_ahead = [
+        o.due_at for o in a.obligations if o.status is Status.PENDING and o.due_at > now
+    ]
     if pending_ahead:
         assert a.next_change_at is not None
         assert a.next_change_at <= min(pending_ahead)

@@ -33,8 +33,11 @@ def test_rules_module_imports_only_stdlib_and_rules(path):
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     allowed = set(sys.stdlib_module_names) | {"rules"}
 
-    offending = [f"{path.name}:{line} imports {root}" for line, root in _imported_roots(tree)
-                 if root not in allowed]
+    offending = [
+        f"{path.name}:{line} imports {root}"
+        for line, root in _imported_roots(tree)
+        if root not in allowed
+    ]
 
     assert offending == []
 
