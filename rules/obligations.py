@@ -36,6 +36,14 @@ _WRITTEN_REPORTS = {FilingKind.INITIAL, FilingKind.FOLLOWUP}
 _OFFICE_REPORTS = {FilingKind.UPWARD, FilingKind.FOLLOWUP}
 
 
+@dataclass(frozen=True)
+class _News:
+    """Whether a filing tells the office, or the unit, of a material change."""
+
+    to_office: bool
+    to_unit: bool
+
+
 @dataclass
 class _Draft:
     key: str
@@ -91,20 +99,20 @@ class _Walk:
     def apply(self, filing: Filing) -> None:
         t = filing.received_at
         old_grade = self._grade() if self.county_receipt is not None else None
-        raised_figures = self._absorb_facts(filing)
+        news = self._absorb_facts(filing)
         self.grade_before = old_grade or self._grade()
         self._note_findings(filing)
         if filing.party is Party.UNIT:
-            self._unit_report(filing, raised_figures)
+            self._unit_report(filing, news)
         else:
-            self._office_filing(filing, raised_figures)
+            self._office_filing(filing, news)
         grade_changed = old_grade is not None and old_grade is not self._grade()
         if grade_changed:
             self._regrade(t)
         self._ensure_upward(t, late_start=grade_changed)
 
-    def _absorb_facts(self, filing: Filing) -> bool:
-        """Take what the filing states; True when it reports a material change."""
+    def _absorb_facts(self, filing: Filing) -> _News:
+        """Take what the filing states, and say to whom it is a material change."""
         if self.county_receipt is None:
             self.county_receipt = filing.received_at
             if filing.kind is FilingKind.REGISTER:
@@ -123,16 +131,18 @@ class _Walk:
             self.sensitive = filing.sensitive
         if filing.party is Party.UNIT and self.unit_learned_at is None and filing.learned_at:
             self.unit_learned_at = filing.learned_at
-        # a unit's report is a change if the office did not know it; a registration, if the unit
-        # has not reported it
-        baseline = self.known_figures if filing.party is Party.UNIT else self.unit_figures
+        flagged = raised or filing.material_change
+        news = _News(
+            to_office=flagged or figures_rose(self.known_figures, filing.casualties),
+            to_unit=flagged or figures_rose(self.unit_figures, filing.casualties),
+        )
         if filing.casualties is not None:
             self.known_figures = filing.casualties
             if filing.party is Party.UNIT:
                 self.unit_figures = filing.casualties
-        return raised or filing.material_change or figures_rose(baseline, filing.casualties)
+        return news
 
-    def _unit_report(self, filing: Filing, changed: bool) -> None:
+    def _unit_report(self, filing: Filing, news: _News) -> None:
         t = filing.received_at
         self._ensure_initial(t)
         initial = self.drafts.get("initial")
@@ -161,13 +171,13 @@ class _Walk:
             self._finish_handling(t)
         elif self.handling_finished_at is None:
             self._plan_followup(Party.UNIT, t)
-        if changed and "upward" in self.drafts and self.drafts["upward"].met_at is not None:
-            self._plan_change(Party.OFFICE, t)
+        if news.to_office:
+            self._plan_office_change(t)
 
-    def _office_filing(self, filing: Filing, changed: bool) -> None:
+    def _office_filing(self, filing: Filing, news: _News) -> None:
         t = filing.received_at
         if filing.kind is FilingKind.REGISTER:
-            self._register(filing, changed)
+            self._register(filing, news)
         elif filing.kind in _OFFICE_REPORTS:
             self._meet(Party.OFFICE, filing, set(ObligationKind) - {ObligationKind.FINAL})
             if filing.handling_finished:
@@ -180,15 +190,17 @@ class _Walk:
             if self.incident.owned_by_office:
                 self.closed_at = t
 
-    def _register(self, filing: Filing, changed: bool) -> None:
-        """Information the office learned elsewhere: chases the unit (K1, or K6 on a change)."""
+    def _register(self, filing: Filing, news: _News) -> None:
+        """Information the office learned elsewhere: chases the unit (K1, or K6 on a change),
+        and owes the city a change report if it had already reported upward."""
         t = filing.received_at
         self._ensure_initial(t)
+        if news.to_office:
+            self._plan_office_change(t)
         unit_has_reported = self.drafts.get("initial") is None or (
             self.drafts["initial"].met_at is not None
         )
-        raised = figures_rose(self.unit_figures, filing.casualties) or changed
-        if not (unit_has_reported and raised):
+        if not (unit_has_reported and news.to_unit):
             return
         if self.closed_at is not None:
             if t - self.closed_at > self._update_window():
@@ -245,6 +257,12 @@ class _Walk:
         )
         due = self._due_for(draft)
         draft.due_at = due if due is not None else t
+
+    def _plan_office_change(self, t: datetime) -> None:
+        """K6 for the office: only once the city has had a report to be changed."""
+        upward = self.drafts.get("upward")
+        if upward is not None and upward.met_at is not None:
+            self._plan_change(Party.OFFICE, t)
 
     def _plan_change(self, party: Party, t: datetime) -> None:
         if self.incident.owned_by_office and party is Party.UNIT:
@@ -316,7 +334,8 @@ class _Walk:
         if filing.reported_above_at is not None and filing.reported_above_at < t:
             self.flags.append(Flag("chain_breach", t, filing.id, "reported above the office first"))
         first_report = "initial" in self.drafts and self.drafts["initial"].met_at is None
-        if self.registered_at is not None and first_report and self.unit_learned_at is not None:
+        suspected = any(f.code == "concealment_suspected" for f in self.flags)
+        if self.registered_at and first_report and self.unit_learned_at and not suspected:
             knew_for = t - self.unit_learned_at
             if knew_for >= self.rules.concealment_suspected_after:
                 detail = f"knew {int(knew_for.total_seconds() // 60)} min before reporting"
@@ -386,12 +405,10 @@ class _Walk:
                 self.flags.append(
                     Flag("after_chasing", at, obligation.met_by, "reported after chasing")
                 )
-        moments = [o.due_at for o in obligations if o.status is Status.PENDING and o.due_at > now]
-        moments += [
-            d.missed_after
-            for d in self.drafts.values()
-            if d.missed_after is not None and d.met_at is None and d.missed_after > now
-        ]
+        moments = []
+        for draft, obligation in zip(self.drafts.values(), obligations, strict=True):
+            if obligation.status is Status.PENDING:
+                moments += [m for m in (draft.due_at, draft.missed_after) if m and m > now]
         return Assessment(
             obligations=obligations,
             state=self._state(),

@@ -851,12 +851,6 @@ def test_office_declaring_handling_finished_waives_the_units_followup_not_yet_du
     assert a.state is IncidentState.HANDLING_FINISHED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DOMAIN §3 K6 is owed by the county too, from the change becoming known: a change the "
-    "county registers after reporting upward owes the city a follow-up within 1 h; the engine "
-    "only opens change:unit, so the city hears of it at the next routine follow-up (15:00)",
-)
 @pytest.mark.parametrize(
     "registered_change",
     [
@@ -880,12 +874,6 @@ def test_change_registered_by_the_county_after_upward_owes_the_city_a_change_rep
     assert k6.due_at == at(13, 0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DOMAIN §6 raises one concealment suspicion per incident (the unit knew >= 2 h before "
-    "reporting); the engine raises one per filing while K1 is unmet, so an incomplete phone log "
-    "followed by the written initial gives two suspicions to confirm",
-)
 def test_one_concealment_suspicion_per_incident():
     a = assess_at(
         at(16, 0),
