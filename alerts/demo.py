@@ -288,7 +288,7 @@ def banner(
         "急报 Jibao demo",
         "",
         news,
-        f"  Dashboard / API:  {base}",
+        f"  API:              {base}",
         f"  API docs:         {base}/docs",
         f"  Database:         {_safe_url(settings.database_url)}",
         "",
