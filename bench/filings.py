@@ -73,13 +73,17 @@ class Tally:
     other: int = 0
     first_error: str | None = None
     latencies_ms: list[float] = field(default_factory=list)
-    created_in_warmup: int = 0
+    warmup_sent: int = 0
+    warmup_created: int = 0
     elapsed_s: float = 0.0
+    server_cpu_s: float | None = None  # whole run, warm-up included
+    client_cpu_s: float = 0.0  # this process (the load generator), warm-up included
 
     def record(self, status: int, text: str, latency_ms: float, measured: bool) -> None:
         """Count one answer (status 0: no HTTP answer at all, `text` says why)."""
         if not measured:
-            self.created_in_warmup += status == 201
+            self.warmup_sent += 1
+            self.warmup_created += status == 201
             if status != 201 and self.first_error is None:
                 self.first_error = f"(warm-up) HTTP {status}: {text[:500]}"
             return
@@ -107,8 +111,23 @@ class Result:
         return self.tally.created / self.tally.elapsed_s if self.tally.elapsed_s else 0.0
 
     @property
+    def all_created(self) -> int:
+        return self.tally.created + self.tally.warmup_created
+
+    @property
     def rows_ok(self) -> bool:
-        return self.rows == self.tally.created + self.tally.created_in_warmup
+        return self.rows == self.all_created
+
+    @property
+    def ok(self) -> bool:
+        """Every request answered 201, one row per 201, and the server stopped cleanly."""
+        t = self.tally
+        clean = t.other == 0 and t.warmup_created == t.warmup_sent
+        return clean and self.rows_ok and self.stopped_cleanly
+
+    def cpu_ms_per_request(self, seconds: float | None) -> str:
+        requests = self.tally.sent + self.tally.warmup_sent
+        return f"{seconds / requests * 1000:.2f} ms" if seconds is not None and requests else "-"
 
     @property
     def stopped_cleanly(self) -> bool:
@@ -206,9 +225,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass
+class Server:
+    """A running service process."""
+
+    base_url: str
+    pid: int
+
+
 @contextmanager
-def running_server(config: Path, workdir: Path, exit_codes: list[int | None]) -> Iterator[str]:
-    """`python -m alerts serve` on a free loopback port; yields its base URL, then stops it."""
+def running_server(config: Path, workdir: Path, exit_codes: list[int | None]) -> Iterator[Server]:
+    """`python -m alerts serve` on a free loopback port; yields it, then stops it (SIGTERM)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("JIBAO_DATABASE_URL", "JIBAO_CONFIG")}
     command = [sys.executable, "-m", "alerts", "--config", str(config), "serve"]
@@ -222,7 +249,7 @@ def running_server(config: Path, workdir: Path, exit_codes: list[int | None]) ->
             base_url = f"http://{HOST}:{port}"
             wait_healthy(process, base_url, log_path)
             print(f"  server pid {process.pid} on {base_url}", flush=True)
-            yield base_url
+            yield Server(base_url, process.pid)
         finally:
             exit_codes.append(stop_server(process))
 
@@ -254,6 +281,15 @@ def stop_server(process: subprocess.Popen[bytes]) -> int | None:
             process.kill()
             process.wait(timeout=5)
     return process.returncode
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far, from /proc (None where there is no /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def tail(path: Path, lines: int = 30) -> str:
@@ -349,6 +385,21 @@ async def drive(base_url: str, tokens: list[str], warmup_s: float, seconds: floa
     return tally
 
 
+def measure(server: Server, tokens: list[str], args: argparse.Namespace) -> Tally:
+    """Drive the server and note the CPU time it and this process spent meanwhile."""
+    print(
+        f"  {len(tokens)} clients: {args.warmup:g} s warm-up, {args.seconds:g} s measured",
+        flush=True,
+    )
+    server_before, client_before = cpu_seconds(server.pid), time.process_time()
+    tally = asyncio.run(drive(server.base_url, tokens, args.warmup, args.seconds))
+    server_after = cpu_seconds(server.pid)
+    if server_before is not None and server_after is not None:
+        tally.server_cpu_s = server_after - server_before
+    tally.client_cpu_s = time.process_time() - client_before
+    return tally
+
+
 # --- reporting ----------------------------------------------------------------------------------
 
 
@@ -374,8 +425,10 @@ def print_result(result: Result, seconds: float) -> None:
         (
             "filings rows",
             f"{result.rows} ({'=' if result.rows_ok else '!='} "
-            f"{t.created + t.created_in_warmup} 201s incl. warm-up)",
+            f"{result.all_created} 201s incl. warm-up)",
         ),
+        ("server CPU", f"{result.cpu_ms_per_request(t.server_cpu_s)} per request"),
+        ("client CPU", f"{result.cpu_ms_per_request(t.client_cpu_s)} per request"),
         (
             "server exit",
             f"{result.server_exit} ({'clean' if result.stopped_cleanly else 'NOT clean'})",
@@ -405,13 +458,8 @@ def run_backend(backend: str, args: argparse.Namespace) -> Result:
             migrate(url)
             tokens = seed_county(url)
             exit_codes: list[int | None] = []
-            with running_server(write_config(url, workdir), workdir, exit_codes) as base_url:
-                print(
-                    f"  {len(tokens)} clients: {args.warmup:g} s warm-up, "
-                    f"{args.seconds:g} s measured",
-                    flush=True,
-                )
-                tally = asyncio.run(drive(base_url, tokens, args.warmup, args.seconds))
+            with running_server(write_config(url, workdir), workdir, exit_codes) as server:
+                tally = measure(server, tokens, args)
             rows = count_filings(url)
             return Result(backend, tally, rows, exit_codes[0] if exit_codes else None)
 
@@ -431,8 +479,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def print_summary(results: list[Result]) -> None:
+    """One line per backend, for comparing runs."""
+    print(
+        f"{'backend':<10}{'sent':>8}{'201':>8}{'other':>7}{'filings/s':>11}"
+        f"{'p50':>8}{'p90':>8}{'p99':>8}{'max':>8}  rows=201s"
+    )
+    for r in results:
+        p = percentiles(r.tally.latencies_ms)
+        print(
+            f"{r.backend:<10}{r.tally.sent:>8}{r.tally.created:>8}{r.tally.other:>7}"
+            f"{r.rate:>11,.0f}{p['p50']:>8.1f}{p['p90']:>8.1f}{p['p99']:>8.1f}{p['max']:>8.1f}"
+            f"  {'yes' if r.rows_ok else 'NO'}"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    results: list[Result] = []
     failed = False
     for backend in args.backends:
         print(f"== {backend}", flush=True)
@@ -441,8 +505,15 @@ def main(argv: list[str] | None = None) -> int:
         except BackendUnavailable as exc:
             print(f"  skipped: {exc}\n", flush=True)
             continue
+        except (RuntimeError, OSError, psycopg.Error) as exc:
+            print(f"  failed: {exc}\n", flush=True)
+            failed = True
+            continue
         print_result(result, args.seconds)
-        failed |= result.tally.other > 0 or not result.rows_ok or not result.stopped_cleanly
+        results.append(result)
+        failed |= not result.ok
+    if results:
+        print_summary(results)
     return 1 if failed else 0
 
 
