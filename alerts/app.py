@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from alerts.api import filings, health, incidents
+from alerts.api.auth import CallerCache
 from alerts.api.errors import install_error_handlers
 from alerts.clock import Clock, SystemClock
 from alerts.config import Settings
@@ -30,6 +31,7 @@ def create_app(
         clock=clock or SystemClock(),
         translate=Translator(settings.language),
         metrics=Metrics(),
+        callers=CallerCache(),
     )
 
     @asynccontextmanager

@@ -6,6 +6,7 @@ their plain inputs and writes back only what moved, adding a timeline event for 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,9 +16,18 @@ import rules.model as r
 from alerts.config import Settings
 from alerts.storage import models as m
 from alerts.storage.queries import filings_of, obligations_of, waivers_of
+from alerts.timeline import Timeline
 from rules.obligations import assess
 
 FIGURES = ("dead", "missing", "seriously_injured", "injured", "trapped")
+
+
+@dataclass(frozen=True)
+class Reassessment:
+    """The rules' answer and the stored obligations it now stands for, in the rules' order."""
+
+    assessment: r.Assessment
+    obligations: list[m.Obligation]
 
 
 def reassess(
@@ -29,10 +39,14 @@ def reassess(
     settings: Settings,
     now: datetime,
     filings: Sequence[m.Filing] | None = None,
-) -> r.Assessment:
-    """Run the rules for `incident` at `now` and persist obligations, summary and events."""
+    timeline: Timeline | None = None,
+    is_new: bool = False,
+) -> Reassessment:
+    """Run the rules for `incident` at `now`; persist obligations, summary and timeline events.
+
+    `is_new` says the incident was created in this transaction, so it has nothing stored yet."""
     rows = filings if filings is not None else filings_of(session, incident_id=incident.id)
-    waivers = waivers_of(session, incident_id=incident.id) if incident.id else ()
+    waivers = () if is_new else waivers_of(session, incident_id=incident.id)
     facts = r.Incident(
         unit=unit_code,
         office=office_code,
@@ -40,9 +54,12 @@ def reassess(
         waivers=tuple(r.Waiver(w.obligation_key, w.at, w.reason) for w in waivers),
     )
     assessment = assess(facts, settings.rules, now)
-    _sync_obligations(session, incident, assessment, now)
-    _sync_summary(session, incident, assessment, now)
-    return assessment
+    timeline = timeline or Timeline(incident.id, now)
+    stored = {} if is_new else {o.key: o for o in obligations_of(session, incident_id=incident.id)}
+    obligations = _sync_obligations(session, incident, assessment, stored, timeline)
+    _sync_summary(incident, assessment, timeline)
+    timeline.write(session)
+    return Reassessment(assessment, obligations)
 
 
 def to_rule_filings(rows: Sequence[m.Filing]) -> tuple[r.Filing, ...]:
@@ -97,53 +114,52 @@ def _reported_above_at(payload: dict[str, Any]) -> datetime | None:
 
 
 def _sync_obligations(
-    session: Session, incident: m.Incident, assessment: r.Assessment, now: datetime
-) -> None:
-    stored = {row.key: row for row in obligations_of(session, incident_id=incident.id)}
+    session: Session,
+    incident: m.Incident,
+    assessment: r.Assessment,
+    stored: dict[str, m.Obligation],
+    timeline: Timeline,
+) -> list[m.Obligation]:
+    result, added = [], []
     for obligation in assessment.obligations:
-        row = stored.get(obligation.key)
         owed_by = incident.unit_id if obligation.party is r.Party.UNIT else incident.office_id
         values = _obligation_values(obligation, owed_by)
+        row = stored.get(obligation.key)
         if row is None:
-            session.add(m.Obligation(incident_id=incident.id, updated_at=now, **values))
-            _event(session, incident, now, "obligation_opened", _summary(obligation))
+            row = m.Obligation(incident_id=incident.id, updated_at=timeline.at, **values)
+            added.append(row)
+            timeline.add("obligation_opened", _summary(obligation))
             if obligation.status is not r.Status.PENDING:
-                _event(
-                    session,
-                    incident,
-                    now,
-                    f"obligation_{obligation.status.value}",
-                    _summary(obligation),
-                )
-            continue
-        changes = {k: v for k, v in values.items() if getattr(row, k) != v}
-        if not changes:
-            continue
-        if "due_at" in changes and row.status == "pending":
-            _event(
-                session,
-                incident,
-                now,
-                "due_changed",
-                {
-                    "key": row.key,
-                    "from": row.due_at.isoformat(),
-                    "to": obligation.due_at.isoformat(),
-                    "grace_after_raise": obligation.grace_after_raise,
-                },
-            )
-        if "status" in changes:
-            _event(
-                session,
-                incident,
-                now,
-                f"obligation_{obligation.status.value}",
-                _summary(obligation),
-            )
-        for name, value in changes.items():
-            setattr(row, name, value)
-        row.updated_at = now
+                timeline.add(f"obligation_{obligation.status.value}", _summary(obligation))
+        else:
+            _update_obligation(row, obligation, values, timeline)
+        result.append(row)
+    session.add_all(added)
     session.flush()
+    return result
+
+
+def _update_obligation(
+    row: m.Obligation, obligation: r.Obligation, values: dict[str, Any], timeline: Timeline
+) -> None:
+    changes = {k: v for k, v in values.items() if getattr(row, k) != v}
+    if not changes:
+        return
+    if "due_at" in changes and row.status == "pending":
+        timeline.add(
+            "due_changed",
+            {
+                "key": row.key,
+                "from": row.due_at.isoformat(),
+                "to": obligation.due_at.isoformat(),
+                "grace_after_raise": obligation.grace_after_raise,
+            },
+        )
+    if "status" in changes:
+        timeline.add(f"obligation_{obligation.status.value}", _summary(obligation))
+    for name, value in changes.items():
+        setattr(row, name, value)
+    row.updated_at = timeline.at
 
 
 def _obligation_values(obligation: r.Obligation, owed_by: int) -> dict[str, Any]:
@@ -178,17 +194,12 @@ def _summary(obligation: r.Obligation) -> dict[str, Any]:
     }
 
 
-def _sync_summary(
-    session: Session, incident: m.Incident, assessment: r.Assessment, now: datetime
-) -> None:
+def _sync_summary(incident: m.Incident, assessment: r.Assessment, timeline: Timeline) -> None:
     severity = assessment.severity.value if assessment.severity else None
     if incident.severity != severity and incident.clock_severity:
-        _event(session, incident, now, "grade_changed", {"from": incident.severity, "to": severity})
+        timeline.add("grade_changed", {"from": incident.severity, "to": severity})
     if incident.state != assessment.state.value and incident.state:
-        _event(
-            session,
-            incident,
-            now,
+        timeline.add(
             "state_changed",
             {
                 "from": incident.state,
@@ -199,7 +210,7 @@ def _sync_summary(
     flags = [_flag(f) for f in assessment.flags]
     for flag in flags:
         if flag not in (incident.flags or []):
-            _event(session, incident, now, "flag_raised", flag)
+            timeline.add("flag_raised", flag)
     pending = [o.due_at for o in assessment.obligations if o.status is r.Status.PENDING]
     incident.severity = severity
     incident.clock_severity = assessment.clock_severity.value
@@ -207,7 +218,7 @@ def _sync_summary(
     incident.flags = flags
     incident.next_due_at = min(pending, default=None)
     incident.next_change_at = assessment.next_change_at
-    incident.updated_at = now
+    incident.updated_at = timeline.at
 
 
 def _flag(flag: r.Flag) -> dict[str, Any]:
@@ -217,9 +228,3 @@ def _flag(flag: r.Flag) -> dict[str, Any]:
         "filing_id": flag.filing_id,
         "detail": flag.detail,
     }
-
-
-def _event(
-    session: Session, incident: m.Incident, at: datetime, kind: str, data: dict[str, Any]
-) -> None:
-    session.add(m.Event(incident_id=incident.id, at=at, kind=kind, data=data))

@@ -16,7 +16,8 @@ from alerts.api.filing_in import COMPLETE_REPORT, FilingIn
 from alerts.assessments import FIGURES, reassess
 from alerts.config import Settings
 from alerts.storage import models as m
-from alerts.storage.queries import filings_of, obligations_of, reporting_office, unit_by_code
+from alerts.storage.queries import filings_of, reporting_office, unit_by_code
+from alerts.timeline import Timeline
 
 _UNIT_KINDS = {r.FilingKind.INITIAL, r.FilingKind.FOLLOWUP, r.FilingKind.FINAL}
 _OFFICE_FOR_UNIT = _UNIT_KINDS | {r.FilingKind.PHONE, r.FilingKind.REGISTER}
@@ -56,34 +57,21 @@ def file_report(
     """Check, store and assess one filing; raise ApiError (nothing written) when it is refused."""
     if body.kind is r.FilingKind.FEEDBACK:
         raise _invalid("kind", "feedback_unsupported")
-    parties = _resolve_parties(session, filer, body)
-    _check_times(body, settings, now)
-    incident, previous = _resolve_incident(session, parties, body)
-    _check_against_history(incident, previous, parties, body)
-    if incident is None:
-        incident = _new_incident(session, parties, body, now)
-    _update_incident_facts(incident, body)
-    filing = m.Filing(
-        incident_id=incident.id,
-        unit_id=parties.reporting.id,
-        filed_by_unit_id=filer.id,
-        kind=body.kind.value,
-        party=parties.party.value,
-        number=_followup_number(previous, parties.party)
-        if body.kind is r.FilingKind.FOLLOWUP
-        else None,
-        received_at=now,
-        complete=all(getattr(body, name) is not None for name in COMPLETE_REPORT),
-        payload=body.model_dump(mode="json", exclude_none=True, exclude=set(body.unknown_keys())),
-    )
-    session.add(filing)
-    session.flush()
-    session.add(
-        m.Event(
-            incident_id=incident.id,
-            at=now,
-            kind="filing_received",
-            data={
+    with session.no_autoflush:  # flush only where an id is needed: this is the hot path
+        parties = _resolve_parties(session, filer, body)
+        _check_times(body, settings, now)
+        incident, previous = _resolve_incident(session, parties, body)
+        _check_against_history(incident, previous, parties, body)
+        is_new = incident is None
+        if incident is None:
+            incident = _new_incident(session, parties, body, now)
+        _update_incident_facts(incident, body)
+        filing = _store_filing(session, incident, parties, filer, body, previous, now)
+        owner_code = _owner_code(session, incident, parties)
+        timeline = Timeline(incident.id, now)
+        timeline.add(
+            "filing_received",
+            {
                 "filing_id": filing.id,
                 "kind": filing.kind,
                 "party": filing.party,
@@ -91,21 +79,46 @@ def file_report(
                 "number": filing.number,
             },
         )
-    )
-    owner_code = _owner_code(session, incident)
-    assessment = reassess(
-        session,
-        incident=incident,
-        unit_code=owner_code,
-        office_code=parties.office.code,
-        settings=settings,
-        now=now,
-        filings=[*previous, filing],
-    )
-    obligations = list(obligations_of(session, incident_id=incident.id))
+        result = reassess(
+            session,
+            incident=incident,
+            unit_code=owner_code,
+            office_code=parties.office.code,
+            settings=settings,
+            now=now,
+            filings=[*previous, filing],
+            timeline=timeline,
+            is_new=is_new,
+        )
     codes = {incident.unit_id: owner_code, incident.office_id: parties.office.code}
-    notices = _notices(body, assessment, filing)
-    return FilingOutcome(incident, filing, obligations, codes, notices)
+    notices = _notices(body, result.assessment, filing)
+    return FilingOutcome(incident, filing, result.obligations, codes, notices)
+
+
+def _store_filing(
+    session: Session,
+    incident: m.Incident,
+    parties: _Parties,
+    filer: m.Unit,
+    body: FilingIn,
+    previous: list[m.Filing],
+    now: datetime,
+) -> m.Filing:
+    is_followup = body.kind is r.FilingKind.FOLLOWUP
+    filing = m.Filing(
+        incident_id=incident.id,
+        unit_id=parties.reporting.id,
+        filed_by_unit_id=filer.id,
+        kind=body.kind.value,
+        party=parties.party.value,
+        number=_followup_number(previous, parties.party) if is_followup else None,
+        received_at=now,
+        complete=all(getattr(body, name) is not None for name in COMPLETE_REPORT),
+        payload=body.model_dump(mode="json", exclude_none=True, exclude=set(body.unknown_keys())),
+    )
+    session.add(filing)
+    session.flush()
+    return filing
 
 
 def _resolve_parties(session: Session, filer: m.Unit, body: FilingIn) -> _Parties:
@@ -258,7 +271,9 @@ def _followup_number(previous: list[m.Filing], party: r.Party) -> int:
     return 1 + sum(1 for f in previous if f.kind == "followup" and f.party == party.value)
 
 
-def _owner_code(session: Session, incident: m.Incident) -> str:
+def _owner_code(session: Session, incident: m.Incident, parties: _Parties) -> str:
+    if incident.unit_id == parties.reporting.id:
+        return parties.reporting.code
     owner = session.get(m.Unit, incident.unit_id)
     assert owner is not None
     return owner.code

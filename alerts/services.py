@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from alerts.api.auth import CallerCache
 from alerts.clock import Clock
 from alerts.config import Settings
 from alerts.i18n import Translator
@@ -27,6 +28,7 @@ class Services:
     clock: Clock
     translate: Translator
     metrics: Metrics
+    callers: CallerCache
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -45,7 +45,7 @@ async def post_filing(request: Request, services: ServicesDep) -> JSONResponse:
 
 
 def _file(session: Session, services: Services, request: Request, raw: bytes) -> tuple[int, Any]:
-    filer = authenticate(session, request)
+    filer = authenticate(session, request, services.callers)
     verify_signature(filer, request, raw)
     key = _idempotency_key(request)
     digest = hashlib.sha256(raw).hexdigest()

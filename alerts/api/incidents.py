@@ -23,7 +23,7 @@ async def get_incident(incident_id: int, request: Request, services: ServicesDep
     """One incident with its filings, obligations and timeline, oldest first."""
     wire = Wire(services.settings.rules.timezone)
     with services.session() as session:
-        caller = authenticate(session, request)
+        caller = authenticate(session, request, services.callers)
         incident = session.get(m.Incident, incident_id)
         if incident is None:
             raise ApiError(404, "incident_not_found")
@@ -51,7 +51,7 @@ async def list_incidents(
     """Incidents with their next due obligation: the office's all, a unit's own."""
     wire = Wire(services.settings.rules.timezone)
     with services.session() as session:
-        caller = authenticate(session, request)
+        caller = authenticate(session, request, services.callers)
         query = select(m.Incident)
         if state == "open":
             query = query.where(m.Incident.state != "closed")

@@ -28,7 +28,8 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    # no pre-ping on every checkout (it costs a round trip per filing); recycle instead
+    return create_engine(url, pool_size=10, max_overflow=10, pool_recycle=300)
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
