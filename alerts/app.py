@@ -7,27 +7,37 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from alerts.api import filings, health, incidents
+from alerts.api import acks, filings, health, incidents, twilio_hooks
 from alerts.api.auth import CallerCache
 from alerts.api.errors import install_error_handlers
+from alerts.channels import build_notifiers
 from alerts.clock import Clock, SystemClock
 from alerts.config import Settings
+from alerts.engine import Engine
 from alerts.i18n import Translator
 from alerts.metrics import Metrics
-from alerts.scheduler import start_scheduler
+from alerts.scheduler import Alarm
 from alerts.services import Services
 from alerts.storage.database import make_engine, make_session_factory
+from notifiers.base import Notifier
 
 
 def create_app(
-    settings: Settings, *, clock: Clock | None = None, run_scheduler: bool = True
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    notifiers: dict[str, Notifier] | None = None,
+    run_scheduler: bool = True,
 ) -> FastAPI:
-    """The Jibao web app over an already migrated database."""
-    engine = make_engine(settings.database_url)
+    """The Jibao web app over an already migrated database.
+
+    `notifiers` replaces the channels built from settings (tests pass dry or stand-in ones);
+    `run_scheduler=False` leaves ticking to the caller (tests call `app.state.engine.tick()`)."""
+    database = make_engine(settings.database_url)
     services = Services(
         settings=settings,
-        engine=engine,
-        sessions=make_session_factory(engine),
+        engine=database,
+        sessions=make_session_factory(database),
         clock=clock or SystemClock(),
         translate=Translator(settings.language),
         metrics=Metrics(),
@@ -36,18 +46,30 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.scheduler = start_scheduler(services) if run_scheduler else None
+        channels = (
+            notifiers
+            if notifiers is not None
+            else build_notifiers(settings.notifications, settings.public_url)
+        )
+        app.state.engine = Engine(services, channels)
+        if run_scheduler:
+            app.state.scheduler = Alarm(
+                app.state.engine, settings.engine.sweep_every.total_seconds()
+            )
+            app.state.scheduler.start()
+            services.wake = app.state.scheduler.wake
         try:
             yield
         finally:
             if app.state.scheduler is not None:
-                app.state.scheduler.shutdown(wait=False)
-            engine.dispose()
+                app.state.scheduler.shutdown()
+            await app.state.engine.close()
+            database.dispose()
 
     app = FastAPI(title="Jibao 急报", version="0.1.0", lifespan=lifespan)
     app.state.services = services
     app.state.scheduler = None
     install_error_handlers(app, services.translate)
-    for module in (filings, incidents, health):
+    for module in (filings, incidents, acks, twilio_hooks, health):
         app.include_router(module.router)
     return app

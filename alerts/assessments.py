@@ -126,7 +126,13 @@ def _sync_obligations(
         values = _obligation_values(obligation, owed_by)
         row = stored.get(obligation.key)
         if row is None:
-            row = m.Obligation(incident_id=incident.id, updated_at=timeline.at, **values)
+            row = m.Obligation(
+                incident_id=incident.id,
+                opened_at=timeline.at,
+                updated_at=timeline.at,
+                next_escalation_at=timeline.at if _escalates(obligation) else None,
+                **values,
+            )
             added.append(row)
             timeline.add("obligation_opened", _summary(obligation))
             if obligation.status is not r.Status.PENDING:
@@ -160,6 +166,13 @@ def _update_obligation(
     for name, value in changes.items():
         setattr(row, name, value)
     row.updated_at = timeline.at
+    # let the engine re-plan the ladder at once: the due time or status moved
+    row.next_escalation_at = timeline.at if _escalates(obligation) else None
+
+
+def _escalates(obligation: r.Obligation) -> bool:
+    """Unreported obligations escalate, also once a missed cut-off has passed."""
+    return obligation.met_at is None and obligation.status in (r.Status.PENDING, r.Status.MISSED)
 
 
 def _obligation_values(obligation: r.Obligation, owed_by: int) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from rules.durations import parse_duration
+from rules.escalation import Policy, parse_policy
 from rules.ruleset import Ruleset, RulesetError, parse_ruleset
 
 DEFAULT_CONFIG = Path("config.toml")
@@ -39,6 +40,59 @@ class EngineSettings(BaseModel):
         return parse_duration(value) if isinstance(value, str) else value
 
 
+class TwilioConfig(BaseModel):
+    """SMS and voice through Twilio; without account_sid and an auth token both run dry."""
+
+    model_config = ConfigDict(extra="forbid")
+    account_sid: str = ""
+    from_number: str = ""
+    api_base_url: str = "https://api.twilio.com"
+    timeout_seconds: float = Field(default=10.0, gt=0)
+    auth_token: str = Field(default="", exclude=True)  # from the environment only
+
+
+class EmailConfig(BaseModel):
+    """SMTP; without a host the channel runs dry."""
+
+    model_config = ConfigDict(extra="forbid")
+    host: str = ""
+    port: int = Field(default=587, gt=0, lt=65536)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str = ""
+    from_address: str = "jibao@example.gov.cn"
+    timeout_seconds: float = Field(default=10.0, gt=0)
+    password: str = Field(default="", exclude=True)  # from the environment only
+
+
+class WebhookConfig(BaseModel):
+    """An outgoing webhook, named in ladders as webhook:NAME (chat robots, the parent's system)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, pattern=r"^[a-z0-9_-]+$")
+    url: str = Field(min_length=1)
+    timeout_seconds: float = Field(default=10.0, gt=0)
+    secret: str = Field(default="", exclude=True)  # JIBAO_WEBHOOK_SECRET_<NAME>
+
+
+class NotificationSettings(BaseModel):
+    """The outbox and its channels."""
+
+    model_config = ConfigDict(extra="forbid")
+    max_attempts: int = Field(default=5, ge=1)
+    backoff: timedelta = timedelta(seconds=10)  # doubled each attempt, with jitter
+    throttle: timedelta = timedelta(seconds=60)  # one message per person and channel per window
+    claim_lease: timedelta = timedelta(seconds=60)  # a send still claimed after this is `unknown`
+    ack_link_valid: timedelta = timedelta(hours=24)
+    twilio: TwilioConfig = TwilioConfig()
+    email: EmailConfig = EmailConfig()
+    webhooks: list[WebhookConfig] = []
+
+    @field_validator("backoff", "throttle", "claim_lease", "ack_link_valid", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        return parse_duration(value) if isinstance(value, str) else value
+
+
 class Settings(BaseModel):
     """Everything the service is configured with, loaded once and passed down."""
 
@@ -49,8 +103,11 @@ class Settings(BaseModel):
     public_url: str = "http://127.0.0.1:8000"
     api: ApiSettings = ApiSettings()
     engine: EngineSettings = EngineSettings()
+    notifications: NotificationSettings = NotificationSettings()
+    secret_key: str = Field(default="", exclude=True)  # JIBAO_SECRET_KEY: signs links
     rules: Ruleset
     rules_table: dict[str, Any]
+    escalation: Policy
 
 
 def config_path(explicit: str | None = None) -> Path:
@@ -67,24 +124,51 @@ def load_settings(path: Path, *, environ: dict[str, str] | None = None) -> Setti
         raise ConfigError(f"{path}: no such file") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-    return settings_from_table(table, environ=os.environ if environ is None else environ)
+    return settings_from_table(table, environ=dict(os.environ) if environ is None else environ)
 
 
 def settings_from_table(table: dict[str, Any], *, environ: Any = None) -> Settings:
     """Validate a parsed config table (tests build them in memory)."""
     table = dict(table)
     rules_table = table.pop("rules", None)
-    if rules_table is None:
-        raise ConfigError("rules: the [rules] table is required")
-    if environ and environ.get("JIBAO_DATABASE_URL"):
+    escalation_table = table.pop("escalation", None)
+    if rules_table is None or escalation_table is None:
+        raise ConfigError("rules, escalation: the [rules] and [escalation] tables are required")
+    environ = environ or {}
+    if environ.get("JIBAO_DATABASE_URL"):
         table["database_url"] = environ["JIBAO_DATABASE_URL"]
     try:
         ruleset = parse_ruleset(rules_table, timezone=table.get("timezone", "Asia/Shanghai"))
+        policy = parse_policy(escalation_table)
     except RulesetError as exc:
         raise ConfigError(str(exc)) from exc
     try:
-        return Settings(**table, rules=ruleset, rules_table=rules_table)
+        settings = Settings(
+            **table,
+            rules=ruleset,
+            rules_table=rules_table,
+            escalation=policy,
+            secret_key=environ.get("JIBAO_SECRET_KEY", ""),
+        )
     except ValidationError as exc:
         first = exc.errors()[0]
         key = ".".join(str(part) for part in first["loc"])
         raise ConfigError(f"{key}: {first['msg']}") from exc
+    return _with_secrets(settings, environ)
+
+
+def _with_secrets(settings: Settings, environ: Any) -> Settings:
+    """Channel secrets come from the environment, never from config.toml."""
+    channels = settings.notifications
+    twilio = channels.twilio.model_copy(
+        update={"auth_token": environ.get("JIBAO_TWILIO_AUTH_TOKEN", "")}
+    )
+    email = channels.email.model_copy(update={"password": environ.get("JIBAO_SMTP_PASSWORD", "")})
+    hooks = [
+        hook.model_copy(
+            update={"secret": environ.get(f"JIBAO_WEBHOOK_SECRET_{hook.name.upper()}", "")}
+        )
+        for hook in channels.webhooks
+    ]
+    updated = channels.model_copy(update={"twilio": twilio, "email": email, "webhooks": hooks})
+    return settings.model_copy(update={"notifications": updated})

@@ -1,35 +1,118 @@
-"""One engine tick: find incidents whose assessment changes by now, re-assess them, commit.
+"""The engine: one tick decides (rules, under row locks), commits, then sends (the outbox).
 
-Each incident is re-assessed in its own transaction. On PostgreSQL the row is claimed with
-FOR UPDATE SKIP LOCKED, so several instances share the sweep without doing one incident twice."""
+decide: re-assess incidents whose clocks moved with time alone, then fire the ladder steps
+that are due, writing escalations and queued notifications in the same transaction.
+deliver: claim queued notifications, commit the claim, send, record the outcomes.
+A crash between the two loses nothing and sends nothing twice (docs/decisions/0005-outbox.md)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from alerts.ack_links import AckLinks
 from alerts.assessments import reassess
+from alerts.escalations import Escalator, claim_due_obligations, escalate
+from alerts.messages.render import Messages
+from alerts.outbox import claim, expire_stale_claims, record, send
 from alerts.services import Services
 from alerts.storage import models as m
+from notifiers.base import Notifier
+
+BATCH = 500
 
 
-def sweep(services: Services, *, batch: int = 200) -> int:
-    """Re-assess every incident due for a change at the clock's now; the number handled."""
-    now = services.clock.now()
-    handled = 0
-    while True:
-        with services.session() as session:
-            incident = _claim_next(session, now)
-            if incident is None:
-                return handled
-            reassess_stored(session, services, incident, now)
+@dataclass(frozen=True)
+class TickReport:
+    """What one tick did."""
+
+    reassessed: int
+    fired: int
+    sent: int
+
+
+class Engine:
+    """Decides and delivers for one service instance; several may share one PostgreSQL."""
+
+    def __init__(self, services: Services, notifiers: dict[str, Notifier]) -> None:
+        settings = services.settings
+        self.services = services
+        self.notifiers = notifiers
+        self.messages = Messages(settings.language, settings.rules.timezone)
+        self.links = AckLinks(
+            settings.secret_key, settings.public_url, settings.notifications.ack_link_valid
+        )
+        self.escalator = Escalator(settings.escalation, self.messages, self.links)
+
+    async def tick(self) -> TickReport:
+        """Decide everything due now, then send everything queued."""
+        reassessed, fired = self.decide()
+        sent = 0
+        while batch := await self.deliver():
+            sent += batch
+        return TickReport(reassessed, fired, sent)
+
+    def decide(self) -> tuple[int, int]:
+        """Re-assess incidents and fire due ladder steps, batch by batch, each batch committed."""
+        now = self.services.clock.now()
+        reassessed = fired = 0
+        while True:
+            with self.services.session() as session:
+                incidents = _claim_changed_incidents(session, now, BATCH)
+                for incident in incidents:
+                    reassess_stored(session, self.services, incident, now)
+                obligations = claim_due_obligations(session, now=now, limit=BATCH)
+                fired += sum(escalate(session, self.escalator, o, now) for o in obligations)
+                session.commit()
+            reassessed += len(incidents)
+            if len(incidents) < BATCH and len(obligations) < BATCH:
+                return reassessed, fired
+
+    async def deliver(self) -> int:
+        """Send one batch of due notifications; how many were sent (0: nothing was due)."""
+        settings = self.services.settings.notifications
+        now = self.services.clock.now()
+        with self.services.session() as session:
+            expire_stale_claims(session, now=now)
+            claimed = claim(
+                session, settings=settings, messages=self.messages, now=now, limit=BATCH
+            )
             session.commit()
-        handled += 1
-        services.metrics.sweeps.inc()
-        if handled >= batch:
-            return handled
+        if not claimed:
+            return 0
+        results = await send(claimed, self.notifiers)
+        with self.services.session() as session:
+            record(
+                session,
+                settings=settings,
+                claimed=claimed,
+                results=results,
+                now=self.services.clock.now(),
+            )
+            session.commit()
+        return len(claimed)
+
+    def next_wake(self) -> datetime | None:
+        """The earliest moment anything stored becomes due."""
+        with self.services.session() as session:
+            moments = [
+                session.scalar(select(func.min(m.Incident.next_change_at))),
+                session.scalar(select(func.min(m.Obligation.next_escalation_at))),
+                session.scalar(
+                    select(func.min(m.Notification.next_attempt_at)).where(
+                        m.Notification.state == "queued"
+                    )
+                ),
+            ]
+        return min((t for t in moments if t is not None), default=None)
+
+    async def close(self) -> None:
+        """Release the notifiers' connections."""
+        for notifier in self.notifiers.values():
+            await notifier.close()
 
 
 def reassess_stored(
@@ -49,13 +132,13 @@ def reassess_stored(
     )
 
 
-def _claim_next(session: Session, now: datetime) -> m.Incident | None:
+def _claim_changed_incidents(session: Session, now: datetime, limit: int) -> list[m.Incident]:
     query = (
         select(m.Incident)
         .where(m.Incident.next_change_at.is_not(None), m.Incident.next_change_at <= now)
         .order_by(m.Incident.next_change_at)
-        .limit(1)
+        .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    return session.scalar(query)
+    return list(session.scalars(query))

@@ -1,42 +1,70 @@
-"""APScheduler wiring: the alarm clock that runs engine sweeps; the database stays the truth."""
+"""APScheduler wiring: the alarm clock that runs engine ticks; the database is the truth.
+
+After every tick the alarm is set for the next moment anything stored becomes due; a periodic
+safety tick runs besides. On start a tick runs at once, so whatever fell due while the service
+was down fires then (once: the rows say what already fired)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from alerts.engine import sweep
-from alerts.services import Services
+from alerts.engine import Engine
 
 log = logging.getLogger(__name__)
 
 
-def start_scheduler(services: Services) -> AsyncIOScheduler:
-    """Start a scheduler that sweeps every `engine.sweep_every`.
+class Alarm:
+    """Runs `engine.tick` when something is due, and every `every` seconds regardless."""
 
-    misfire_grace_time=None: a sweep that starts late still runs (APScheduler's default of 1 s
-    would silently drop it); coalesce: a backlog of missed sweeps runs once."""
-    scheduler = AsyncIOScheduler(timezone="UTC")
-    scheduler.add_job(
-        _sweep_job,
-        "interval",
-        args=[services],
-        id="sweep",
-        seconds=services.settings.engine.sweep_every.total_seconds(),
-        misfire_grace_time=None,
-        coalesce=True,
-        max_instances=1,
-    )
-    scheduler.start()
-    return scheduler
+    def __init__(self, engine: Engine, every_seconds: float) -> None:
+        self.engine = engine
+        self.every = every_seconds
+        self.lock = asyncio.Lock()  # one tick at a time in this process
+        # misfire_grace_time=None: a tick that starts late still runs (APScheduler's default of
+        # 1 s would drop it silently); coalesce: a backlog of missed runs runs once
+        self.scheduler = AsyncIOScheduler(
+            timezone=UTC, job_defaults={"misfire_grace_time": None, "coalesce": True}
+        )
 
+    @property
+    def running(self) -> bool:
+        """Whether the scheduler is started."""
+        return bool(self.scheduler.running)
 
-async def _sweep_job(services: Services) -> None:
-    try:
-        handled = sweep(services)
-    except Exception:  # a failed sweep must not stop the next one
-        log.exception("engine sweep failed")
-        return
-    if handled:
-        log.info("engine sweep re-assessed %d incident(s)", handled)
+    def start(self) -> None:
+        """Start ticking: now, at each next due moment, and every `every` seconds."""
+        self.scheduler.add_job(
+            self._tick, "interval", seconds=self.every, id="safety", max_instances=1
+        )
+        self.scheduler.start()
+        self.wake()
+
+    def wake(self, at: datetime | None = None) -> None:
+        """Tick at `at` (now if None); replaces any earlier wake-up."""
+        if not self.scheduler.running:
+            return
+        self.scheduler.add_job(
+            self._tick, "date", run_date=at or datetime.now(UTC), id="wake", replace_existing=True
+        )
+
+    def shutdown(self) -> None:
+        """Stop ticking."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    async def _tick(self) -> None:
+        async with self.lock:
+            try:
+                report = await self.engine.tick()
+                upcoming = self.engine.next_wake()
+            except Exception:  # a failed tick must not stop the next one
+                log.exception("engine tick failed")
+                return
+        if report.fired or report.sent:
+            log.info("tick: %d step(s) fired, %d message(s) sent", report.fired, report.sent)
+        if upcoming is not None:
+            self.wake(max(upcoming, datetime.now(UTC)))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated
@@ -29,6 +29,7 @@ class Services:
     translate: Translator
     metrics: Metrics
     callers: CallerCache
+    wake: Callable[[], None] = lambda: None  # the alarm sets this: tick soon, something changed
 
     @contextmanager
     def session(self) -> Iterator[Session]:

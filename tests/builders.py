@@ -16,6 +16,8 @@ from alerts.clock import FrozenClock
 from alerts.config import Settings, settings_from_table
 from alerts.storage.database import make_engine, make_session_factory
 from alerts.storage.queries import add_token, add_unit
+from notifiers.base import Notifier
+from notifiers.dry import DryNotifier
 
 CONFIG = Path(__file__).parent.parent / "config.toml"
 CST = timezone(timedelta(hours=8))
@@ -54,6 +56,7 @@ class County:
     settings: Settings
     office_token: str
     tokens: dict[str, str]
+    notifiers: dict[str, Notifier]
 
     def post(self, body: dict[str, Any], token: str | None = None, **headers: str) -> Any:
         """POST a filing as the township `qdh` unless another token is given."""
@@ -62,6 +65,20 @@ class County:
             json=body,
             headers={"Authorization": f"Bearer {token or self.tokens['qdh']}", **headers},
         )
+
+    def tick(self) -> Any:
+        """One engine tick in the app's own event loop (decide, commit, send)."""
+        engine = self.client.app.state.engine  # type: ignore[attr-defined]
+        return self.client.portal.call(engine.tick)  # type: ignore[union-attr]
+
+    def at_tick(self, moment: datetime) -> Any:
+        """Move the clock to `moment` and tick."""
+        self.clock.set(moment)
+        return self.tick()
+
+    def sent(self, channel: str = "sms") -> list[Any]:
+        """What a dry channel recorded."""
+        return list(self.notifiers[channel].sent)  # type: ignore[attr-defined]
 
     def incident(self, incident_id: int, token: str | None = None) -> Any:
         """GET an incident as the office."""
@@ -93,15 +110,27 @@ def seed_county(database_url: str, now: datetime) -> tuple[str, dict[str, str]]:
     return office_token, tokens
 
 
-def county(database_url: str, *, start: datetime | None = None, **overrides: Any) -> County:
+def dry_notifiers() -> dict[str, Notifier]:
+    """Every channel dry: tests read what each recorded from `.sent`."""
+    return {channel: DryNotifier(channel) for channel in ("sms", "voice", "email")}
+
+
+def county(
+    database_url: str,
+    *,
+    start: datetime | None = None,
+    notifiers: dict[str, Notifier] | None = None,
+    **overrides: Any,
+) -> County:
     """A running app on a seeded county with a frozen clock; close it with `client.__exit__`."""
     clock = FrozenClock(start or at(9, 10))
     config = settings(database_url, **overrides)
     office_token, tokens = seed_county(database_url, clock.now())
-    client = TestClient(create_app(config, clock=clock, run_scheduler=False))
+    channels = notifiers if notifiers is not None else dry_notifiers()
+    client = TestClient(create_app(config, clock=clock, notifiers=channels, run_scheduler=False))
     client.__enter__()
     _OPEN_CLIENTS.append(client)
-    return County(client, clock, config, office_token, tokens)
+    return County(client, clock, config, office_token, tokens, channels)
 
 
 _OPEN_CLIENTS: list[TestClient] = []
@@ -173,3 +202,64 @@ def row_counts(database_url: str) -> dict[str, int]:
         }
     engine.dispose()
     return counts
+
+
+# Who holds which role in the test county; phones are unique so tests can tell people apart.
+PEOPLE = {
+    ("qdh", "duty_officer"): ("张值班", "13900000001"),
+    ("qdh", "leader"): ("李分管", "13900000002"),
+    ("qdh", "principal"): ("王书记", "13900000003"),
+    ("wsh", "duty_officer"): ("赵值班", "13900000011"),
+    ("wsh", "leader"): ("钱分管", "13900000012"),
+    ("wsh", "principal"): ("孙镇长", "13900000013"),
+    ("county", "duty_officer"): ("周值班", "13900000021"),
+    ("county", "leader_on_duty"): ("吴带班", "13900000022"),
+    ("county", "section_head"): ("郑科长", "13900000023"),
+    ("county", "director"): ("冯主任", "13900000024"),
+    ("county", "county_leader"): ("陈副县长", "13900000025"),
+}
+
+
+def seed_roster(
+    database_url: str, *, start: datetime, days: int = 30, skip: tuple[tuple[str, str], ...] = ()
+) -> dict[tuple[str, str], int]:
+    """One person per (unit, role) in PEOPLE, on shift from `start` for `days`; their ids."""
+    from alerts.storage.models import Person, RosterShift
+    from alerts.storage.queries import unit_by_code
+
+    engine = make_engine(database_url)
+    ids = {}
+    with make_session_factory(engine)() as session:
+        for (code, role), (name, phone) in PEOPLE.items():
+            if (code, role) in skip:
+                continue
+            unit = unit_by_code(session, code=code)
+            assert unit is not None
+            person = Person(
+                unit_id=unit.id,
+                name=name,
+                post=role,
+                phone=phone,
+                email=f"{phone}@example.gov.cn",
+                created_at=start,
+            )
+            session.add(person)
+            session.flush()
+            session.add(
+                RosterShift(
+                    unit_id=unit.id,
+                    role=role,
+                    person_id=person.id,
+                    starts_at=start,
+                    ends_at=start + timedelta(days=days),
+                )
+            )
+            ids[(code, role)] = person.id
+        session.commit()
+    engine.dispose()
+    return ids
+
+
+def phone_of(code: str, role: str) -> str:
+    """The E.164 number of the person holding `role` in unit `code`."""
+    return "+86" + PEOPLE[(code, role)][1]

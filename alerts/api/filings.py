@@ -74,6 +74,7 @@ def _file(session: Session, services: Services, request: Request, raw: bytes) ->
             return replay
         raise
     services.metrics.filings.labels(filing_in.kind.value).inc()
+    services.wake()  # new obligations may need a reminder or a step soon
     return 201, answer
 
 

@@ -13,7 +13,15 @@ from alerts.api.errors import ApiError
 from alerts.api.wire import Wire
 from alerts.services import ServicesDep
 from alerts.storage import models as m
-from alerts.storage.queries import events_of, filings_of, obligations_of
+from alerts.storage.queries import (
+    acknowledgements_of,
+    delivery_history,
+    escalations_of,
+    events_of,
+    filings_of,
+    notifications_of,
+    obligations_of,
+)
 
 router = APIRouter(tags=["incidents"])
 
@@ -38,8 +46,25 @@ async def get_incident(incident_id: int, request: Request, services: ServicesDep
             "obligations": [
                 wire.obligation(o, codes) for o in obligations_of(session, incident_id=incident.id)
             ],
+            **_escalation_record(session, wire, incident.id),
             "timeline": [wire.event(e) for e in events_of(session, incident_id=incident.id)],
         }
+
+
+def _escalation_record(session: Session, wire: Wire, incident_id: int) -> dict[str, Any]:
+    notifications = notifications_of(session, incident_id=incident_id)
+    history: dict[int, list[m.NotificationEvent]] = {}
+    for event in delivery_history(session, notification_ids=[n.id for n in notifications]):
+        history.setdefault(event.notification_id, []).append(event)
+    return {
+        "escalations": [
+            wire.escalation(e) for e in escalations_of(session, incident_id=incident_id)
+        ],
+        "notifications": [wire.notification(n, history.get(n.id, [])) for n in notifications],
+        "acknowledgements": [
+            wire.acknowledgement(a) for a in acknowledgements_of(session, incident_id=incident_id)
+        ],
+    }
 
 
 @router.get("/api/v1/incidents")

@@ -55,6 +55,52 @@ class Wire:
         """One timeline entry."""
         return {"id": row.id, "at": self.time(row.at), "kind": row.kind, "data": row.data}
 
+    def escalation(self, row: m.Escalation) -> dict[str, Any]:
+        """A fired ladder step and how late it fired."""
+        return {
+            "id": row.id,
+            "obligation_id": row.obligation_id,
+            "step": row.step_key,
+            "scheduled_at": self.time(row.scheduled_at),
+            "fired_at": self.time(row.fired_at),
+            "late_seconds": int((row.fired_at - row.scheduled_at).total_seconds()),
+            "gaps": row.gaps,
+        }
+
+    def notification(
+        self, row: m.Notification, history: list[m.NotificationEvent]
+    ) -> dict[str, Any]:
+        """A message with its delivery history."""
+        return {
+            "id": row.id,
+            "obligation_id": row.obligation_id,
+            "escalation_id": row.escalation_id,
+            "person_id": row.person_id,
+            "channel": row.channel,
+            "to": row.address,
+            "subject": row.subject,
+            "body": row.body,
+            "state": row.state,
+            "attempts": row.attempts,
+            "bundled_into": row.bundled_into_id,
+            "sent_at": self.time(row.sent_at),
+            "delivered_at": self.time(row.delivered_at),
+            "last_error": row.last_error,
+            "history": [
+                {"at": self.time(e.at), "state": e.state, "detail": e.detail} for e in history
+            ],
+        }
+
+    def acknowledgement(self, row: m.Acknowledgement) -> dict[str, Any]:
+        """Who said 收到, how and when."""
+        return {
+            "id": row.id,
+            "obligation_id": row.obligation_id,
+            "person_id": row.person_id,
+            "via": row.via,
+            "at": self.time(row.at),
+        }
+
     def incident(self, row: m.Incident, codes: dict[int, str]) -> dict[str, Any]:
         """The incident's summary."""
         return {

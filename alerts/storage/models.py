@@ -120,7 +120,10 @@ class Obligation(Base):
     after_chasing: Mapped[bool] = mapped_column(default=False)
     grace_after_raise: Mapped[bool] = mapped_column(default=False)
     reason: Mapped[str | None] = mapped_column(String(200))
+    opened_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # when the engine must look at this obligation's ladder next; None: nothing to escalate
+    next_escalation_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class Waiver(Base):
@@ -172,3 +175,73 @@ class RosterShift(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
+
+
+class Escalation(Base):
+    """One ladder step that fired for one obligation; the unique key makes it fire once."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (UniqueConstraint("obligation_id", "step_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    obligation_id: Mapped[int] = mapped_column(ForeignKey("obligations.id"))
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    step_key: Mapped[str] = mapped_column(String(64))
+    scheduled_at: Mapped[datetime]
+    fired_at: Mapped[datetime]
+    gaps: Mapped[list[Any]] = mapped_column(default=list)  # roles nobody held when it fired
+
+
+class Notification(Base):
+    """One message to one person (or webhook) on one channel: the outbox row.
+
+    `dedupe_key` (obligation, step, person, channel) makes a double send impossible to store."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_due", "state", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    escalation_id: Mapped[int | None] = mapped_column(ForeignKey("escalations.id"))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    obligation_id: Mapped[int | None] = mapped_column(ForeignKey("obligations.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(String(300))  # one line, for bundling a burst
+    body: Mapped[str] = mapped_column(Text)
+    html: Mapped[str | None] = mapped_column(Text)
+    ack_code: Mapped[str | None] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
+    claimed_until: Mapped[datetime | None]
+    provider_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    bundled_into_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id"))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+
+
+class NotificationEvent(Base):
+    """A notification's delivery history; rows are only ever added."""
+
+    __tablename__ = "notification_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), index=True)
+    at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class Acknowledgement(Base):
+    """收到: someone told of an obligation says they have it; pauses its ladder."""
+
+    __tablename__ = "acknowledgements"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    obligation_id: Mapped[int] = mapped_column(ForeignKey("obligations.id"), index=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id"))
+    via: Mapped[str] = mapped_column(String(16))  # sms | voice | link | api | dashboard
+    at: Mapped[datetime]

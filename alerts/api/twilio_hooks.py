@@ -1,0 +1,122 @@
+"""What Twilio posts to us: status callbacks, inbound SMS replies, and voice key presses.
+
+Every request must carry a valid X-Twilio-Signature for the URL Twilio called (our public URL
+plus the path) and the form it sent; without one it is refused with 403 and changes nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from alerts.acks import acknowledge, open_items, parse_reply, person_by_phone
+from alerts.api.errors import ApiError
+from alerts.escalations import ack_code
+from alerts.outbox import mark_delivery
+from alerts.services import Services, ServicesDep
+from alerts.storage import models as m
+from notifiers.base import DeliveryState
+from notifiers.voice import gather_reply_twiml
+
+router = APIRouter(tags=["twilio"], include_in_schema=False)
+
+_DELIVERED = {"delivered", "completed", "read"}
+_FAILED = {"undelivered", "failed", "busy", "no-answer", "canceled"}
+
+
+async def _verified_form(request: Request, services: Services) -> dict[str, str]:
+    token = services.settings.notifications.twilio.auth_token
+    form = {key: str(value) for key, value in (await request.form()).items()}
+    url = services.settings.public_url.rstrip("/") + request.url.path
+    if request.url.query:
+        url += "?" + request.url.query
+    signature = request.headers.get("x-twilio-signature", "")
+    if not token or not RequestValidator(token).validate(url, form, signature):
+        raise ApiError(403, "forbidden")
+    return form
+
+
+@router.post("/api/v1/twilio/status")
+async def status_callback(request: Request, services: ServicesDep) -> Response:
+    """A message's or call's delivery status."""
+    form = await _verified_form(request, services)
+    sid = form.get("MessageSid") or form.get("CallSid") or ""
+    status = (form.get("MessageStatus") or form.get("CallStatus") or "").lower()
+    state = (
+        DeliveryState.DELIVERED
+        if status in _DELIVERED
+        else (DeliveryState.FAILED_PERM if status in _FAILED else None)
+    )
+    if state is not None:
+        with services.session() as session:
+            mark_delivery(
+                session, provider_id=sid, state=state, detail=status, now=services.clock.now()
+            )
+            session.commit()
+    return Response(status_code=204)
+
+
+@router.post("/api/v1/twilio/sms")
+async def inbound_sms(request: Request, services: ServicesDep) -> Response:
+    """A reply: `1` or `收到`, with a short code when the person has several open items."""
+    form = await _verified_form(request, services)
+    with services.session() as session:
+        reply = _answer_reply(session, services, form.get("From", ""), form.get("Body", ""))
+        session.commit()
+    services.wake()
+    twiml = MessagingResponse()
+    twiml.message(reply)
+    return Response(str(twiml), media_type="application/xml")
+
+
+def _answer_reply(session: Session, services: Services, phone: str, body: str) -> str:
+    t = services.translate
+    is_ack, code = parse_reply(body)
+    person = person_by_phone(session, phone)
+    items = list(open_items(session, person)) if person else []
+    if not is_ack or not items:
+        return t("sms.none")
+    by_code = {ack_code(o.id): o for o in items}
+    if code is None and len(items) > 1:
+        return t("sms.which", codes="、".join(by_code))
+    chosen = [items[0]] if code is None else [by_code[code]] if code in by_code else []
+    if not chosen:
+        return t("sms.unknown_code", codes=code)
+    now = services.clock.now()
+    for obligation in chosen:
+        acknowledge(session, obligation=obligation, via="sms", now=now, person=person)
+    return t("sms.acked", codes="、".join(ack_code(o.id) for o in chosen))
+
+
+@router.post("/api/v1/twilio/voice/{notification_id}/gather")
+async def voice_key(notification_id: int, request: Request, services: ServicesDep) -> Response:
+    """The key the called person pressed: 1 acknowledges."""
+    form = await _verified_form(request, services)
+    acknowledged = False
+    with services.session() as session:
+        notification = session.get(m.Notification, notification_id)
+        if notification and notification.obligation_id and form.get("Digits") == "1":
+            acknowledged = _ack_from_call(session, services, notification)
+            session.commit()
+    services.wake()
+    return Response(gather_reply_twiml(acknowledged), media_type="application/xml")
+
+
+def _ack_from_call(session: Session, services: Services, notification: m.Notification) -> bool:
+    obligation: Any = session.get(m.Obligation, notification.obligation_id)
+    person = session.get(m.Person, notification.person_id) if notification.person_id else None
+    if obligation is None:
+        return False
+    acknowledge(
+        session,
+        obligation=obligation,
+        via="voice",
+        now=services.clock.now(),
+        person=person,
+        notification_id=notification.id,
+    )
+    return True

@@ -1,0 +1,263 @@
+"""Deciding escalations: which ladder steps fire now, for whom, on which channels.
+
+The decision is rows: an Escalation per step (unique per obligation and step) and a queued
+Notification per person and channel (unique per obligation, step, person and channel), written
+in the caller's transaction. Sending is the outbox's job, after the commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alerts.ack_links import AckLinks
+from alerts.messages.render import About, Messages
+from alerts.phones import to_e164
+from alerts.roster import Resolved, resolve
+from alerts.storage import models as m
+from alerts.timeline import Timeline
+from rules.escalation import Firing, Policy, Step, due_firings
+
+_PHONE_CHANNELS = ("sms", "voice")
+
+
+@dataclass(frozen=True)
+class Escalator:
+    """What deciding needs: the ladders, the message templates and the link signer."""
+
+    policy: Policy
+    messages: Messages
+    links: AckLinks
+
+
+def claim_due_obligations(session: Session, *, now: datetime, limit: int) -> list[m.Obligation]:
+    """Obligations whose ladder needs a look; locked against other instances on PostgreSQL."""
+    query = (
+        select(m.Obligation)
+        .where(m.Obligation.next_escalation_at.is_not(None), m.Obligation.next_escalation_at <= now)
+        .order_by(m.Obligation.next_escalation_at)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(session.scalars(query))
+
+
+def escalate(
+    session: Session, escalator: Escalator, obligation: m.Obligation, now: datetime
+) -> int:
+    """Fire every step of the obligation's ladder that is due and has not fired; the count."""
+    if obligation.met_at is not None or obligation.status not in ("pending", "missed"):
+        obligation.next_escalation_at = None
+        return 0
+    ladder = escalator.policy.unit if obligation.party == "unit" else escalator.policy.office
+    fired = set(
+        session.scalars(
+            select(m.Escalation.step_key).where(m.Escalation.obligation_id == obligation.id)
+        )
+    )
+    acks = session.scalars(
+        select(m.Acknowledgement.at).where(m.Acknowledgement.obligation_id == obligation.id)
+    ).all()
+    plan = due_firings(
+        ladder,
+        due_at=obligation.due_at,
+        opened_at=obligation.opened_at,
+        fired=fired,
+        acks=acks,
+        ack_pause=escalator.policy.ack_pause,
+        now=now,
+    )
+    incident = session.get(m.Incident, obligation.incident_id)
+    assert incident is not None
+    timeline = Timeline(incident.id, now)
+    pending, count = list(plan.due), 0
+    while pending:
+        firing = pending.pop(0)
+        fired.add(firing.key)
+        gaps = _fire(session, escalator, incident, obligation, firing, timeline)
+        count += 1
+        up = _next_rung(ladder, firing.step)
+        if (
+            gaps
+            and up is not None
+            and up.key not in fired
+            and all(f.key != up.key for f in pending)
+        ):
+            pending.append(Firing(up.key, up, now))  # nobody held a role: the next rung now
+    timeline.write(session)
+    obligation.next_escalation_at = plan.next_at
+    return count
+
+
+def _next_rung(ladder: tuple[Step, ...], step: Step) -> Step | None:
+    index = ladder.index(step)
+    return ladder[index + 1] if index + 1 < len(ladder) else None
+
+
+def _fire(
+    session: Session,
+    escalator: Escalator,
+    incident: m.Incident,
+    obligation: m.Obligation,
+    firing: Firing,
+    timeline: Timeline,
+) -> list[str]:
+    """Store one fired step and its notifications; the roles nobody held."""
+    resolved = [
+        (recipient, resolve(session, target=recipient.target, incident=incident, at=timeline.at))
+        for recipient in firing.step.recipients
+    ]
+    gaps = [r.target for _, r in resolved if r.is_gap]
+    escalation = m.Escalation(
+        obligation_id=obligation.id,
+        incident_id=incident.id,
+        step_key=firing.key,
+        scheduled_at=firing.scheduled_at,
+        fired_at=timeline.at,
+        gaps=gaps,
+    )
+    session.add(escalation)
+    session.flush()
+    told = _queue(session, escalator, incident, obligation, escalation, firing, resolved)
+    timeline.add(
+        "escalation_fired",
+        {
+            "obligation": obligation.key,
+            "step": firing.key,
+            "scheduled_at": firing.scheduled_at.isoformat(),
+            "late_seconds": int((timeline.at - firing.scheduled_at).total_seconds()),
+            "told": told,
+            "gaps": gaps,
+        },
+    )
+    return gaps
+
+
+def _queue(
+    session: Session,
+    escalator: Escalator,
+    incident: m.Incident,
+    obligation: m.Obligation,
+    escalation: m.Escalation,
+    firing: Firing,
+    resolved: list[tuple[Any, Resolved]],
+) -> list[dict[str, Any]]:
+    owner = session.get(m.Unit, obligation.owed_by_unit_id)
+    told: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for recipient, who in resolved:
+        channels = recipient.channels or firing.step.channels
+        for person in who.people:
+            for channel in channels:
+                address = _address(person, channel)
+                dedupe = f"{obligation.id}:{firing.key}:{person.id}:{channel}"
+                if not address or dedupe in seen:
+                    continue
+                seen.add(dedupe)
+                about = _about(
+                    escalator, incident, obligation, owner, person.id, escalation.fired_at
+                )
+                session.add(
+                    _notification(
+                        escalator,
+                        about,
+                        escalation,
+                        obligation,
+                        person.id,
+                        channel,
+                        address,
+                        dedupe,
+                    )
+                )
+                told.append({"person": person.name, "channel": channel, "role": recipient.target})
+        if who.webhook:
+            dedupe = f"{obligation.id}:{firing.key}:webhook:{who.webhook}"
+            about = _about(escalator, incident, obligation, owner, None, escalation.fired_at)
+            session.add(
+                _notification(
+                    escalator,
+                    about,
+                    escalation,
+                    obligation,
+                    None,
+                    f"webhook:{who.webhook}",
+                    who.webhook,
+                    dedupe,
+                )
+            )
+            told.append({"webhook": who.webhook, "channel": "webhook"})
+    return told
+
+
+def _address(person: m.Person, channel: str) -> str | None:
+    if channel in _PHONE_CHANNELS:
+        return to_e164(person.phone) if person.phone else None
+    return person.email
+
+
+def _about(
+    escalator: Escalator,
+    incident: m.Incident,
+    obligation: m.Obligation,
+    owner: m.Unit | None,
+    person_id: int | None,
+    now: datetime,
+) -> About:
+    return About(
+        unit_name=owner.name if owner else "",
+        incident_title=incident.title,
+        obligation_kind=obligation.kind,
+        number=obligation.number,
+        due_at=obligation.due_at,
+        now=now,
+        classified=incident.classified,
+        ack_code=ack_code(obligation.id),
+        ack_url=escalator.links.url(obligation.id, person_id),
+    )
+
+
+def _notification(
+    escalator: Escalator,
+    about: About,
+    escalation: m.Escalation,
+    obligation: m.Obligation,
+    person_id: int | None,
+    channel: str,
+    address: str,
+    dedupe: str,
+) -> m.Notification:
+    rendered = escalator.messages.render(channel.partition(":")[0], about)
+    summary = escalator.messages.render("summary", about).text
+    return m.Notification(
+        dedupe_key=dedupe,
+        escalation_id=escalation.id,
+        incident_id=obligation.incident_id,
+        obligation_id=obligation.id,
+        person_id=person_id,
+        channel=channel,
+        address=address,
+        subject=rendered.subject[:300],
+        summary=summary[:300],
+        body=rendered.text,
+        html=rendered.html,
+        ack_code=about.ack_code,
+        state="queued",
+        attempts=0,
+        next_attempt_at=escalation.fired_at,
+        created_at=escalation.fired_at,
+    )
+
+
+def ack_code(obligation_id: int) -> str:
+    """The short code a reply names an obligation by (base 36 of its id, upper case)."""
+    digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    number, code = obligation_id, ""
+    while True:
+        number, rest = divmod(number, 36)
+        code = digits[rest] + code
+        if number == 0:
+            return code

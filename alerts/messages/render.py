@@ -1,0 +1,77 @@
+"""Render one escalation message for one channel, in the configured language.
+
+Classified (涉密) incidents say only that an incident needs attention, and give the link."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@dataclass(frozen=True)
+class About:
+    """What a message is about."""
+
+    unit_name: str  # who owes it
+    incident_title: str
+    obligation_kind: str  # initial, written, upward, followup, change, final
+    number: int | None  # 续报 N
+    due_at: datetime
+    now: datetime
+    classified: bool
+    ack_code: str
+    ack_url: str
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A message's subject, plain text and (email) HTML."""
+
+    subject: str
+    text: str
+    html: str | None = None
+
+
+class Messages:
+    """Templates of one language."""
+
+    def __init__(self, language: str, zone: ZoneInfo) -> None:
+        self.language = language
+        self.zone = zone
+        self.env = Environment(
+            loader=FileSystemLoader(TEMPLATES / language),
+            undefined=StrictUndefined,
+            autoescape=lambda name: bool(name and name.endswith(".html")),
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+
+    def render(self, channel: str, about: About) -> Rendered:
+        """The message for `channel` (sms, voice, email, webhook)."""
+        context = self._context(about)
+        subject = self.env.get_template("subject.txt").render(context).strip()
+        name = "sms.txt" if channel == "webhook" else f"{channel}.txt"
+        text = self.env.get_template(name).render(context).strip()
+        html = self.env.get_template("email.html").render(context) if channel == "email" else None
+        return Rendered(subject, text, html)
+
+    def bundle(self, summaries: list[str], link: str | None) -> str:
+        """One message for a burst of items to one person (the outbox's throttle)."""
+        return self.env.get_template("bundle.txt").render(items=summaries, link=link).strip()
+
+    def _context(self, about: About) -> dict[str, object]:
+        overdue = int((about.now - about.due_at).total_seconds() // 60)
+        return {
+            "a": about,
+            "due": about.due_at.astimezone(self.zone).strftime("%m-%d %H:%M"),
+            "late_minutes": max(overdue, 0),
+            "minutes_left": max(-overdue, 0),
+            "overdue": overdue >= 0,
+        }

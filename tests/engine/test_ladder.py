@@ -1,0 +1,208 @@
+"""The escalation ladder end to end: filings, a frozen clock, engine ticks, dry channels."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from tests.builders import at, county, followup, initial, phone_of, seed_roster
+
+
+def _to(c: Any, channel: str = "sms") -> list[str]:
+    return [m.to for m in c.sent(channel)]
+
+
+def _upward(incident_id: int) -> dict[str, Any]:
+    return {"kind": "upward", "incident_id": incident_id, "description": "县里向市里报告"}
+
+
+def test_scenario_2_at_upward_due_the_section_head_and_leader_on_duty_get_an_sms(
+    database_url: str,
+) -> None:
+    c = county(database_url, start=at(9, 10))
+    seed_roster(database_url, start=at(0))
+    incident_id = c.post(initial()).json()["incident_id"]
+    c.at_tick(at(11, 29))
+    assert phone_of("county", "section_head") not in _to(c)
+    c.at_tick(at(11, 30))  # 30 minutes before K4: the county duty officer is reminded
+    assert _to(c) == [phone_of("county", "duty_officer")]
+    c.at_tick(at(12))
+    told = set(_to(c)[1:])
+    assert told == {phone_of("county", "section_head"), phone_of("county", "leader_on_duty")}
+    assert phone_of("county", "section_head") in _to(c, "voice")
+    incident = c.incident(incident_id)
+    fired = [e for e in incident["escalations"] if e["obligation_id"] == _id(incident, "upward")]
+    assert [e["step"] for e in fired] == ["remind", "due"]
+    assert all(e["late_seconds"] == 0 for e in fired)
+
+
+def test_scenario_3_followup_ladder_then_a_late_report_stops_it(database_url: str) -> None:
+    c = county(database_url, start=at(9, 10))
+    seed_roster(database_url, start=at(0))
+    incident_id = c.post(initial()).json()["incident_id"]
+    c.clock.set(at(12, 30))
+    c.post(_upward(incident_id), token=c.office_token)
+    c.clock.set(at(13))
+    c.post(followup(incident_id))
+    before = len(c.sent())
+    c.at_tick(at(16, 30))
+    assert set(_to(c)[before:]) >= {
+        phone_of("county", "section_head"),
+        phone_of("county", "leader_on_duty"),
+    }
+    c.at_tick(at(17))
+    assert phone_of("county", "director") in _to(c)
+    c.clock.set(at(17, 10))
+    answer = c.post(followup(incident_id), token=c.office_token).json()
+    late = next(o for o in answer["obligations"] if o["key"] == "followup:office:1")
+    assert (late["status"], late["late_minutes"]) == ("late", 40)
+    c.at_tick(at(17, 30))
+    c.at_tick(at(18, 30))
+    incident = c.incident(incident_id)
+    steps = [
+        e["step"]
+        for e in incident["escalations"]
+        if e["obligation_id"] == _id(incident, "followup:office:1")
+    ]
+    assert steps == ["remind", "due", "due+30m"], "the report ended the ladder"
+
+
+def test_full_unit_ladder_climbs_to_the_top_and_repeats_hourly(database_url: str) -> None:
+    c = county(database_url, start=at(8))
+    seed_roster(database_url, start=at(0))
+    phone = initial(
+        kind="phone",
+        unit="qdh",
+        signed_by=None,
+        occurred_at=at(7, 50).isoformat(),
+        learned_at=at(7, 55).isoformat(),
+        already_reported_to=[],
+    )
+    incident_id = c.post(phone, token=c.office_token).json()["incident_id"]  # K2 due 9:55
+    for moment in (at(9, 25), at(9, 55), at(10, 25), at(10, 55), at(11, 55), at(12, 55)):
+        c.at_tick(moment)
+    incident = c.incident(incident_id)
+    steps = [
+        e["step"] for e in incident["escalations"] if e["obligation_id"] == _id(incident, "written")
+    ]
+    assert steps == ["remind", "due", "due+30m", "due+60m", "due+60m#2", "due+60m#3"]
+    written = [
+        n for n in incident["notifications"] if n["obligation_id"] == _id(incident, "written")
+    ]
+    to_director = [n["channel"] for n in written if n["to"] == phone_of("county", "director")]
+    assert sorted(to_director) == ["sms"] * 3 + ["voice"] * 3
+    to_leader = [(n["channel"], n["to"]) for n in written if "13900000025" in n["to"]]
+    assert (
+        to_leader == [("email", "13900000025@example.gov.cn")] * 3
+    )  # the county leader: email only
+
+
+def test_acknowledgement_pauses_the_ladder_and_it_resumes(database_url: str) -> None:
+    c = county(database_url, start=at(9, 10))
+    seed_roster(database_url, start=at(0))
+    incident_id = c.post(initial()).json()["incident_id"]
+    c.at_tick(at(12))  # K4 due: section head and leader on duty told
+    k4 = _id(c.incident(incident_id), "upward")
+    c.clock.set(at(12, 20))
+    ack = c.client.post(
+        f"/api/v1/obligations/{k4}/acknowledge",
+        headers={"Authorization": f"Bearer {c.office_token}"},
+    )
+    assert ack.status_code == 201
+    c.at_tick(at(12, 30))  # due+30m falls in the pause (until 12:50)
+    assert phone_of("county", "director") not in _to(c)
+    c.at_tick(at(12, 50))
+    assert phone_of("county", "director") in _to(c)
+    incident = c.incident(incident_id)
+    step = next(e for e in incident["escalations"] if e["step"] == "due+30m")
+    assert step["scheduled_at"] == at(12, 50).isoformat()
+    assert [a["via"] for a in incident["acknowledgements"]] == ["api"]
+    assert any(e["kind"] == "acknowledged" for e in incident["timeline"])
+
+
+def test_report_mid_ladder_stops_it(database_url: str) -> None:
+    c = county(database_url, start=at(9, 10))
+    seed_roster(database_url, start=at(0))
+    incident_id = c.post(initial()).json()["incident_id"]
+    c.at_tick(at(12))
+    c.clock.set(at(12, 10))
+    c.post(_upward(incident_id), token=c.office_token)
+    count = len(c.sent())
+    c.at_tick(at(12, 30))
+    c.at_tick(at(13, 30))
+    directors = [m for m in c.sent()[count:] if m.to == phone_of("county", "director")]
+    assert directors == []
+
+
+def test_empty_role_moves_up_a_rung_at_once_and_records_the_gap(database_url: str) -> None:
+    c = county(database_url, start=at(9, 10))
+    seed_roster(
+        database_url, start=at(0), skip=(("county", "section_head"), ("county", "leader_on_duty"))
+    )
+    incident_id = c.post(initial()).json()["incident_id"]
+    c.at_tick(at(12))
+    assert phone_of("county", "director") in _to(c)  # due+30m fired at 12:00, not 12:30
+    incident = c.incident(incident_id)
+    due = next(e for e in incident["escalations"] if e["step"] == "due")
+    assert due["gaps"] == ["office.section_head", "office.leader_on_duty"]
+
+
+def test_classified_incident_sends_no_content(database_url: str) -> None:
+    c = county(database_url, start=at(9, 10))
+    seed_roster(database_url, start=at(0))
+    c.post(initial(classified=True))
+    c.at_tick(at(12))
+    bodies = [m.text for m in c.sent()] + [m.text for m in c.sent("voice")]
+    assert bodies
+    assert all("脚手架" not in text and "千岛湖镇" not in text for text in bodies)
+    assert all("/ack/" in m.text for m in c.sent())
+
+
+def test_scenario_13_killed_while_a_step_is_due_fires_once_after_restart(database_url: str) -> None:
+    first = county(database_url, start=at(9, 10))
+    seed_roster(database_url, start=at(0))
+    incident_id = first.post(initial()).json()["incident_id"]
+    first.at_tick(at(11, 59))
+    first.client.__exit__(None, None, None)  # the service is killed; 12:00 passes while it is down
+    from tests.builders import dry_notifiers
+
+    second = _restart(first, at(12, 1), dry_notifiers())
+    second.tick()
+    second.tick()
+    assert sorted(_to(second)) == sorted(
+        [phone_of("county", "section_head"), phone_of("county", "leader_on_duty")]
+    )
+    due = next(e for e in second.incident(incident_id)["escalations"] if e["step"] == "due")
+    assert due["late_seconds"] == 60
+    fired = [e for e in second.incident(incident_id)["timeline"] if e["kind"] == "escalation_fired"]
+    assert fired[-1]["data"]["late_seconds"] == 60
+
+
+def test_a_burst_to_one_person_is_bundled_into_one_message(database_url: str) -> None:
+    c = county(database_url, start=at(9, 10))
+    seed_roster(database_url, start=at(0))
+    for _ in range(3):
+        c.post(initial())
+    c.at_tick(at(12))
+    to_head = [m for m in c.sent() if m.to == phone_of("county", "section_head")]
+    assert len(to_head) == 1
+    assert "3项" in to_head[0].text
+
+
+def _restart(old: Any, moment: Any, notifiers: Any) -> Any:
+    from fastapi.testclient import TestClient
+
+    from alerts.app import create_app
+    from tests.builders import _OPEN_CLIENTS, County
+
+    old.clock.set(moment)
+    client = TestClient(
+        create_app(old.settings, clock=old.clock, notifiers=notifiers, run_scheduler=False)
+    )
+    client.__enter__()
+    _OPEN_CLIENTS.append(client)
+    return County(client, old.clock, old.settings, old.office_token, old.tokens, notifiers)
+
+
+def _id(incident: dict[str, Any], key: str) -> int:
+    return next(o["id"] for o in incident["obligations"] if o["key"] == key)
