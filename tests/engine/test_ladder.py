@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from tests.builders import at, county, followup, initial, phone_of, seed_roster
