@@ -17,6 +17,7 @@ from alerts.config import Settings
 from alerts.storage import models as m
 from alerts.storage.queries import filings_of, obligations_of, waivers_of
 from alerts.timeline import Timeline
+from rules.escalation import Policy, due_firings
 from rules.obligations import assess
 
 FIGURES = ("dead", "missing", "seriously_injured", "injured", "trapped")
@@ -56,7 +57,9 @@ def reassess(
     assessment = assess(facts, settings.rules, now)
     timeline = timeline or Timeline(incident.id, now)
     stored = {} if is_new else {o.key: o for o in obligations_of(session, incident_id=incident.id)}
-    obligations = _sync_obligations(session, incident, assessment, stored, timeline)
+    obligations = _sync_obligations(
+        session, incident, assessment, stored, timeline, settings.escalation
+    )
     _sync_summary(incident, assessment, timeline)
     timeline.write(session)
     return Reassessment(assessment, obligations)
@@ -119,6 +122,7 @@ def _sync_obligations(
     assessment: r.Assessment,
     stored: dict[str, m.Obligation],
     timeline: Timeline,
+    policy: Policy,
 ) -> list[m.Obligation]:
     result, added = [], []
     for obligation in assessment.obligations:
@@ -130,7 +134,7 @@ def _sync_obligations(
                 incident_id=incident.id,
                 opened_at=timeline.at,
                 updated_at=timeline.at,
-                next_escalation_at=timeline.at if _escalates(obligation) else None,
+                next_escalation_at=_first_look(obligation, policy, timeline.at),
                 **values,
             )
             added.append(row)
@@ -168,6 +172,24 @@ def _update_obligation(
     row.updated_at = timeline.at
     # let the engine re-plan the ladder at once: the due time or status moved
     row.next_escalation_at = timeline.at if _escalates(obligation) else None
+
+
+def _first_look(obligation: r.Obligation, policy: Policy, now: datetime) -> datetime | None:
+    """When the engine must first look at a new obligation's ladder: planned here, purely, so
+    the engine need not visit every new obligation just to learn its reminder is hours away."""
+    if not _escalates(obligation):
+        return None
+    ladder = policy.unit if obligation.party is r.Party.UNIT else policy.office
+    plan = due_firings(
+        ladder,
+        due_at=obligation.due_at,
+        opened_at=now,
+        fired=(),
+        acks=(),
+        ack_pause=policy.ack_pause,
+        now=now,
+    )
+    return now if plan.due else plan.next_at
 
 
 def _escalates(obligation: r.Obligation) -> bool:
