@@ -47,6 +47,14 @@ ROTATIONS = {
     "leader_on_duty": (("leader", "principal"), False),
 }
 OFFICE_LEADERS_ON_DUTY = ("on_duty",)
+# Standing roles (held for months, not by shift): demo role -> roster role, per kind of unit.
+STANDING = {"leader": "leader", "principal": "principal"}
+OFFICE_STANDING = {
+    "section_head": "section_head",
+    "director": "director",
+    "leader": "county_leader",
+}
+STANDING_DAYS = 365
 OFFICE_PARENT = {"office": "city"}  # the office sits under the city; everyone else under the office
 
 
@@ -185,6 +193,7 @@ def _add_roster(
         for unit_id, members in staff.items():
             if units[unit_id].parent_id is None:
                 continue  # the city runs its own roster
+            _add_standing(session, unit_id, members, units[unit_id].is_office, days[0], zone)
             for role, (roles, weekly) in ROTATIONS.items():
                 if role == "leader_on_duty" and units[unit_id].is_office:
                     roles = OFFICE_LEADERS_ON_DUTY
@@ -200,6 +209,29 @@ def _add_roster(
                         )
                     )
         session.commit()
+
+
+def _add_standing(
+    session: Session,
+    unit_id: int,
+    members: list[tuple[str, int]],
+    is_office: bool,
+    first: date,
+    zone: ZoneInfo,
+) -> None:
+    """Leaders, principals, section heads and directors: one long shift each."""
+    standing = OFFICE_STANDING if is_office else STANDING
+    for demo_role, person_id in members:
+        if demo_role in standing:
+            session.add(
+                m.RosterShift(
+                    unit_id=unit_id,
+                    role=standing[demo_role],
+                    person_id=person_id,
+                    starts_at=_local_midnight(first, zone),
+                    ends_at=_local_midnight(first + timedelta(days=STANDING_DAYS), zone),
+                )
+            )
 
 
 def rotation(days: list[date], people: list[int], *, weekly: bool) -> list[tuple[int, date, date]]:
@@ -291,6 +323,7 @@ def banner(
         f"  API:              {base}",
         f"  API docs:         {base}/docs",
         f"  Database:         {_safe_url(settings.database_url)}",
+        "  Notifications:    dry-run (recorded, not sent; see each incident's notifications)",
         "",
         *(f"  {t.name} ({t.code}) token: {t.token}" for t in tokens),
         "  Tokens are stored only as hashes and shown once"

@@ -7,6 +7,8 @@ A crash between the two loses nothing and sends nothing twice (docs/decisions/00
 
 from __future__ import annotations
 
+import logging
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,6 +25,7 @@ from alerts.storage import models as m
 from notifiers.base import Notifier
 
 BATCH = 500
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,16 @@ class Engine:
         """Release the notifiers' connections."""
         for notifier in self.notifiers.values():
             await notifier.close()
+
+
+def _secret_key(configured: str) -> str:
+    if configured:
+        return configured
+    log.warning(
+        "JIBAO_SECRET_KEY is not set: acknowledgement links are signed with a random key "
+        "and stop working when the service restarts"
+    )
+    return secrets.token_urlsafe(32)
 
 
 def reassess_stored(
