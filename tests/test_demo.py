@@ -155,3 +155,28 @@ def test_demo_roster_has_no_gaps_from_three_days_ago_to_four_days_ahead(
                 unit.code,
                 role,
             )
+
+
+def test_demo_overdue_incidents_escalate_in_dry_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.builders import dry_notifiers
+
+    config = make_settings(f"sqlite:///{tmp_path / 'demo.db'}")
+    office_token = dict(TOKEN.findall(_demo(config, capsys, fresh=True)))["county"]
+    notifiers = dry_notifiers()
+    with TestClient(create_app(config, notifiers=notifiers, run_scheduler=False)) as client:
+        report = client.portal.call(client.app.state.engine.tick)  # type: ignore[attr-defined]
+        assert report.fired > 0 and report.sent > 0
+        listing = client.get(
+            "/api/v1/incidents", headers={"Authorization": f"Bearer {office_token}"}
+        )
+        timelines = [
+            client.get(
+                f"/api/v1/incidents/{i['id']}", headers={"Authorization": f"Bearer {office_token}"}
+            ).json()
+            for i in listing.json()["incidents"]
+        ]
+    fired = [e for t in timelines for e in t["timeline"] if e["kind"] == "escalation_fired"]
+    assert fired and all(e["data"]["told"] for e in fired)
+    assert {n["state"] for t in timelines for n in t["notifications"]} <= {"dry", "bundled"}
