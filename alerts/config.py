@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import tomllib
-from datetime import timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from rules.durations import parse_duration
+from rules.durations import parse_duration, parse_time_of_day
 from rules.escalation import Policy, parse_policy
 from rules.ruleset import Ruleset, RulesetError, parse_ruleset
 
@@ -93,6 +93,37 @@ class NotificationSettings(BaseModel):
         return parse_duration(value) if isinstance(value, str) else value
 
 
+class RosterSettings(BaseModel):
+    """Duty days, handovers, gaps and duty checks."""
+
+    model_config = ConfigDict(extra="forbid")
+    day_starts_at: time = time(8, 30)
+    handover_roles: list[str] = ["duty_officer"]
+    handover_accept_within: timedelta = timedelta(minutes=15)
+    gap_roles: list[str] = ["duty_officer", "leader_on_duty"]
+    gap_horizon: timedelta = timedelta(days=7)
+    gap_alert_ahead: timedelta = timedelta(hours=48)
+    duty_check_answer_within: timedelta = timedelta(minutes=10)
+    holidays: list[date] = []
+    workdays: list[date] = []
+
+    @field_validator(
+        "handover_accept_within",
+        "gap_horizon",
+        "gap_alert_ahead",
+        "duty_check_answer_within",
+        mode="before",
+    )
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("day_starts_at", mode="before")
+    @classmethod
+    def _time_of_day(cls, value: object) -> object:
+        return parse_time_of_day(value) if isinstance(value, str) else value
+
+
 class Settings(BaseModel):
     """Everything the service is configured with, loaded once and passed down."""
 
@@ -104,6 +135,7 @@ class Settings(BaseModel):
     api: ApiSettings = ApiSettings()
     engine: EngineSettings = EngineSettings()
     notifications: NotificationSettings = NotificationSettings()
+    roster: RosterSettings = RosterSettings()
     secret_key: str = Field(default="", exclude=True)  # JIBAO_SECRET_KEY: signs links
     rules: Ruleset
     rules_table: dict[str, Any]

@@ -20,6 +20,7 @@ from alerts.assessments import reassess
 from alerts.escalations import Escalator, claim_due_obligations, escalate
 from alerts.messages.render import Messages
 from alerts.outbox import claim, expire_stale_claims, record, send
+from alerts.roster import RosterBook
 from alerts.services import Services
 from alerts.storage import models as m
 from notifiers.base import Notifier
@@ -48,7 +49,8 @@ class Engine:
         self.links = AckLinks(
             settings.secret_key, settings.public_url, settings.notifications.ack_link_valid
         )
-        self.escalator = Escalator(settings.escalation, self.messages, self.links)
+        self.roster = RosterBook(settings)
+        self.escalator = Escalator(settings.escalation, self.messages, self.links, self.roster)
 
     async def tick(self) -> TickReport:
         """Decide everything due now, then send everything queued."""

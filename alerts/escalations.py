@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from alerts.ack_links import AckLinks
 from alerts.messages.render import About, Messages
 from alerts.phones import to_e164
-from alerts.roster import Resolved, resolve
+from alerts.roster import Resolved, RosterBook
 from alerts.storage import models as m
 from alerts.timeline import Timeline
 from rules.escalation import Firing, Policy, Step, due_firings
@@ -31,6 +31,7 @@ class Escalator:
     policy: Policy
     messages: Messages
     links: AckLinks
+    roster: RosterBook
 
 
 def claim_due_obligations(session: Session, *, now: datetime, limit: int) -> list[m.Obligation]:
@@ -108,7 +109,12 @@ def _fire(
 ) -> list[str]:
     """Store one fired step and its notifications; the roles nobody held."""
     resolved = [
-        (recipient, resolve(session, target=recipient.target, incident=incident, at=timeline.at))
+        (
+            recipient,
+            escalator.roster.resolve(
+                session, target=recipient.target, incident=incident, at=timeline.at
+            ),
+        )
         for recipient in firing.step.recipients
     ]
     gaps = [r.target for _, r in resolved if r.is_gap]

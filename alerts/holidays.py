@@ -1,0 +1,45 @@
+"""China's official holidays and moved workdays (chinese-calendar), with config for years the
+package does not know yet: `[roster] holidays` and `workdays` list dates the State Council
+publishes each year; beyond both, weekends are taken as holidays."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+import chinese_calendar
+
+log = logging.getLogger(__name__)
+
+
+class HolidayCalendar:
+    """Answers whether a local date is a day off."""
+
+    def __init__(self, holidays: Iterable[date] = (), workdays: Iterable[date] = ()) -> None:
+        self.extra_holidays = frozenset(holidays)
+        self.extra_workdays = frozenset(workdays)
+        self._warned: set[int] = set()
+
+    def is_holiday(self, day: date) -> bool:
+        """A public holiday or a weekend that is not a moved workday."""
+        if day in self.extra_holidays:
+            return True
+        if day in self.extra_workdays:
+            return False
+        try:
+            return bool(chinese_calendar.is_holiday(day))
+        except NotImplementedError:
+            if day.year not in self._warned:
+                self._warned.add(day.year)
+                log.warning(
+                    "no official holiday calendar for %d: weekends only, plus [roster] "
+                    "holidays and workdays",
+                    day.year,
+                )
+            return day.weekday() >= 5
+
+    def holidays_between(self, first: date, last: date) -> frozenset[date]:
+        """Every holiday from `first` to `last`, inclusive."""
+        days = ((first + timedelta(days=n)) for n in range((last - first).days + 1))
+        return frozenset(d for d in days if self.is_holiday(d))
