@@ -7,7 +7,18 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from alerts.api import acks, filings, health, incidents, twilio_hooks
+from alerts.api import (
+    acks,
+    duty_checks,
+    filings,
+    handovers,
+    health,
+    incidents,
+    roster,
+    roster_files,
+    swaps,
+    twilio_hooks,
+)
 from alerts.api.auth import CallerCache
 from alerts.api.errors import install_error_handlers
 from alerts.channels import build_notifiers
@@ -70,6 +81,17 @@ def create_app(
     app.state.services = services
     app.state.scheduler = None
     install_error_handlers(app, services.translate)
-    for module in (filings, incidents, acks, twilio_hooks, health):
+    for module in (
+        filings,
+        incidents,
+        acks,
+        twilio_hooks,
+        roster,
+        roster_files,
+        swaps,
+        handovers,
+        duty_checks,
+        health,
+    ):
         app.include_router(module.router)
     return app

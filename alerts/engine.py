@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,11 +21,13 @@ from alerts.escalations import Escalator, claim_due_obligations, escalate
 from alerts.messages.render import Messages
 from alerts.outbox import claim, expire_stale_claims, record, send
 from alerts.roster import RosterBook
+from alerts.roster_watch import RosterWatch
 from alerts.services import Services
 from alerts.storage import models as m
 from notifiers.base import Notifier
 
 BATCH = 500
+ROSTER_EVERY = timedelta(minutes=1)
 log = logging.getLogger(__name__)
 
 
@@ -51,6 +53,10 @@ class Engine:
         )
         self.roster = RosterBook(settings)
         self.escalator = Escalator(settings.escalation, self.messages, self.links, self.roster)
+        self.roster_watch = RosterWatch(
+            settings.roster, self.roster, self.messages, services.translate
+        )
+        self._roster_checked: datetime | None = None
 
     async def tick(self) -> TickReport:
         """Decide everything due now, then send everything queued."""
@@ -74,7 +80,17 @@ class Engine:
                 session.commit()
             reassessed += len(incidents)
             if len(incidents) < BATCH and len(obligations) < BATCH:
+                self.watch_roster(now)
                 return reassessed, fired
+
+    def watch_roster(self, now: datetime) -> None:
+        """Handovers, gaps and duty checks, at most once a minute of the engine's clock."""
+        if self._roster_checked is not None and now - self._roster_checked < ROSTER_EVERY:
+            return
+        with self.services.session() as session:
+            self.roster_watch.run(session, now)
+            session.commit()
+        self._roster_checked = now
 
     async def deliver(self) -> int:
         """Send one batch of due notifications; how many were sent (0: nothing was due)."""

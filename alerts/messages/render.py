@@ -62,6 +62,14 @@ class Messages:
         html = self.env.get_template("email.html").render(context) if channel == "email" else None
         return Rendered(subject, text, html)
 
+    def notice(self, name: str, **context: object) -> str:
+        """A roster notice (handover, gap, duty check) from template `name`."""
+        return self.env.get_template(f"{name}.txt").render(**context).strip()
+
+    def local(self, moment: datetime) -> str:
+        """A moment as people here read it: `11-21 08:30`."""
+        return moment.astimezone(self.zone).strftime("%m-%d %H:%M")
+
     def bundle(self, summaries: list[str], link: str | None) -> str:
         """One message for a burst of items to one person (the outbox's throttle)."""
         return self.env.get_template("bundle.txt").render(items=summaries, link=link).strip()

@@ -1,0 +1,101 @@
+"""/api/v1/roster/handovers: 交接班 at shift ends. The outgoing officer adds notes, the incoming
+officer accepts; the engine tells the leader on duty when acceptance is late."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from sqlalchemy import select
+
+from alerts.api.auth import authenticate
+from alerts.api.errors import ApiError, FieldProblem
+from alerts.api.roster_access import (
+    PersonIn,
+    acting_for,
+    person_names,
+    unit_code,
+    unit_codes,
+    units_below,
+)
+from alerts.api.wire import Wire
+from alerts.services import ServicesDep
+from alerts.storage import models as m
+
+router = APIRouter(tags=["roster"])
+
+
+@router.get("/api/v1/roster/handovers")
+async def list_handovers(
+    request: Request,
+    services: ServicesDep,
+    state: Literal["open", "accepted", "all"] = "open",
+) -> dict[str, Any]:
+    """Handovers of the caller's units, newest first, with the clocks handed over."""
+    wire = Wire(services.settings.rules.timezone)
+    within = services.settings.roster.handover_accept_within
+    with services.session() as session:
+        caller = authenticate(session, request, services.callers)
+        ids = [u.id for u in units_below(session, caller)]
+        query = select(m.Handover).where(m.Handover.unit_id.in_(ids))
+        if state != "all":
+            accepted = m.Handover.accepted_at.is_not(None)
+            query = query.where(accepted if state == "accepted" else ~accepted)
+        names, codes, now = person_names(session), unit_codes(session), services.clock.now()
+        return {
+            "handovers": [
+                {
+                    "id": h.id,
+                    "unit": codes[h.unit_id],
+                    "role": h.role,
+                    "shift_end_at": wire.time(h.shift_end_at),
+                    "outgoing_person_id": h.outgoing_person_id,
+                    "outgoing": names.get(h.outgoing_person_id or 0),
+                    "incoming_person_id": h.incoming_person_id,
+                    "incoming": names.get(h.incoming_person_id or 0),
+                    "items": h.items,
+                    "notes": h.notes,
+                    "accepted_at": wire.time(h.accepted_at),
+                    "accept_by": wire.time(h.shift_end_at + within),
+                    "overdue": h.accepted_at is None and now > h.shift_end_at + within,
+                    "leader_told_at": wire.time(h.alerted_at),
+                }
+                for h in session.scalars(query.order_by(m.Handover.shift_end_at.desc()).limit(200))
+            ]
+        }
+
+
+@router.post("/api/v1/roster/handovers/{handover_id}/{action}")
+async def act_on_handover(
+    handover_id: int,
+    action: Literal["notes", "accept"],
+    body: PersonIn,
+    request: Request,
+    services: ServicesDep,
+) -> dict[str, Any]:
+    """`notes` by the outgoing officer; `accept` by the incoming officer."""
+    with services.session() as session:
+        handover = session.get(m.Handover, handover_id)
+        if handover is None:
+            raise ApiError(404, "not_found")
+        acting_for(session, services, request, unit_code(session, handover.unit_id))
+        if handover.accepted_at is not None:
+            raise ApiError(409, "already_decided")
+        expected = handover.outgoing_person_id if action == "notes" else handover.incoming_person_id
+        if body.person_id != expected:
+            raise ApiError(
+                403, "forbidden", fields=[FieldProblem("person_id", f"not_{action}_officer")]
+            )
+        if action == "notes":
+            handover.notes = body.notes
+        else:
+            handover.accepted_at, handover.accepted_by_person_id = (
+                services.clock.now(),
+                body.person_id,
+            )
+        session.commit()
+        return {
+            "id": handover.id,
+            "accepted": handover.accepted_at is not None,
+            "notes": handover.notes,
+        }

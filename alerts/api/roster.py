@@ -1,0 +1,190 @@
+"""/api/v1/roster: who is on duty, resolved shifts, gaps, rotations and overrides. The office's
+token acts for every unit below it; a unit's token for itself."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from pydantic import AwareDatetime, Field
+
+from alerts.api.auth import authenticate
+from alerts.api.errors import ApiError, FieldProblem
+from alerts.api.roster_access import (
+    In,
+    Role,
+    acting_for,
+    check_people,
+    check_span,
+    has_roster,
+    person_names,
+    person_out,
+    roster_book,
+    units_below,
+)
+from alerts.api.wire import Wire
+from alerts.roster import ALL_ROLES, DUTY_ROLES
+from alerts.services import ServicesDep
+from alerts.storage import models as m
+
+router = APIRouter(tags=["roster"])
+MAX_SPAN = timedelta(days=62)
+
+
+class RotationIn(In):
+    """A pattern of turns for one role."""
+
+    unit: str
+    role: Role
+    cadence: Literal["week", "day", "shift"]
+    starts_on: date
+    ends_on: date | None = None
+    changes_at: list[time] = Field(min_length=1, max_length=6)
+    members: list[int] = Field(min_length=1, max_length=60)
+    holiday_members: list[int] = Field(default_factory=list, max_length=60)
+    label: str = Field(default="", max_length=200)
+
+
+class OverrideIn(In):
+    """Someone explicitly on duty for a span (it replaces the rotation for exactly that span)."""
+
+    unit: str
+    role: Role
+    person_id: int
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    note: str = Field(default="", max_length=200)
+
+
+@router.get("/api/v1/roster/on-duty")
+async def on_duty(
+    request: Request,
+    services: ServicesDep,
+    unit: str | None = None,
+    at: Annotated[AwareDatetime | None, Query()] = None,
+) -> dict[str, Any]:
+    """Who holds each role now (or at `at`): the caller's unit, or one it acts for."""
+    book, wire = roster_book(request), Wire(services.settings.rules.timezone)
+    with services.session() as session:
+        target, _ = acting_for(session, services, request, unit)
+        moment = at or services.clock.now()
+        roles = {
+            role: [
+                person_out(p)
+                for p in book.holders(session, unit_id=target.id, role=role, at=moment)
+            ]
+            for role in ALL_ROLES
+        }
+        return {"unit": target.code, "at": wire.time(moment), "roles": roles}
+
+
+@router.get("/api/v1/roster/shifts")
+async def list_shifts(
+    request: Request,
+    services: ServicesDep,
+    unit: str | None = None,
+    role: Annotated[Role | None, Query()] = None,
+    start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+) -> dict[str, Any]:
+    """Resolved shifts (rotations, imports, overrides, approved swaps); default: 7 days."""
+    book, wire = roster_book(request), Wire(services.settings.rules.timezone)
+    with services.session() as session:
+        target, _ = acting_for(session, services, request, unit)
+        first = start or services.clock.now()
+        last = end or first + timedelta(days=7)
+        check_span(first, last)
+        if last - first > MAX_SPAN:
+            raise ApiError(422, "invalid", fields=[FieldProblem("to", "span_too_long")])
+        names = person_names(session)
+        found = [
+            {
+                "role": s.role,
+                "person_id": s.person,
+                "person": names.get(s.person, ""),
+                "starts_at": wire.time(s.starts_at),
+                "ends_at": wire.time(s.ends_at),
+                "source": s.source,
+                "swapped_from": s.swapped_from,
+            }
+            for r in ([role] if role else DUTY_ROLES)
+            for s in book.shifts(session, unit_id=target.id, role=r, start=first, end=last)
+        ]
+        return {
+            "unit": target.code,
+            "shifts": sorted(found, key=lambda s: (s["starts_at"], s["role"])),
+        }
+
+
+@router.get("/api/v1/roster/gaps")
+async def list_gaps(request: Request, services: ServicesDep) -> dict[str, Any]:
+    """When, within the horizon (7 days), a unit has no duty officer or leader on duty."""
+    book, wire = roster_book(request), Wire(services.settings.rules.timezone)
+    settings = services.settings.roster
+    with services.session() as session:
+        caller = authenticate(session, request, services.callers)
+        now = services.clock.now()
+        end = now + settings.gap_horizon
+        gaps = [
+            {
+                "unit": u.code,
+                "unit_name": u.name,
+                "role": role,
+                "starts_at": wire.time(s),
+                "ends_at": wire.time(e),
+            }
+            for u in units_below(session, caller)
+            if has_roster(session, u)
+            for role in settings.gap_roles
+            for s, e in book.gaps(session, unit_id=u.id, role=role, start=now, end=end)
+        ]
+        return {"from": wire.time(now), "to": wire.time(end), "gaps": gaps}
+
+
+@router.post("/api/v1/roster/rotations", status_code=201)
+async def add_rotation(body: RotationIn, request: Request, services: ServicesDep) -> dict[str, Any]:
+    """Add a pattern of turns."""
+    with services.session() as session:
+        unit, _ = acting_for(session, services, request, body.unit)
+        check_people(session, unit, [*body.members, *body.holiday_members], "members")
+        if body.ends_on and body.ends_on < body.starts_on:
+            raise ApiError(422, "invalid", fields=[FieldProblem("ends_on", "not_after_start")])
+        if body.cadence != "shift" and len(body.changes_at) != 1:
+            raise ApiError(422, "invalid", fields=[FieldProblem("changes_at", "one_time_only")])
+        row = m.Rotation(
+            unit_id=unit.id,
+            role=body.role,
+            cadence=body.cadence,
+            starts_on=body.starts_on,
+            ends_on=body.ends_on,
+            changes_at=[t.strftime("%H:%M") for t in body.changes_at],
+            members=body.members,
+            holiday_members=body.holiday_members,
+            label=body.label,
+            created_at=services.clock.now(),
+        )
+        session.add(row)
+        session.commit()
+        return {"id": row.id, "unit": unit.code, "role": row.role}
+
+
+@router.post("/api/v1/roster/overrides", status_code=201)
+async def add_override(body: OverrideIn, request: Request, services: ServicesDep) -> dict[str, Any]:
+    """Put someone on duty for a span, over the rotation."""
+    with services.session() as session:
+        unit, _ = acting_for(session, services, request, body.unit)
+        check_people(session, unit, [body.person_id], "person_id")
+        check_span(body.starts_at, body.ends_at)
+        row = m.RosterShift(
+            unit_id=unit.id,
+            role=body.role,
+            person_id=body.person_id,
+            starts_at=body.starts_at,
+            ends_at=body.ends_at,
+            source="override",
+            note=body.note,
+        )
+        session.add(row)
+        session.commit()
+        return {"id": row.id}
