@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
@@ -33,28 +32,13 @@ from alerts.demo_data import (
     filing_body,
     try_it_body,
 )
+from alerts.demo_roster import add_roster
 from alerts.intake import file_report
 from alerts.storage import models as m
 from alerts.storage.database import make_engine, make_session_factory, migrate, normalize_url
 from alerts.storage.queries import add_token, add_unit, office, unit_by_code
 
 Sessions = sessionmaker[Session]
-ROSTER_DAYS = range(-3, 5)  # from 3 days ago to 4 days ahead, local days
-# Roster role -> (demo roles that take turns, rotating weekly?); the office has its own leaders.
-ROTATIONS = {
-    "duty_officer": (("duty_officer",), True),
-    "deputy_duty_officer": (("deputy",), True),
-    "leader_on_duty": (("leader", "principal"), False),
-}
-OFFICE_LEADERS_ON_DUTY = ("on_duty",)
-# Standing roles (held for months, not by shift): demo role -> roster role, per kind of unit.
-STANDING = {"leader": "leader", "principal": "principal"}
-OFFICE_STANDING = {
-    "section_head": "section_head",
-    "director": "director",
-    "leader": "county_leader",
-}
-STANDING_DAYS = 365
 OFFICE_PARENT = {"office": "city"}  # the office sits under the city; everyone else under the office
 
 
@@ -123,7 +107,7 @@ def seed(sessions: Sessions, settings: Settings) -> list[IssuedToken] | None:
     people = demo_people()
     tokens = _add_units(sessions, now)
     staff = _add_people(sessions, people, now)
-    _add_roster(sessions, settings.rules.timezone, staff, now)
+    add_roster(sessions, settings.rules.timezone, staff, now)
     moments = Moments(now.replace(second=0, microsecond=0), settings.rules.timezone)
     for scenario in SCENARIOS:
         _file_scenario(sessions, settings, scenario, people, moments)
@@ -181,74 +165,6 @@ def _add_people(
             staff[unit.id] = [(p.role, row.id) for p, row in zip(members, rows, strict=True)]
         session.commit()
     return staff
-
-
-def _add_roster(
-    sessions: Sessions, zone: ZoneInfo, staff: dict[int, list[tuple[str, int]]], now: datetime
-) -> None:
-    today = now.astimezone(zone).date()
-    days = [today + timedelta(days=n) for n in ROSTER_DAYS]
-    with sessions() as session:
-        units = {unit.id: unit for unit in session.scalars(select(m.Unit))}
-        for unit_id, members in staff.items():
-            if units[unit_id].parent_id is None:
-                continue  # the city runs its own roster
-            _add_standing(session, unit_id, members, units[unit_id].is_office, days[0], zone)
-            for role, (roles, weekly) in ROTATIONS.items():
-                if role == "leader_on_duty" and units[unit_id].is_office:
-                    roles = OFFICE_LEADERS_ON_DUTY
-                ids = [person_id for demo_role, person_id in members if demo_role in roles]
-                for person_id, first, after in rotation(days, ids, weekly=weekly):
-                    session.add(
-                        m.RosterShift(
-                            unit_id=unit_id,
-                            role=role,
-                            person_id=person_id,
-                            starts_at=_local_midnight(first, zone),
-                            ends_at=_local_midnight(after, zone),
-                        )
-                    )
-        session.commit()
-
-
-def _add_standing(
-    session: Session,
-    unit_id: int,
-    members: list[tuple[str, int]],
-    is_office: bool,
-    first: date,
-    zone: ZoneInfo,
-) -> None:
-    """Leaders, principals, section heads and directors: one long shift each."""
-    standing = OFFICE_STANDING if is_office else STANDING
-    for demo_role, person_id in members:
-        if demo_role in standing:
-            session.add(
-                m.RosterShift(
-                    unit_id=unit_id,
-                    role=standing[demo_role],
-                    person_id=person_id,
-                    starts_at=_local_midnight(first, zone),
-                    ends_at=_local_midnight(first + timedelta(days=STANDING_DAYS), zone),
-                )
-            )
-
-
-def rotation(days: list[date], people: list[int], *, weekly: bool) -> list[tuple[int, date, date]]:
-    """Who holds a role on each day, merged into runs of (person, first day, day after the last)."""
-    runs: list[tuple[int, date, date]] = []
-    for day in days:
-        turn = day.isocalendar().week if weekly else day.toordinal()
-        person = people[turn % len(people)]
-        if runs and runs[-1][0] == person:
-            runs[-1] = (person, runs[-1][1], day + timedelta(days=1))
-        else:
-            runs.append((person, day, day + timedelta(days=1)))
-    return runs
-
-
-def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
 
 def _file_scenario(

@@ -1,6 +1,7 @@
 """China's official holidays and moved workdays (chinese-calendar), with config for years the
 package does not know yet: `[roster] holidays` and `workdays` list dates the State Council
-publishes each year; beyond both, weekends are taken as holidays."""
+publishes each year; beyond both, weekends and the dates fixed by law (New Year's Day, Labour
+Day, the first three days of October) are taken as holidays."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import date, timedelta
 import chinese_calendar
 
 log = logging.getLogger(__name__)
+FIXED_BY_LAW = {(1, 1), (5, 1), (10, 1), (10, 2), (10, 3)}  # 全国年节及纪念日放假办法
 
 
 class HolidayCalendar:
@@ -37,7 +39,7 @@ class HolidayCalendar:
                     "holidays and workdays",
                     day.year,
                 )
-            return day.weekday() >= 5
+            return day.weekday() >= 5 or (day.month, day.day) in FIXED_BY_LAW
 
     def holidays_between(self, first: date, last: date) -> frozenset[date]:
         """Every holiday from `first` to `last`, inclusive."""

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime, time, timedelta
-from itertools import pairwise
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from alerts.app import create_app
 from alerts.config import Settings
 from alerts.demo import run_demo
 from alerts.storage import models as m
-from alerts.storage.database import make_engine, make_session_factory
+from alerts.storage.database import make_engine
 from tests.builders import settings as make_settings
 
 TOKEN = re.compile(r"\((\w+)\) token: (\S+)")
@@ -130,31 +129,37 @@ def test_demo_fresh_refuses_a_database_that_is_not_sqlite(
     assert "refusing" in capsys.readouterr().err
 
 
-def test_demo_roster_has_no_gaps_from_three_days_ago_to_four_days_ahead(
+def test_demo_roster_has_a_month_with_a_holiday_one_gap_one_pending_swap_one_open_handover(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'jibao-demo.db'}"
-    config = make_settings(url)
-    _demo(config, capsys, fresh=True)
-    zone = config.rules.timezone
-    today = datetime.now(zone).date()
-    start = datetime.combine(today - timedelta(days=3), time(0), tzinfo=zone)
-    end = datetime.combine(today + timedelta(days=5), time(0), tzinfo=zone)
-    engine = make_engine(url)
-    with make_session_factory(engine)() as session:
-        units = session.scalars(select(m.Unit).where(m.Unit.parent_id.is_not(None))).all()
-        shifts = session.scalars(select(m.RosterShift).order_by(m.RosterShift.starts_at)).all()
-    engine.dispose()
-    for unit in units:
-        for role in ("duty_officer", "deputy_duty_officer", "leader_on_duty"):
-            mine = [
-                (s.starts_at, s.ends_at) for s in shifts if (s.unit_id, s.role) == (unit.id, role)
-            ]
-            assert mine[0][0] == start and mine[-1][1] == end, (unit.code, role)
-            assert all(a[1] == b[0] for a, b in pairwise(mine)), (
-                unit.code,
-                role,
-            )
+    from tests.builders import dry_notifiers
+
+    config = make_settings(f"sqlite:///{tmp_path / 'jibao-demo.db'}")
+    tokens = dict(TOKEN.findall(_demo(config, capsys, fresh=True)))
+    office = tokens["county"]
+    with TestClient(create_app(config, notifiers=dry_notifiers(), run_scheduler=False)) as client:
+        client.portal.call(client.app.state.engine.tick)  # type: ignore[attr-defined]
+        units = [g["unit"] for g in _get(client, "/api/v1/roster/gaps", office)["gaps"]]
+        assert units == ["slz"], "one unit's roster is published only a few days ahead"
+        now = datetime.now(UTC)
+        month = _get(
+            client,
+            "/api/v1/roster/shifts?unit=county&role=leader_on_duty"
+            f"&from={_q(now)}&to={_q(now + timedelta(days=31))}",
+            office,
+        )["shifts"]
+        assert month[-1]["ends_at"] >= (now + timedelta(days=30)).isoformat()[:10]
+        assert "holiday" in {s["source"] for s in month}, "the director takes holidays"
+        on_duty = _get(client, "/api/v1/roster/on-duty?unit=qdh", office)["roles"]
+        assert on_duty["duty_officer"] and on_duty["leader_on_duty"] and on_duty["leader"]
+        assert len(_get(client, "/api/v1/roster/swaps", office)["swaps"]) == 1
+        handovers = _get(client, "/api/v1/roster/handovers", office)["handovers"]
+        assert [h["unit"] for h in handovers] == ["county"]
+        assert handovers[0]["accepted_at"] is None
+
+
+def _q(moment: datetime) -> str:
+    return moment.isoformat().replace("+", "%2B")
 
 
 def test_demo_overdue_incidents_escalate_in_dry_run(
