@@ -24,6 +24,7 @@ from alerts.api.errors import install_error_handlers
 from alerts.channels import build_notifiers
 from alerts.clock import Clock, SystemClock
 from alerts.config import Settings
+from alerts.dashboard.site import install_dashboard
 from alerts.engine import Engine
 from alerts.i18n import Translator
 from alerts.metrics import Metrics
@@ -81,6 +82,7 @@ def create_app(
     app.state.services = services
     app.state.scheduler = None
     install_error_handlers(app, services.translate)
+    install_dashboard(app, settings)
     for module in (
         filings,
         incidents,

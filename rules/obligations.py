@@ -178,6 +178,8 @@ class _Walk:
         t = filing.received_at
         if filing.kind is FilingKind.REGISTER:
             self._register(filing, news)
+            if filing.handling_finished:  # the duty room declares handling finished (处置结束)
+                self._finish_handling(t)
         elif filing.kind in _OFFICE_REPORTS:
             self._meet(Party.OFFICE, filing, set(ObligationKind) - {ObligationKind.FINAL})
             if filing.handling_finished:

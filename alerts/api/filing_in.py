@@ -165,7 +165,10 @@ class FilingIn(BaseModel):
 
     @model_validator(mode="after")
     def _required_for_kind(self) -> FilingIn:
-        missing = [name for name in REQUIRED[self.kind] if getattr(self, name) is None]
+        required = REQUIRED[self.kind]
+        if self.kind is FilingKind.REGISTER and self.incident_id is not None:
+            required = ("description",)  # more about a known incident: say what is new
+        missing = [name for name in required if getattr(self, name) is None]
         if (
             self.kind in _NEEDS_SEVERITY
             and self.severity is None

@@ -341,3 +341,34 @@ class Acknowledgement(Base):
     notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id"))
     via: Mapped[str] = mapped_column(String(16))  # sms | voice | link | api | dashboard
     at: Mapped[datetime]
+
+
+class User(Base):
+    """Someone who signs in to the dashboard. `unit_officer`s see their own unit only."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(
+        String(16)
+    )  # admin|duty_room|section_head|leader|unit_officer
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    disabled: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie holds a random token, the row only its hash."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

@@ -258,3 +258,16 @@ def test_reporting_above_the_county_first_is_a_chain_breach(database_url: str) -
     above = [{"to": "市应急管理局", "at": at(8, 30).isoformat(), "level": "city"}]
     answer = c.post(initial(already_reported_to=above)).json()
     assert "chain_breach" in [w["code"] for w in answer["warnings"]]
+
+
+def test_duty_room_declares_handling_finished_with_a_register_filing(database_url: str) -> None:
+    c = county(database_url, start=at(9, 10))
+    incident_id = c.post(initial()).json()["incident_id"]
+    c.clock.set(at(18))
+    note = {"kind": "register", "unit": "qdh", "incident_id": incident_id,
+            "description": "现场处置完毕", "handling_finished": True}
+    answer = c.post(note, token=c.office_token)
+    assert answer.status_code == 201, answer.text
+    final = obligation(answer.json(), "final:unit")
+    assert (final["status"], final["due_at"]) == ("pending", at(18, day=22).isoformat())
+    assert answer.json()["incident"]["state"] == "handling_finished"

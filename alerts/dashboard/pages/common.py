@@ -1,0 +1,74 @@
+"""What every dashboard page needs: the signed-in viewer (or a redirect to sign in), CSRF checks
+on forms, and the shared rendering."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
+
+from alerts.dashboard.auth import Viewer, csrf_ok, viewer
+from alerts.dashboard.rendering import Pages
+from alerts.roster import RosterBook
+from alerts.services import Services
+
+
+class SignInNeeded(Exception):
+    """Raised by `page_context` when nobody is signed in; answered with a redirect."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+class Forbidden(Exception):
+    """The viewer may not see or do this; answered with a 403 page."""
+
+
+@dataclass
+class PageContext:
+    """A signed-in request's session, viewer and helpers."""
+
+    request: Request
+    services: Services
+    session: Session
+    viewer: Viewer
+
+    @property
+    def pages(self) -> Pages:
+        """The renderer."""
+        pages: Pages = self.request.app.state.pages
+        return pages
+
+    @property
+    def roster(self) -> RosterBook:
+        """The roster reader."""
+        book: RosterBook = self.request.app.state.engine.roster
+        return book
+
+    async def form(self) -> dict[str, str]:
+        """The posted form, after checking its CSRF token (Forbidden otherwise)."""
+        form = {k: str(v) for k, v in (await self.request.form()).items()}
+        if not csrf_ok(self.viewer.csrf_token, form.get("csrf_token")):
+            raise Forbidden
+        return form
+
+
+@contextmanager
+def page_context(request: Request, services: Services) -> Iterator[PageContext]:
+    """Open a session and find the viewer; SignInNeeded when there is none."""
+    with services.session() as session:
+        found = viewer(session, request, services.clock.now())
+        if found is None:
+            raise SignInNeeded(request.url.path)
+        yield PageContext(request, services, session, found)
+
+
+def sign_in_redirect(next_path: str) -> RedirectResponse:
+    """Where an anonymous request goes."""
+    return RedirectResponse(f"/login?next={quote(next_path)}", status_code=303)

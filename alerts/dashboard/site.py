@@ -1,0 +1,37 @@
+"""Mount the dashboard on the app: page routers, static files, and how sign-in and permission
+failures are answered (a redirect to /login, a 403 page)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+
+from alerts.config import Settings
+from alerts.dashboard.pages import now, session
+from alerts.dashboard.pages.common import Forbidden, SignInNeeded, sign_in_redirect
+from alerts.dashboard.rendering import Pages
+
+STATIC = Path(__file__).parent / "static"
+PAGE_ROUTERS = [session.router, now.router]
+
+
+def install_dashboard(app: FastAPI, settings: Settings) -> None:
+    """Add every page, the static files and the error answers."""
+    pages = Pages(settings.language, settings.rules.timezone)
+    app.state.pages = pages
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for router in PAGE_ROUTERS:
+        app.include_router(router)
+
+    async def on_sign_in_needed(_: Request, exc: Exception) -> Response:
+        assert isinstance(exc, SignInNeeded)
+        return sign_in_redirect(exc.next_path)
+
+    async def on_forbidden(request: Request, _: Exception) -> Response:
+        return pages.render(request, "forbidden.html", None, status=403)
+
+    app.add_exception_handler(SignInNeeded, on_sign_in_needed)
+    app.add_exception_handler(Forbidden, on_forbidden)
