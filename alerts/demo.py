@@ -20,6 +20,7 @@ from alerts.api.filing_in import FilingIn
 from alerts.assessments import reassess
 from alerts.clock import SystemClock
 from alerts.config import Settings
+from alerts.demo_accounts import ACCOUNTS, DEMO_PASSWORD, add_accounts
 from alerts.demo_data import (
     DEMO_UNIT,
     OFFICE,
@@ -108,6 +109,7 @@ def seed(sessions: Sessions, settings: Settings) -> list[IssuedToken] | None:
     tokens = _add_units(sessions, now)
     staff = _add_people(sessions, people, now)
     add_roster(sessions, settings.rules.timezone, staff, now)
+    add_accounts(sessions, settings, now)
     moments = Moments(now.replace(second=0, microsecond=0), settings.rules.timezone)
     for scenario in SCENARIOS:
         _file_scenario(sessions, settings, scenario, people, moments)
@@ -227,7 +229,7 @@ def banner(
     if seeded:
         news = (
             f"  Seeded a demo county: {len(UNITS)} units, {people} people, "
-            f"{len(SCENARIOS)} incidents and a week of duty roster."
+            f"{len(SCENARIOS)} incidents and six weeks of duty roster."
         )
     else:
         news = "  The database already has units: seeding skipped."
@@ -236,7 +238,8 @@ def banner(
         "急报 Jibao demo",
         "",
         news,
-        f"  API:              {base}",
+        f"  Dashboard:        {base}/  (值班台)",
+        f"  Sign in as:       {', '.join(a[0] for a in ACCOUNTS)}; password: {DEMO_PASSWORD}",
         f"  API docs:         {base}/docs",
         f"  Database:         {_safe_url(settings.database_url)}",
         "  Notifications:    dry-run (recorded, not sent; see each incident's notifications)",

@@ -57,10 +57,29 @@ class Pages:
             t=self.translators[language],
             local=self.local,
             iso=self.iso,
+            step=self.step_label(language),
             path=request.url.path,
             **context,
         )
         return HTMLResponse(html, status_code=status)
+
+    def step_label(self, language: str) -> Any:
+        """A ladder step key in words: `due+60m#3` → 到期后60m（第3次）."""
+        t = self.translators[language]
+
+        def label(key: str) -> str:
+            base, _, repeat = key.partition("#")
+            if base == "remind":
+                words = t("ui.step_remind")
+            elif base == "due":
+                words = t("ui.step_due")
+            elif base.startswith("due+"):
+                words = t("ui.step_after", offset=base.removeprefix("due+"))
+            else:
+                words = base
+            return words + (t("ui.step_repeat", n=repeat) if repeat else "")
+
+        return label
 
     def local(self, moment: datetime | None, fmt: str = "%m-%d %H:%M") -> str:
         """A moment as people here read it."""
