@@ -64,6 +64,7 @@ def add_roster(
         office = next(u for u in units.values() if u.is_office)
         _unaccepted_handover(session, office, staff[office.id], zone, now)
         _pending_swap(session, office, staff[office.id], zone, now)
+        _special_periods(session, today)
         session.commit()
 
 
@@ -145,6 +146,28 @@ def _pending_swap(
             reason="参加市里会议，申请调班",
             requested_at=now,
             state="pending",
+        )
+    )
+
+
+def _special_periods(session: Session, today: date) -> None:
+    """Winter forest-fire season for everyone, and a major event in the county next week."""
+    year = today.year if today.month >= 10 else today.year - 1
+    session.add(
+        m.SpecialPeriod(
+            name="冬春森林防火期",
+            kind="fire_season",
+            starts_on=date(year, 10, 1),
+            ends_on=date(year + 1, 4, 30),
+        )
+    )
+    event = today + timedelta(days=7)
+    session.add(
+        m.SpecialPeriod(
+            name="千岛湖马拉松赛事保障",
+            kind="major_event",
+            starts_on=event,
+            ends_on=event + timedelta(days=1),
         )
     )
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from pydantic import AwareDatetime, Field
+from sqlalchemy import or_, select
 
 from alerts.api.auth import authenticate
 from alerts.api.errors import ApiError, FieldProblem
@@ -188,3 +189,60 @@ async def add_override(body: OverrideIn, request: Request, services: ServicesDep
         session.add(row)
         session.commit()
         return {"id": row.id}
+
+
+class SpecialPeriodIn(In):
+    """A period marked on the roster."""
+
+    name: str = Field(min_length=1, max_length=100)
+    kind: Literal["flood_season", "major_event", "holiday_duty", "fire_season", "other"]
+    starts_on: date
+    ends_on: date
+    unit: str | None = None  # None: every unit of the office
+
+
+@router.post("/api/v1/roster/special-periods", status_code=201)
+async def add_special_period(
+    body: SpecialPeriodIn, request: Request, services: ServicesDep
+) -> dict[str, Any]:
+    """Mark flood season (汛期), a major event, holiday duty… on the roster."""
+    with services.session() as session:
+        unit, caller = acting_for(session, services, request, body.unit)
+        if body.ends_on < body.starts_on:
+            raise ApiError(422, "invalid", fields=[FieldProblem("ends_on", "not_after_start")])
+        row = m.SpecialPeriod(
+            unit_id=None if body.unit is None and caller.is_office else unit.id,
+            name=body.name,
+            kind=body.kind,
+            starts_on=body.starts_on,
+            ends_on=body.ends_on,
+        )
+        session.add(row)
+        session.commit()
+        return {"id": row.id}
+
+
+@router.get("/api/v1/roster/special-periods")
+async def list_special_periods(request: Request, services: ServicesDep) -> dict[str, Any]:
+    """Special periods that apply to the caller's units, soonest first."""
+    with services.session() as session:
+        caller = authenticate(session, request, services.callers)
+        ids = [u.id for u in units_below(session, caller)]
+        rows = session.scalars(
+            select(m.SpecialPeriod)
+            .where(or_(m.SpecialPeriod.unit_id.is_(None), m.SpecialPeriod.unit_id.in_(ids)))
+            .order_by(m.SpecialPeriod.starts_on)
+        ).all()
+        return {
+            "special_periods": [
+                {
+                    "id": p.id,
+                    "name": p.name,
+                    "kind": p.kind,
+                    "starts_on": p.starts_on.isoformat(),
+                    "ends_on": p.ends_on.isoformat(),
+                    "unit_id": p.unit_id,
+                }
+                for p in rows
+            ]
+        }
