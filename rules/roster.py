@@ -1,15 +1,15 @@
 """Who is on duty: rotations, one-off assignments and approved swaps, resolved for any span.
 
 Pure: plain data, a time zone and a set of holidays in; shifts out. Precedence, from the bottom:
-a rotation's slot; an explicit assignment (an import or an override) replaces the rotation for
-exactly its span; an approved swap hands a person's time, inside its span, to another person.
-An unapproved swap changes nothing."""
+a rotation's slot; an imported assignment replaces the rotation for exactly its span; an
+override replaces both for exactly its span; an approved swap hands a person's time, inside its
+span, to another person. An unapproved swap changes nothing."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -93,16 +93,22 @@ def shifts(
     explicit = [
         a for a in roster.assignments if a.role == role and a.starts_at < end and a.ends_at > start
     ]
-    for assignment in explicit:
-        pieces = [
-            rest
-            for piece in pieces
-            for rest in _without(piece, assignment.starts_at, assignment.ends_at)
+    # imports lie over the rotation, overrides over both: a one-off change to an imported day
+    # must replace that day's person for its span, not page both
+    for layer in (
+        [a for a in explicit if a.source != "override"],
+        [a for a in explicit if a.source == "override"],
+    ):
+        for assignment in layer:
+            pieces = [
+                rest
+                for piece in pieces
+                for rest in _without(piece, assignment.starts_at, assignment.ends_at)
+            ]
+        pieces += [
+            Shift(role, a.person, max(a.starts_at, start), min(a.ends_at, end), a.source)
+            for a in layer
         ]
-    pieces += [
-        Shift(role, a.person, max(a.starts_at, start), min(a.ends_at, end), a.source)
-        for a in explicit
-    ]
     for swap in (s for s in roster.swaps if s.role == role and s.approved):
         pieces = [part for piece in pieces for part in _swapped(piece, swap)]
     return sorted(pieces, key=lambda s: (s.starts_at, s.person))
@@ -147,7 +153,8 @@ def _rotation_shifts(
     if not rotation.members:
         return
     for index, slot_start, slot_end, first_day in _slots(rotation, start, end, zone):
-        if slot_end <= start or slot_start >= end:
+        # slot_end <= slot_start: two change times inside one daylight-saving jump; skip it
+        if slot_end <= start or slot_start >= end or slot_end <= slot_start:
             continue
         members, source = rotation.members, "rotation"
         if rotation.holiday_members and first_day in holidays:
@@ -196,7 +203,8 @@ def _slots(
 
 
 def _local(day: date, at: time, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, at, tzinfo=zone)
+    # as UTC: aware datetimes sharing one tzinfo compare by wall clock, wrong across a DST jump
+    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
 
 
 def _without(piece: Shift, cut_start: datetime, cut_end: datetime) -> list[Shift]:

@@ -171,6 +171,7 @@ class FilingIn(BaseModel):
         missing = [name for name in required if getattr(self, name) is None]
         if (
             self.kind in _NEEDS_SEVERITY
+            and not (self.kind is FilingKind.REGISTER and self.incident_id is not None)
             and self.severity is None
             and (self.category is not Category.SOCIAL_SAFETY)
         ):
