@@ -21,8 +21,7 @@ from alerts.api.roster_access import (
     units_below,
 )
 from alerts.api.wire import Wire
-from alerts.escalations import ack_code
-from alerts.notices import enqueue_notice
+from alerts.roster_actions import RosterRefused, start_duty_check
 from alerts.services import Services, ServicesDep
 from alerts.storage import models as m
 
@@ -44,38 +43,23 @@ async def start_check(body: DutyCheckIn, request: Request, services: ServicesDep
         unit, caller = acting_for(session, services, request, body.unit)
         if not caller.is_office or unit.id == caller.id:
             raise ApiError(403, "forbidden")
-        now = services.clock.now()
-        officers = book.holders(session, unit_id=unit.id, role="duty_officer", at=now)
-        if not officers:
-            raise ApiError(409, "nobody_on_duty", fields=[FieldProblem("unit", "nobody_on_duty")])
-        within = services.settings.roster.duty_check_answer_within
-        check = m.DutyCheck(
-            unit_id=unit.id, person_id=officers[0].id, code="", asked_at=now, due_at=now + within
-        )
-        session.add(check)
-        session.flush()
-        check.code = "C" + ack_code(check.id)
-        text = request.app.state.engine.messages.notice(
-            "duty_check",
-            code=check.code,
-            minutes=int(within.total_seconds() // 60),
-            office=caller.name,
-        )
-        channels = ("sms", "voice") if body.voice else ("sms",)
-        enqueue_notice(
-            session,
-            key=f"check:{check.id}",
-            person=officers[0],
-            channels=channels,
-            subject=text,
-            text=text,
-            now=now,
-        )
+        try:
+            check, officer = start_duty_check(
+                session,
+                services,
+                book=book,
+                messages=request.app.state.engine.messages,
+                unit=unit,
+                office=caller,
+                voice=body.voice,
+            )
+        except RosterRefused as refused:
+            raise ApiError(
+                409, refused.code, fields=[FieldProblem("unit", refused.code)]
+            ) from refused
         session.commit()
         services.wake()
-        return _check_out(
-            check, Wire(services.settings.rules.timezone), officers[0].name, unit.code
-        )
+        return _check_out(check, Wire(services.settings.rules.timezone), officer.name, unit.code)
 
 
 @router.get("/api/v1/roster/duty-checks")

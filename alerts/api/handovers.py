@@ -8,6 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request
 from sqlalchemy import select
 
+from alerts import roster_actions
 from alerts.api.auth import authenticate
 from alerts.api.errors import ApiError, FieldProblem
 from alerts.api.roster_access import (
@@ -19,6 +20,7 @@ from alerts.api.roster_access import (
     units_below,
 )
 from alerts.api.wire import Wire
+from alerts.roster_actions import RosterRefused
 from alerts.services import ServicesDep
 from alerts.storage import models as m
 
@@ -79,20 +81,20 @@ async def act_on_handover(
         if handover is None:
             raise ApiError(404, "not_found")
         acting_for(session, services, request, unit_code(session, handover.unit_id))
-        if handover.accepted_at is not None:
-            raise ApiError(409, "already_decided")
-        expected = handover.outgoing_person_id if action == "notes" else handover.incoming_person_id
-        if body.person_id != expected:
+        try:
+            roster_actions.act_on_handover(
+                handover,
+                action=action,
+                person_id=body.person_id,
+                notes=body.notes,
+                now=services.clock.now(),
+            )
+        except RosterRefused as refused:
+            if refused.code == "already_decided":
+                raise ApiError(409, "already_decided") from refused
             raise ApiError(
-                403, "forbidden", fields=[FieldProblem("person_id", f"not_{action}_officer")]
-            )
-        if action == "notes":
-            handover.notes = body.notes
-        else:
-            handover.accepted_at, handover.accepted_by_person_id = (
-                services.clock.now(),
-                body.person_id,
-            )
+                403, "forbidden", fields=[FieldProblem("person_id", refused.code)]
+            ) from refused
         session.commit()
         return {
             "id": handover.id,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import AwareDatetime, Field
 from sqlalchemy import select
 
+from alerts import roster_actions
 from alerts.api.auth import authenticate
 from alerts.api.errors import ApiError, FieldProblem
 from alerts.api.roster_access import (
@@ -24,9 +25,9 @@ from alerts.api.roster_access import (
     units_below,
 )
 from alerts.api.wire import Wire
+from alerts.roster_actions import RosterRefused
 from alerts.services import ServicesDep
 from alerts.storage import models as m
-from alerts.storage.queries import reporting_office
 
 router = APIRouter(tags=["roster"])
 
@@ -119,21 +120,21 @@ async def decide_swap(
         swap = session.get(m.SwapRequest, swap_id)
         if swap is None:
             raise ApiError(404, "not_found")
-        unit, _ = acting_for(session, services, request, unit_code(session, swap.unit_id))
-        if swap.state != "pending":
-            raise ApiError(409, "already_decided")
-        now = services.clock.now()
-        deciders = [unit, *([o] if (o := reporting_office(session, unit=unit)) else [])]
-        leaders = {
-            p.id
-            for u in deciders
-            for p in book.holders(session, unit_id=u.id, role="leader_on_duty", at=now)
-        }
-        if body.person_id not in leaders:
-            raise ApiError(
-                403, "forbidden", fields=[FieldProblem("person_id", "not_leader_on_duty")]
+        acting_for(session, services, request, unit_code(session, swap.unit_id))
+        try:
+            roster_actions.decide_swap(
+                session,
+                book,
+                swap,
+                approve=decision == "approve",
+                person_id=body.person_id,
+                now=services.clock.now(),
             )
-        swap.state = "approved" if decision == "approve" else "rejected"
-        swap.decided_by_person_id, swap.decided_at = body.person_id, now
+        except RosterRefused as refused:
+            if refused.code == "already_decided":
+                raise ApiError(409, "already_decided") from refused
+            raise ApiError(
+                403, "forbidden", fields=[FieldProblem("person_id", refused.code)]
+            ) from refused
         session.commit()
         return {"id": swap.id, "state": swap.state}

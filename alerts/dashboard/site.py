@@ -10,12 +10,28 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from alerts.config import Settings
-from alerts.dashboard.pages import now, roster_page, session
+from alerts.dashboard.pages import (
+    admin,
+    incidents,
+    messages,
+    now,
+    records,
+    roster_page,
+    session,
+)
 from alerts.dashboard.pages.common import Forbidden, SignInNeeded, sign_in_redirect
 from alerts.dashboard.rendering import Pages
 
 STATIC = Path(__file__).parent / "static"
-PAGE_ROUTERS = [session.router, now.router, roster_page.router]
+PAGE_ROUTERS = [
+    session.router,
+    now.router,
+    roster_page.router,
+    incidents.router,
+    records.router,
+    messages.router,
+    admin.router,
+]
 
 
 def install_dashboard(app: FastAPI, settings: Settings) -> None:

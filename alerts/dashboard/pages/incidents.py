@@ -6,6 +6,7 @@ filing; a refused form comes back with its problems next to the fields and what 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -41,27 +42,23 @@ from alerts.storage.queries import (
 router = APIRouter(include_in_schema=False)
 ACTORS = frozenset({"duty_room", "section_head", "admin"})
 REFRESH_SECONDS = 15
-FLASHES = frozenset({"phone_logged", "registered", "acknowledged", "finished", "waived", "not_open"})
+FLASHES = frozenset(
+    {"phone_logged", "registered", "acknowledged", "finished", "waived", "not_open"}
+)
 SOURCES = ("media", "police", "above", "public", "department", "other")
 REPORTED_ROWS = 2
 WAIVER_REASON_MAX = 200  # the obligation row keeps the reason in 200 characters
 _UNKNOWN_WORDS = {"unknown", "不详", "未知", "不明", "?", "？"}
 _OWN_PROBLEMS = {"time", "whole_number", "loss", "before_occurred", "decrease_unexplained"}
-_TEXTS = ("unit", "category", "subtype", "severity", "title", "external_ref", "description")
-_TEXTS_MORE = ("extent", "measures", "leaders_informed", "casualty_correction")
+_TEXTS = (
+    *("unit", "category", "subtype", "severity", "title", "external_ref", "description"),
+    *("extent", "measures", "leaders_informed", "casualty_correction"),
+)
 _SWITCHES = {
     "phone": ("sensitive", "classified"),
     "register": ("sensitive", "classified"),
     "followup": ("material_change", "handling_finished"),
 }
-_INPUTS = (
-    *("unit", "source", "occurred_at", "learned_at", "category", "severity", "title"),
-    *("location.area", "location.address", "description", *(f"casualties.{n}" for n in FIGURES)),
-    *("direct_loss_wan_yuan", "already_reported_to.0.to", "already_reported_to.0.at"),
-    *("already_reported_to.1.to", "already_reported_to.1.at", "reporter.name", "reporter.post"),
-    *("reporter.phone", "obligation_id", "reason"),
-)
-
 Problem = tuple[str, str, dict[str, Any]]  # input name, catalogue key, parameters
 
 
@@ -72,12 +69,15 @@ class FormRefused(Exception):
         super().__init__(status)
         self.status, self.problems = status, problems
 
-    def errors(self) -> dict[str, list[tuple[str, dict[str, Any]]]]:
-        """Problems under the input they belong to ("" for the form as a whole)."""
-        placed: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    def errors(self, inputs: Iterable[str]) -> dict[str, list[tuple[str, Any, str]]]:
+        """Problems under the posted input they belong to (`location` under `location.area`);
+        the rest, with the field they name, under ""."""
+        inputs = list(inputs)
+        placed: dict[str, list[tuple[str, Any, str]]] = {}
         for path, key, params in self.problems:
-            name = next((n for n in _INPUTS if n == path or n.startswith(f"{path}.")), "")
-            placed.setdefault(name if path else "", []).append((key, params))
+            name = next((n for n in inputs if n == path or n.startswith(f"{path}.")), "")
+            field = "" if name else path.split(".")[0]
+            placed.setdefault(name, []).append((key, params, field))
         return placed
 
 
@@ -116,7 +116,7 @@ async def new_post(request: Request, services: ServicesDep) -> Response:
         form = await ctx.form()
         kind = "register" if form.get("form") == "register" else "phone"
         try:
-            body = _report_body(form, kind, services.settings.rules.timezone)
+            body = _report_body(form, kind, services.settings.rules.timezone, need_unit=True)
             if kind == "register":
                 body = _with_source(body, form, ctx)
             outcome = _file(ctx, office, body)
@@ -189,9 +189,14 @@ async def finish_post(incident_id: int, request: Request, services: ServicesDep)
             "unit": _unit_code(ctx.session, incident.unit_id),
             "incident_id": incident.id,
             "handling_finished": True,
+            # FilingIn asks a registration for a grade even about a known incident: restate it
+            "category": incident.category,
+            **({"severity": incident.severity} if incident.severity else {}),
             **({"description": text} if (text := form.get("description", "").strip()) else {}),
         }
         try:
+            if incident.state != "open":  # a second click, or another desk was quicker
+                raise FormRefused(409, [("", "ui_incident.problem_already_finished", {})])
             _file(ctx, _office_of(ctx.session, incident), body)
         except FormRefused as refused:
             return _render_incident(ctx, incident, open_form="finish", values=form, refused=refused)
@@ -327,16 +332,26 @@ def _problems(fields: Any) -> list[Problem]:
     ]
 
 
-def _report_body(form: dict[str, str], kind: str, zone: ZoneInfo) -> dict[str, Any]:
-    """A filing body from a report form; FormRefused for times that are not times."""
+def _report_body(
+    form: dict[str, str], kind: str, zone: ZoneInfo, *, need_unit: bool = False
+) -> dict[str, Any]:
+    """A filing body from a report form; FormRefused for a missing unit or source, or a time
+    that is not one."""
     body: dict[str, Any] = {"kind": kind}
-    body |= {n: v for n in (*_TEXTS, *_TEXTS_MORE) if (v := form.get(n, "").strip())}
+    body |= {n: v for n in _TEXTS if (v := form.get(n, "").strip())}
     body |= {n: n in form for n in _SWITCHES[kind]}
     problems: list[Problem] = []
+    if need_unit and not body.get("unit"):
+        problems.append(("unit", "problem.required", {}))
+    if kind == "register" and form.get("source") not in SOURCES:
+        problems.append(("source", "problem.required", {}))
     for name in ("occurred_at", "learned_at"):
         if text := form.get(name, "").strip():
             body[name] = _time(text, zone, name, problems)
-    for group, parts in (("location", ("area", "address")), ("reporter", ("name", "post", "phone"))):
+    for group, parts in (
+        ("location", ("area", "address")),
+        ("reporter", ("name", "post", "phone")),
+    ):
         found = {p: v for p in parts if (v := form.get(f"{group}.{p}", "").strip())}
         if found:
             body[group] = found
@@ -413,15 +428,15 @@ def _loss(text: str) -> float | int | str:
 
 def _with_source(body: dict[str, Any], form: dict[str, str], ctx: PageContext) -> dict[str, Any]:
     """A registration says where the office learned of it, first in its description."""
-    source = form.get("source", "")
-    if source not in SOURCES:
-        raise FormRefused(422, [("source", "problem.required", {}), *_other_problems(body, [])])
+    source = form["source"]  # checked by _report_body
     translate = ctx.services.translate  # the record is kept in the office's language
     said = translate(f"ui_incident.source_{source}")
     if detail := form.get("source_detail", "").strip():
         said = translate("ui_incident.source_with_detail", source=said, detail=detail)
     if "description" in body:
-        body["description"] = translate("ui_incident.source_line", source=said) + body["description"]
+        body["description"] = (
+            translate("ui_incident.source_line", source=said) + body["description"]
+        )
     return body
 
 
@@ -486,21 +501,22 @@ def _flags(incident: m.Incident) -> list[dict[str, Any]]:
     return flags
 
 
-def _timeline(
-    session: Session, incident_id: int, obligations: list[m.Obligation]
-) -> list[Entry]:
+def _timeline(session: Session, incident_id: int, obligations: list[m.Obligation]) -> list[Entry]:
     """Events oldest first, each escalation step with the messages it queued."""
     notes = notifications_of(session, incident_id=incident_id)
     history: dict[int, list[m.NotificationEvent]] = {}
-    for event in delivery_history(session, notification_ids=[n.id for n in notes]):
-        history.setdefault(event.notification_id, []).append(event)
+    for record in delivery_history(session, notification_ids=[n.id for n in notes]):
+        history.setdefault(record.notification_id, []).append(record)
     names = _names(session, {n.person_id for n in notes})
     by_step: dict[int | None, list[Delivery]] = {}
     for n in notes:
         delivery = Delivery(n, names.get(n.person_id or 0, n.address), history.get(n.id, []))
         by_step.setdefault(n.escalation_id, []).append(delivery)
     ids = {o.key: o.id for o in obligations}
-    steps = {(e.obligation_id, e.step_key): e.id for e in escalations_of(session, incident_id=incident_id)}
+    steps = {
+        (e.obligation_id, e.step_key): e.id
+        for e in escalations_of(session, incident_id=incident_id)
+    }
     entries = []
     for event in events_of(session, incident_id=incident_id):
         step = steps.get((ids.get(event.data.get("obligation", ""), 0), event.data.get("step", "")))
@@ -573,37 +589,44 @@ def _render_incident(
     refused: FormRefused | None = None,
 ) -> HTMLResponse:
     """The incident page (or its live part), with one form's problems when it was refused."""
-    session, zone = ctx.session, ctx.services.settings.rules.timezone
-    obligations = list(obligations_of(session, incident_id=incident.id))
-    acks = acknowledgements_of(session, incident_id=incident.id)
-    ack_names = _names(session, {a.person_id for a in acks})
+    zone = ctx.services.settings.rules.timezone
     return ctx.pages.render(
         ctx.request,
         template,
         ctx.viewer,
-        status=refused.status if refused else 200,
-        now=ctx.services.clock.now(),
+        **_incident_view(ctx, incident, whole=not template.startswith("_")),
         refresh=REFRESH_SECONDS,
-        incident=incident,
-        units={u.id: u for u in session.scalars(select(m.Unit))},
-        obligations=obligations,
-        by_key={o.key: o for o in obligations},
-        waivers={w.obligation_key: w for w in waivers_of(session, incident_id=incident.id)},
-        acks=[(a, ack_names.get(a.person_id or 0, "")) for a in acks],
-        flags=_flags(incident),
-        filings=filings_of(session, incident_id=incident.id),
-        timeline=_timeline(session, incident.id, obligations) if not template.startswith("_") else [],
-        unit_reported=_unit_has_reported(session, incident),
         may_act=ctx.viewer.user.role in ACTORS,
         may_ack=lambda o: _unreported(o) and _may_acknowledge(ctx, o),
         unreported=_unreported,
         done=done if done in FLASHES else "",
-        open_form=open_form,
-        values=values or {},
-        prefill=_prefill(session, incident, zone),
-        errors=refused.errors() if refused else {},
+        prefill=_prefill(ctx.session, incident, zone),
+        **_form_state(open_form, values, refused),
         **_helpers(ctx),
     )
+
+
+def _incident_view(ctx: PageContext, incident: m.Incident, *, whole: bool) -> dict[str, Any]:
+    """What the incident templates show; the timeline only for the whole page."""
+    session = ctx.session
+    obligations = list(obligations_of(session, incident_id=incident.id))
+    acks = acknowledgements_of(session, incident_id=incident.id)
+    ack_names = _names(session, {a.person_id for a in acks})
+    units = session.scalars(select(m.Unit)).all()
+    return {
+        "now": ctx.services.clock.now(),
+        "incident": incident,
+        "units": {u.id: u for u in units},
+        "codes_to_names": {u.code: u.name for u in units},
+        "obligations": obligations,
+        "by_key": {o.key: o for o in obligations},
+        "waivers": {w.obligation_key: w for w in waivers_of(session, incident_id=incident.id)},
+        "acks": [(a, ack_names.get(a.person_id or 0, "")) for a in acks],
+        "flags": _flags(incident),
+        "filings": filings_of(session, incident_id=incident.id),
+        "timeline": _timeline(session, incident.id, obligations) if whole else [],
+        "unit_reported": _unit_has_reported(session, incident),
+    }
 
 
 def _render_new(
@@ -617,21 +640,32 @@ def _render_new(
     """The 登记 page, with one form's problems when it was refused."""
     units = [
         u
-        for u in ctx.session.scalars(select(m.Unit).where(m.Unit.is_office.is_(False)).order_by(m.Unit.code))
+        for u in ctx.session.scalars(
+            select(m.Unit).where(m.Unit.is_office.is_(False)).order_by(m.Unit.code)
+        )
         if reporting_office(ctx.session, unit=u) is office
     ]
     return ctx.pages.render(
         ctx.request,
         "incident_new.html",
         ctx.viewer,
-        status=refused.status if refused else 200,
         units=units,
         sources=SOURCES,
-        open_form=open_form,
-        values=values or {},
-        errors=refused.errors() if refused else {},
+        **_form_state(open_form, values, refused),
         **_helpers(ctx),
     )
+
+
+def _form_state(
+    open_form: str, values: dict[str, str] | None, refused: FormRefused | None
+) -> dict[str, Any]:
+    """Which form was posted, what it held and what was wrong: it opens again as it was."""
+    return {
+        "status": refused.status if refused else 200,
+        "open_form": open_form,
+        "values": values or {},
+        "errors": refused.errors(values or {}) if refused else {},
+    }
 
 
 def _helpers(ctx: PageContext) -> dict[str, Any]:

@@ -59,7 +59,7 @@ class DayRow:
     kind: str
     periods: tuple[str, ...]
     holders: dict[str, list[Holder]]
-    gaps: dict[str, list[tuple[datetime, datetime]]]
+    gaps: dict[str, list[tuple[datetime, datetime, bool]]]  # within the day; whole day?
     today: bool
 
 
@@ -71,6 +71,7 @@ class Choice:
     unit: m.Unit
     allowed: bool
     why_not: str = ""
+    items: tuple[dict[str, Any], ...] = ()  # a handover's open clocks
 
 
 @router.get("/roster", response_class=HTMLResponse)
@@ -163,38 +164,50 @@ async def start_check(request: Request, services: ServicesDep) -> Response:
 async def upload(request: Request, services: ServicesDep) -> HTMLResponse:
     """Import a month's roster file, or import nothing and show what is wrong in it."""
     with page_context(request, services) as ctx:
-        form = await ctx.form()
-        upload = (await request.form()).get("file")
-        unit = _unit(ctx, form.get("unit"))
-        if unit is None or not _may_edit(ctx, unit):
-            raise Forbidden
-        month = parse_month(form.get("month"))
-        data = await upload.read(MAX_UPLOAD_BYTES + 1) if isinstance(upload, UploadFile) else b""
-        errors = {
-            k: v
-            for k, v in (
-                ("month", None if month else "ui_roster.month_invalid"),
-                ("file", None if data else "ui_roster.file_missing"),
-                ("file", "ui_roster.file_too_large" if len(data) > MAX_UPLOAD_BYTES else None),
-            )
-            if v
-        }
-        if errors or month is None:
-            return _upload_page(ctx, unit, form, errors=errors, status=422)
-        filename = upload.filename if isinstance(upload, UploadFile) else ""
-        result = import_roster(
-            ctx.session,
-            settings=services.settings,
-            unit=unit,
-            month=month,
-            data=data,
-            note=f"dashboard {ctx.viewer.user.username} {filename or ''}".strip(),
+        try:
+            form = await ctx.form()
+            data, filename = await _uploaded((await request.form()).get("file"))
+            return _import(ctx, form, data, filename)
+        finally:
+            await (await request.form()).close()  # the spooled upload's temporary file
+
+
+def _import(ctx: PageContext, form: dict[str, str], data: bytes, filename: str) -> HTMLResponse:
+    unit = _unit(ctx, form.get("unit"))
+    if unit is None or not _may_edit(ctx, unit):
+        raise Forbidden
+    month = parse_month(form.get("month"))
+    errors = {
+        k: v
+        for k, v in (
+            ("month", None if month else "ui_roster.month_invalid"),
+            ("file", None if data else "ui_roster.file_missing"),
+            ("file", "ui_roster.file_too_large" if len(data) > MAX_UPLOAD_BYTES else None),
         )
-        if result.checked.errors:
-            ctx.session.rollback()
-            return _upload_page(ctx, unit, form, result=result, status=422)
-        ctx.session.commit()
-        return _upload_page(ctx, unit, form, result=result)
+        if v
+    }
+    if errors or month is None:
+        return _upload_page(ctx, unit, form, errors=errors, status=422)
+    result = import_roster(
+        ctx.session,
+        settings=ctx.services.settings,
+        unit=unit,
+        month=month,
+        data=data,
+        note=f"dashboard {ctx.viewer.user.username} {filename}".strip(),
+    )
+    if result.checked.errors:
+        ctx.session.rollback()
+        return _upload_page(ctx, unit, form, result=result, status=422)
+    ctx.session.commit()
+    return _upload_page(ctx, unit, form, result=result)
+
+
+async def _uploaded(part: object) -> tuple[bytes, str]:
+    """The file's bytes (one more than the limit at most) and its name; empty when none."""
+    if not isinstance(part, UploadFile):
+        return b"", ""
+    return await part.read(MAX_UPLOAD_BYTES + 1), part.filename or ""
 
 
 @router.get("/roster/export")
@@ -237,7 +250,6 @@ def _page(
         ctx.request,
         "roster.html",
         ctx.viewer,
-        units=units,
         unit=unit,
         period="month" if period == "month" else "week",
         first=first,
@@ -246,22 +258,30 @@ def _page(
         has_roster=has_roster(ctx.session, unit),
         days=_rows(ctx, unit, days, today),
         roles=DUTY_ROLES,
-        upcoming=_upcoming_gaps(ctx, units, now),
-        swaps=_swaps(ctx, units, now),
-        handovers=_handovers(ctx, units),
-        checks=_checks(ctx, units, now),
-        names=person_names(ctx.session),
-        unit_names={u.id: u.name for u in units},
-        checkable=[u for u in units if _may_check(ctx, u)],
-        editable=[u for u in units if _may_edit(ctx, u)],
-        accept_within=ctx.services.settings.roster.handover_accept_within,
         month=f"{first:%Y-%m}",
-        errors={},
         now=now,
         done=done,
         error=error,
         status=status,
+        **_across_units(ctx, units, now),
     )
+
+
+def _across_units(ctx: PageContext, units: list[m.Unit], now: datetime) -> dict[str, Any]:
+    """What the page lists for every unit the viewer sees, and what the viewer may do."""
+    return {
+        "units": units,
+        "upcoming": _upcoming_gaps(ctx, units, now),
+        "swaps": _swaps(ctx, units, now),
+        "handovers": _handovers(ctx, units),
+        "checks": _checks(ctx, units, now),
+        "names": person_names(ctx.session),
+        "unit_names": {u.id: u.name for u in units},
+        "checkable": [u for u in units if _may_check(ctx, u)],
+        "editable": [u for u in units if _may_edit(ctx, u)],
+        "accept_within": ctx.services.settings.roster.handover_accept_within,
+        "errors": {},
+    }
 
 
 def _upload_page(
@@ -320,10 +340,7 @@ def _rows(ctx: PageContext, unit: m.Unit, days: list[date], today: date) -> list
                 kind=_kind(ctx, day),
                 periods=tuple(p.name for p in periods if p.starts_on <= day <= p.ends_on),
                 holders={r: _holders(found, span, people) for r, found in shifts.items()},
-                gaps={
-                    r: [g for g in found if g[0] < span[1] and g[1] > span[0]]
-                    for r, found in gaps.items()
-                },
+                gaps={r: _within(found, span) for r, found in gaps.items()},
                 today=day == today,
             )
         )
@@ -343,6 +360,17 @@ def _holders(
         )
         for s in found
         if s.starts_at < span[1] and s.ends_at > span[0]
+    ]
+
+
+def _within(
+    gaps: list[tuple[datetime, datetime]], span: tuple[datetime, datetime]
+) -> list[tuple[datetime, datetime, bool]]:
+    """The gaps inside one duty day, clipped to it, and whether one is the whole day."""
+    return [
+        (max(s, span[0]), min(e, span[1]), s <= span[0] and e >= span[1])
+        for s, e in gaps
+        if s < span[1] and e > span[0]
     ]
 
 
@@ -392,17 +420,22 @@ def _handovers(ctx: PageContext, units: list[m.Unit]) -> list[Choice]:
         .limit(50)
     ).all()
     mine = ctx.viewer.user.person_id
-    return [
-        Choice(
-            h,
-            by_id[h.unit_id],
-            mine is not None and mine == h.incoming_person_id,
-            ""
-            if mine == h.incoming_person_id
-            else ("no_person" if mine is None else "not_incoming"),
-        )
-        for h in open_ones
-    ]
+    choices = []
+    for handover in open_ones:
+        allowed = mine is not None and mine == handover.incoming_person_id
+        why = "" if allowed else ("no_person" if mine is None else "not_incoming")
+        items = tuple(_item(i) for i in handover.items if isinstance(i, dict))
+        choices.append(Choice(handover, by_id[handover.unit_id], allowed, why, items))
+    return choices
+
+
+def _item(item: dict[str, Any]) -> dict[str, Any]:
+    """A handed-over clock with its due time as a moment (stored as ISO text)."""
+    try:
+        due = datetime.fromisoformat(str(item.get("due_at")))
+    except ValueError:
+        due = None
+    return {**item, "due_at": due}
 
 
 def _checks(ctx: PageContext, units: list[m.Unit], now: datetime) -> list[tuple[m.DutyCheck, str]]:
@@ -469,7 +502,9 @@ def _days(period: str, on: date) -> tuple[date, list[date]]:
 
 
 def _date(text: str | None) -> date | None:
+    """A date as 2026-11-21, between 2000 and 2100 (far dates would overflow the arithmetic)."""
     try:
-        return date.fromisoformat(text) if text else None
+        day = date.fromisoformat(text) if text else None
     except ValueError:
         return None
+    return day if day is not None and 2000 <= day.year <= 2100 else None

@@ -1,0 +1,287 @@
+"""报送记录 (Records): per unit and period, incidents filed, obligations on time, late (with
+minutes), missed, after chasing, under-graded, chain breaches, overdue follow-ups, duty checks
+missed and the DOMAIN.md §6 score (rules/compliance.py); sortable on the server by any column,
+and exported as CSV or XLSX with the same columns."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import openpyxl
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from alerts.dashboard.board import visible_units
+from alerts.dashboard.pages.common import Forbidden, PageContext, page_context
+from alerts.services import ServicesDep
+from alerts.storage import models as m
+from rules import compliance as c
+
+router = APIRouter(include_in_schema=False)
+COLUMNS = (
+    "unit",
+    "score",
+    "incidents",
+    "on_time",
+    "late",
+    "late_minutes",
+    "missed",
+    "missed_candidates",
+    "after_chasing",
+    "under_graded",
+    "chain_breaches",
+    "overdue_followups",
+    "concealed",
+    "concealment_candidates",
+    "duty_checks_missed",
+)
+PERIODS = ("this_month", "last_month", "this_quarter", "custom")
+MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@dataclass(frozen=True)
+class Query:
+    """What the viewer asked for: a period (custom: `first`..`last`, inclusive), a sort."""
+
+    period: str = "this_month"
+    first: str = ""
+    last: str = ""
+    sort: str = ""  # no column: the units in the office's order
+    descending: bool = False
+
+    def link(self, **changes: Any) -> str:
+        """This query with some parameters changed, as a query string."""
+        params = {**asdict(self), **changes}
+        return (
+            f"period={params['period']}&from={params['first']}&to={params['last']}"
+            f"&sort={params['sort']}&dir={'desc' if params['descending'] else 'asc'}"
+        )
+
+
+@router.get("/records", response_class=HTMLResponse)
+async def records_page(request: Request, services: ServicesDep) -> HTMLResponse:
+    """The table, with the period form and the export links."""
+    with page_context(request, services) as ctx:
+        query = _query(request)
+        span, errors = _period(ctx, query)
+        rows = _sorted(_records(ctx, span), query)
+        return ctx.pages.render(
+            request,
+            "records.html",
+            ctx.viewer,
+            query=query,
+            periods=PERIODS,
+            columns=COLUMNS,
+            span=span,
+            last_day=(span.end - timedelta(seconds=1)),
+            rows=rows,
+            errors=errors,
+            status=422 if errors else 200,
+        )
+
+
+@router.get("/records/export")
+async def export(request: Request, services: ServicesDep, format: str = "csv") -> Response:
+    """The same table as a CSV or XLSX file."""
+    if format not in MEDIA:
+        raise Forbidden
+    with page_context(request, services) as ctx:
+        query = _query(request)
+        span, _ = _period(ctx, query)
+        rows = _sorted(_records(ctx, span), query)
+        t = ctx.pages.translators[ctx.pages.language(request)]
+        header = [t(f"ui_records.col_{name}") for name in COLUMNS]
+        cells = [[_cell(row, name) for name in COLUMNS] for row in rows]
+        body = _xlsx(header, cells) if format == "xlsx" else _csv(header, cells)
+        zone = services.settings.rules.timezone
+        last = span.end - timedelta(seconds=1)
+        name = f"records-{span.start.astimezone(zone):%Y%m%d}-{last.astimezone(zone):%Y%m%d}"
+    return Response(
+        body,
+        media_type=MEDIA[format],
+        headers={"Content-Disposition": f'attachment; filename="{name}.{format}"'},
+    )
+
+
+@dataclass(frozen=True)
+class Row:
+    """A unit and its record."""
+
+    unit: m.Unit
+    record: c.UnitRecord
+
+
+def _query(request: Request) -> Query:
+    params = request.query_params
+    period = params.get("period", "this_month")
+    sort = params.get("sort", "")
+    return Query(
+        period=period if period in PERIODS else "this_month",
+        first=params.get("from", "")[:10],
+        last=params.get("to", "")[:10],
+        sort=sort if sort in COLUMNS else "",
+        descending=params.get("dir") == "desc",
+    )
+
+
+def _period(ctx: PageContext, query: Query) -> tuple[c.Period, dict[str, str]]:
+    """The local-calendar span asked for; a bad custom range falls back to this month."""
+    zone = ctx.services.settings.rules.timezone
+    today = ctx.services.clock.now().astimezone(zone).date()
+    this_month = today.replace(day=1)
+    first, last, errors = this_month, _month_after(this_month), {}
+    if query.period == "last_month":
+        first, last = _month_before(this_month), this_month
+    elif query.period == "this_quarter":
+        first = this_month.replace(month=(today.month - 1) // 3 * 3 + 1)
+        last = _month_after(_month_after(_month_after(first)))
+    elif query.period == "custom":
+        start, end = _day(query.first), _day(query.last)
+        errors = {
+            k: v
+            for k, v in (
+                ("from", None if start else "ui_records.date_invalid"),
+                ("to", None if end else "ui_records.date_invalid"),
+            )
+            if v
+        }
+        if start and end and end < start:
+            errors["to"] = "ui_records.before_start"
+        if start and end and not errors:
+            first, last = start, end + timedelta(days=1)
+
+    def moment(day: date) -> datetime:
+        return datetime.combine(day, time(), tzinfo=zone)
+
+    return c.Period(moment(first), moment(last)), errors
+
+
+def _records(ctx: PageContext, span: c.Period) -> list[Row]:
+    units = visible_units(ctx.session, ctx.viewer)
+    codes = {u.id: u.code for u in units}
+    session, now = ctx.session, ctx.services.clock.now()
+    records = c.unit_records(
+        [u.code for u in units],
+        period=span,
+        now=now,
+        obligations=_obligations(session, codes, span),
+        flags=_flags(session, codes, span),
+        incidents=_incidents(session, codes, span),
+        checks=_checks(session, codes, span),
+    )
+    return [Row(u, r) for u, r in zip(units, records, strict=True)]
+
+
+def _obligations(session: Session, codes: dict[int, str], span: c.Period) -> list[c.ObligationFact]:
+    rows = session.scalars(
+        select(m.Obligation).where(
+            m.Obligation.owed_by_unit_id.in_(codes),
+            m.Obligation.due_at >= span.start,
+            m.Obligation.due_at < span.end,
+        )
+    )
+    return [
+        c.ObligationFact(
+            codes[o.owed_by_unit_id], o.kind, o.status, o.due_at, o.late_minutes, o.after_chasing
+        )
+        for o in rows
+    ]
+
+
+def _flags(session: Session, codes: dict[int, str], span: c.Period) -> list[c.FlagFact]:
+    """Findings stored on incidents; none is confirmed yet (no confirmation is recorded)."""
+    incidents = session.scalars(
+        select(m.Incident).where(
+            m.Incident.unit_id.in_(codes),
+            m.Incident.created_at < span.end,
+            m.Incident.updated_at >= span.start,
+        )
+    )
+    return [
+        c.FlagFact(codes[i.unit_id], i.id, str(f.get("code")), datetime.fromisoformat(f["at"]))
+        for i in incidents
+        for f in (i.flags or [])
+        if isinstance(f, dict) and f.get("at")
+    ]
+
+
+def _incidents(session: Session, codes: dict[int, str], span: c.Period) -> list[c.IncidentFact]:
+    """Incidents each unit reported itself (initial report or phone log), at its first report."""
+    rows = session.execute(
+        select(m.Filing.unit_id, func.min(m.Filing.received_at))
+        .where(m.Filing.unit_id.in_(codes), m.Filing.kind.in_(("initial", "phone")))
+        .group_by(m.Filing.unit_id, m.Filing.incident_id)
+        .having(func.min(m.Filing.received_at) < span.end)
+    )
+    return [c.IncidentFact(codes[unit_id], first) for unit_id, first in rows]
+
+
+def _checks(session: Session, codes: dict[int, str], span: c.Period) -> list[c.DutyCheckFact]:
+    rows = session.scalars(
+        select(m.DutyCheck).where(
+            m.DutyCheck.unit_id.in_(codes),
+            m.DutyCheck.due_at >= span.start,
+            m.DutyCheck.due_at < span.end,
+        )
+    )
+    return [c.DutyCheckFact(codes[k.unit_id], k.due_at, k.answered_at) for k in rows]
+
+
+def _sorted(rows: list[Row], query: Query) -> list[Row]:
+    if not query.sort:
+        return rows
+
+    def key(row: Row) -> tuple[Any, ...]:
+        value = _cell(row, query.sort)
+        return (value, row.unit.code) if query.sort != "unit" else (value,)
+
+    return sorted(rows, key=key, reverse=query.descending)
+
+
+def _cell(row: Row, column: str) -> Any:
+    return row.unit.name if column == "unit" else getattr(row.record, column)
+
+
+def _csv(header: list[str], rows: list[list[Any]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8-sig")  # the BOM tells Excel it is UTF-8
+
+
+def _xlsx(header: list[str], rows: list[list[Any]]) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _day(text: str | None) -> date | None:
+    """A date as 2026-11-21, between 2000 and 2100 (far dates would overflow the arithmetic)."""
+    try:
+        day = date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+    return day if day is not None and 2000 <= day.year <= 2100 else None
+
+
+def _month_after(first: date) -> date:
+    return (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _month_before(first: date) -> date:
+    return (first - timedelta(days=1)).replace(day=1)
