@@ -49,7 +49,9 @@ class Engine:
         self.notifiers = notifiers
         self.messages = Messages(settings.language, settings.rules.timezone)
         self.links = AckLinks(
-            settings.secret_key, settings.public_url, settings.notifications.ack_link_valid
+            _secret_key(settings.secret_key),
+            settings.public_url,
+            settings.notifications.ack_link_valid,
         )
         self.roster = RosterBook(settings)
         self.escalator = Escalator(settings.escalation, self.messages, self.links, self.roster)
@@ -75,6 +77,10 @@ class Engine:
                 incidents = _claim_changed_incidents(session, now, BATCH)
                 for incident in incidents:
                     reassess_stored(session, self.services, incident, now)
+                # committed alone: re-assessing waits for obligations another instance is
+                # escalating, so holding our own claimed obligations meanwhile could deadlock
+                session.commit()
+            with self.services.session() as session:
                 obligations = claim_due_obligations(session, now=now, limit=BATCH)
                 fired += sum(escalate(session, self.escalator, o, now) for o in obligations)
                 session.commit()
@@ -171,5 +177,7 @@ def _claim_changed_incidents(session: Session, now: datetime, limit: int) -> lis
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
+        # NO KEY UPDATE: escalating instances insert rows that reference the incident (a KEY
+        # SHARE lock), which FOR UPDATE would block while we wait on their obligations
+        query = query.with_for_update(skip_locked=True, key_share=True)
     return list(session.scalars(query))

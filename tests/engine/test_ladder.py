@@ -205,3 +205,11 @@ def _restart(old: Any, moment: Any, notifiers: Any) -> Any:
 
 def _id(incident: dict[str, Any], key: str) -> int:
     return next(o["id"] for o in incident["obligations"] if o["key"] == key)
+
+
+def test_ack_links_are_signed_with_a_key_even_without_one_configured(database_url: str) -> None:
+    c = county(database_url, start=at(9, 10))
+    from itsdangerous import TimestampSigner
+
+    forged = TimestampSigner("", salt="jibao-ack").sign("1.0").decode()
+    assert c.client.get(f"/ack/{forged}").status_code == 404

@@ -362,14 +362,39 @@ def test_roster_api_refuses_bad_input_and_other_units(database_url: str) -> None
 
 def test_special_periods_are_marked_and_listed(database_url: str) -> None:
     c = county(database_url, start=at(10))
-    made = _api(c, "POST", "/api/v1/roster/special-periods", name="主汛期", kind="flood_season",
-                starts_on="2027-06-01", ends_on="2027-09-30")
+    made = _api(
+        c,
+        "POST",
+        "/api/v1/roster/special-periods",
+        name="主汛期",
+        kind="flood_season",
+        starts_on="2027-06-01",
+        ends_on="2027-09-30",
+    )
     assert made.status_code == 201
-    bad = _api(c, "POST", "/api/v1/roster/special-periods", name="x", kind="flood_season",
-               starts_on="2027-06-01", ends_on="2027-05-01")
+    bad = _api(
+        c,
+        "POST",
+        "/api/v1/roster/special-periods",
+        name="x",
+        kind="flood_season",
+        starts_on="2027-06-01",
+        ends_on="2027-05-01",
+    )
     assert bad.status_code == 422
-    assert _api(c, "POST", "/api/v1/roster/special-periods", name="x", kind="picnic",
-                starts_on="2027-06-01", ends_on="2027-06-02").status_code == 422
-    listed = c.client.get("/api/v1/roster/special-periods",
-                          headers={"Authorization": f"Bearer {c.tokens['qdh']}"}).json()
+    assert (
+        _api(
+            c,
+            "POST",
+            "/api/v1/roster/special-periods",
+            name="x",
+            kind="picnic",
+            starts_on="2027-06-01",
+            ends_on="2027-06-02",
+        ).status_code
+        == 422
+    )
+    listed = c.client.get(
+        "/api/v1/roster/special-periods", headers={"Authorization": f"Bearer {c.tokens['qdh']}"}
+    ).json()
     assert [p["name"] for p in listed["special_periods"]] == ["主汛期"]
