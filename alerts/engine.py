@@ -61,33 +61,44 @@ class Engine:
         self._roster_checked: datetime | None = None
 
     async def tick(self) -> TickReport:
-        """Decide everything due now, then send everything queued."""
-        reassessed, fired = self.decide()
-        sent = 0
-        while batch := await self.deliver():
-            sent += batch
+        """Decide a batch, send what it queued, and again while more is due; then the roster."""
+        now = self.services.clock.now()
+        reassessed = fired = sent = 0
+        more = True
+        while more:  # sending after each batch: the first messages of a burst go out at once
+            batch_reassessed, batch_fired, more = self.decide_batch(now)
+            reassessed, fired = reassessed + batch_reassessed, fired + batch_fired
+            while batch := await self.deliver():
+                sent += batch
+        self.watch_roster(now)
         return TickReport(reassessed, fired, sent)
 
     def decide(self) -> tuple[int, int]:
-        """Re-assess incidents and fire due ladder steps, batch by batch, each batch committed."""
+        """Re-assess incidents and fire due ladder steps until nothing more is due at now."""
         now = self.services.clock.now()
         reassessed = fired = 0
-        while True:
-            with self.services.session() as session:
-                incidents = _claim_changed_incidents(session, now, BATCH)
-                for incident in incidents:
-                    reassess_stored(session, self.services, incident, now)
-                # committed alone: re-assessing waits for obligations another instance is
-                # escalating, so holding our own claimed obligations meanwhile could deadlock
-                session.commit()
-            with self.services.session() as session:
-                obligations = claim_due_obligations(session, now=now, limit=BATCH)
-                fired += sum(escalate(session, self.escalator, o, now) for o in obligations)
-                session.commit()
-            reassessed += len(incidents)
-            if len(incidents) < BATCH and len(obligations) < BATCH:
-                self.watch_roster(now)
-                return reassessed, fired
+        more = True
+        while more:
+            batch_reassessed, batch_fired, more = self.decide_batch(now)
+            reassessed, fired = reassessed + batch_reassessed, fired + batch_fired
+        self.watch_roster(now)
+        return reassessed, fired
+
+    def decide_batch(self, now: datetime) -> tuple[int, int, bool]:
+        """One batch of re-assessments and one of ladder steps, each committed; whether more
+        may be due."""
+        with self.services.session() as session:
+            incidents = _claim_changed_incidents(session, now, BATCH)
+            for incident in incidents:
+                reassess_stored(session, self.services, incident, now)
+            # committed alone: re-assessing waits for obligations another instance is
+            # escalating, so holding our own claimed obligations meanwhile could deadlock
+            session.commit()
+        with self.services.session() as session:
+            obligations = claim_due_obligations(session, now=now, limit=BATCH)
+            fired = sum(escalate(session, self.escalator, o, now) for o in obligations)
+            session.commit()
+        return len(incidents), fired, len(incidents) == BATCH or len(obligations) == BATCH
 
     def watch_roster(self, now: datetime) -> None:
         """Handovers, gaps and duty checks, at most once a minute of the engine's clock."""

@@ -22,6 +22,7 @@ class HolidayCalendar:
         self.extra_holidays = frozenset(holidays)
         self.extra_workdays = frozenset(workdays)
         self._warned: set[int] = set()
+        self._spans: dict[tuple[date, date], frozenset[date]] = {}
 
     def is_holiday(self, day: date) -> bool:
         """A public holiday or a weekend that is not a moved workday."""
@@ -43,5 +44,9 @@ class HolidayCalendar:
 
     def holidays_between(self, first: date, last: date) -> frozenset[date]:
         """Every holiday from `first` to `last`, inclusive."""
-        days = ((first + timedelta(days=n)) for n in range((last - first).days + 1))
-        return frozenset(d for d in days if self.is_holiday(d))
+        if (first, last) not in self._spans:  # asked for every step's roster look-up
+            if len(self._spans) > 512:
+                self._spans.clear()
+            days = ((first + timedelta(days=n)) for n in range((last - first).days + 1))
+            self._spans[(first, last)] = frozenset(d for d in days if self.is_holiday(d))
+        return self._spans[(first, last)]

@@ -53,7 +53,11 @@ class Alarm:
         job = self.scheduler.get_job("wake")
         if job is not None and job.next_run_time is not None and job.next_run_time <= when:
             return
-        self.scheduler.add_job(self._tick, "date", run_date=when, id="wake", replace_existing=True)
+        # max_instances=2: a wake-up set while a tick runs must not be skipped (APScheduler drops
+        # a run whose job id is still running); the lock makes it wait for the running tick
+        self.scheduler.add_job(
+            self._tick, "date", run_date=when, id="wake", replace_existing=True, max_instances=2
+        )
 
     def shutdown(self) -> None:
         """Stop ticking."""
@@ -71,4 +75,4 @@ class Alarm:
         if report.fired or report.sent:
             log.info("tick: %d step(s) fired, %d message(s) sent", report.fired, report.sent)
         if upcoming is not None:
-            self.wake(max(upcoming, datetime.now(UTC)))
+            self.wake(max(upcoming, datetime.now(UTC) + WAKE_DELAY / 5))

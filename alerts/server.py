@@ -33,6 +33,8 @@ def run(settings: Settings, *, host: str, port: int) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    for name in ("apscheduler", "twilio"):  # twilio logs about ten lines per request at INFO
+        logging.getLogger(name).setLevel(logging.WARNING)
     app = create_app(settings)
     uvicorn.run(app, host=host, port=port, log_level="warning")
     return 0
