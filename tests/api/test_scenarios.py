@@ -264,8 +264,13 @@ def test_duty_room_declares_handling_finished_with_a_register_filing(database_ur
     c = county(database_url, start=at(9, 10))
     incident_id = c.post(initial()).json()["incident_id"]
     c.clock.set(at(18))
-    note = {"kind": "register", "unit": "qdh", "incident_id": incident_id,
-            "description": "现场处置完毕", "handling_finished": True}
+    note = {
+        "kind": "register",
+        "unit": "qdh",
+        "incident_id": incident_id,
+        "description": "现场处置完毕",
+        "handling_finished": True,
+    }
     answer = c.post(note, token=c.office_token)
     assert answer.status_code == 201, answer.text
     final = obligation(answer.json(), "final:unit")

@@ -1,4 +1,4 @@
-"""Sign-in, sessions, CSRF, lock-out and who sees what, over HTTP (the browser tests click through)."""
+"""Sign-in, sessions, CSRF, lock-out and who sees what, over HTTP (browser tests click through)."""
 
 from __future__ import annotations
 
