@@ -71,6 +71,8 @@ class Engine:
             while batch := await self.deliver():
                 sent += batch
         self.watch_roster(now)
+        while batch := await self.deliver():  # what the roster watch queued
+            sent += batch
         return TickReport(reassessed, fired, sent)
 
     def decide(self) -> tuple[int, int]:
