@@ -158,8 +158,13 @@ def record(
     now: datetime,
 ) -> None:
     """Write each outcome: sent, dry, retry later, failed for good, or unknown."""
+    ids = [item.id for item in claimed]
+    rows = {
+        row.id: row
+        for row in session.scalars(select(m.Notification).where(m.Notification.id.in_(ids)))
+    }
     for item, result in zip(claimed, results, strict=True):
-        row = session.get(m.Notification, item.id)
+        row = rows.get(item.id)
         if row is None or row.state != "sending":
             continue  # the lease ended and another worker marked it unknown
         row.claimed_until = None
@@ -190,6 +195,16 @@ def _set_state(
     session.add(
         m.NotificationEvent(notification_id=row.id, at=now, state=state.value, detail=detail)
     )
+
+
+def in_flight(session: Session, *, channel: str, address: str) -> bool:
+    """Whether a send to `address` on `channel` is claimed and its outcome not yet written."""
+    query = select(m.Notification.id).where(
+        m.Notification.state == "sending",
+        m.Notification.channel == channel,
+        m.Notification.address == address,
+    )
+    return session.scalar(query.limit(1)) is not None
 
 
 def mark_delivery(

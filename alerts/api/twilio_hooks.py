@@ -5,6 +5,8 @@ plus the path) and the form it sent; without one it is refused with 403 and chan
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -16,7 +18,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from alerts.acks import acknowledge, open_items, parse_reply, person_by_phone
 from alerts.api.errors import ApiError
 from alerts.escalations import ack_code
-from alerts.outbox import mark_delivery
+from alerts.outbox import in_flight, mark_delivery
 from alerts.services import Services, ServicesDep
 from alerts.storage import models as m
 from notifiers.base import DeliveryState
@@ -26,6 +28,7 @@ router = APIRouter(tags=["twilio"], include_in_schema=False)
 
 _DELIVERED = {"delivered", "completed", "read"}
 _FAILED = {"undelivered", "failed", "busy", "no-answer", "canceled"}
+CALLBACK_WAIT_SECONDS = 10.0  # Twilio gives up on a callback after 15 s
 
 
 async def _verified_form(request: Request, services: Services) -> dict[str, str]:
@@ -52,12 +55,27 @@ async def status_callback(request: Request, services: ServicesDep) -> Response:
         else (DeliveryState.FAILED_PERM if status in _FAILED else None)
     )
     if state is not None:
-        with services.session() as session:
-            mark_delivery(
-                session, provider_id=sid, state=state, detail=status, now=services.clock.now()
-            )
-            session.commit()
+        channel = "sms" if form.get("MessageSid") else "voice"
+        await _mark_when_recorded(services, sid, state, status, channel, form.get("To", ""))
     return Response(status_code=204)
+
+
+async def _mark_when_recorded(
+    services: Services, sid: str, state: DeliveryState, status: str, channel: str, to: str
+) -> None:
+    """Twilio may call back before the outbox has written the SID it answered (another send of
+    the same batch is still out): while a send to that number is in flight, wait for it."""
+    deadline = time.monotonic() + CALLBACK_WAIT_SECONDS
+    while True:
+        with services.session() as session:
+            now = services.clock.now()
+            if mark_delivery(session, provider_id=sid, state=state, detail=status, now=now):
+                session.commit()
+                return
+            waiting = in_flight(session, channel=channel, address=to)
+        if not waiting or time.monotonic() > deadline:
+            return
+        await asyncio.sleep(0.05)
 
 
 @router.post("/api/v1/twilio/sms")

@@ -1,0 +1,175 @@
+"""Two service instances on one PostgreSQL tick at the same moments while 150 obligations come due
+together: every ladder step fires once, and every (obligation, step, person, channel) reaches
+the Twilio stand-in exactly once. Also the claims themselves, held open side by side."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable
+from concurrent import futures
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+import alerts.engine
+from alerts.engine import TickReport
+from alerts.escalations import claim_due_obligations
+from alerts.messages.render import Messages
+from alerts.outbox import claim
+from alerts.storage import models as m
+from alerts.storage.database import make_engine, make_session_factory
+from tests.builders import at, initial
+from tests.engine.harness import (
+    Served,
+    channel_settings,
+    empty,
+    notification_rows,
+    seed,
+    served,
+)
+from tests.notifiers.twilio_standin import TwilioStandIn
+
+INCIDENTS = 150  # K4 of each falls due at 12:00
+LADDER = [  # at due the section head is texted and called, at +30m the director is texted
+    {"key": "due", "at": "0m", "notify": ["office.section_head"], "channels": ["sms", "voice"]},
+    {"key": "due+30m", "at": "30m", "notify": ["office.director"], "channels": ["sms"]},
+]
+BATCH = 40  # obligations and messages per claim: the two instances take turns, batch by batch
+
+
+def test_two_instances_send_every_step_to_every_person_once(
+    postgres_database: str, twilio: TwilioStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = postgres_database
+    empty(url)
+    monkeypatch.setattr(alerts.engine, "BATCH", BATCH)
+    twilio.callback_outcome.enabled = False
+    seeded = seed(url, start=at(9, 10))
+    config = channel_settings(
+        url,
+        twilio=twilio,
+        send_timeout=10,  # 128 sends at once, all served by this one test process
+        escalation__office=LADDER,
+        notifications__throttle="0s",
+    )  # no throttle: no bundling, so each (obligation, step, person, channel) is one message
+    one, two = served(config, seeded.clock), served(config, seeded.clock)
+    asyncio.run(_file(one, two, seeded.tokens))
+
+    seeded.clock.set(at(12))  # both decide (re-assess and fire) and send at once
+    at_due = [_together(one, two) for _ in range(3)]
+    seeded.clock.set(at(12, 30))
+    one.engine.decide()  # one instance fires the step alone
+    two.engine.decide()  # nothing left to fire (its roster watch runs now, not in the race)
+    after = [_together(one, two) for _ in range(3)]  # both drain one queue at once
+
+    escalations = _escalations(url)
+    assert Counter(step for _, step in escalations) == {"due": INCIDENTS, "due+30m": INCIDENTS}
+    assert set(escalations.values()) == {1}, "a step fired twice"
+    rows = notification_rows(url)
+    assert len(rows) == INCIDENTS * 3
+    assert Counter(r.state for r in rows) == {"sent": len(rows)}
+    texts = Counter((sent.to, sent.body) for sent in twilio.messages)
+    assert set(texts.values()) == {1}, "an SMS was sent twice"
+    assert texts.keys() == {(r.address, r.body) for r in rows if r.channel == "sms"}
+    calls = Counter(urlsplit(call.gather_action()[0]).path for call in twilio.calls)
+    assert set(calls.values()) == {1}, "a call was placed twice"
+    assert calls.keys() == {
+        f"/api/v1/twilio/voice/{r.id}/gather" for r in rows if r.channel == "voice"
+    }
+    sids = [sent.sid for sent in twilio.messages] + [call.sid for call in twilio.calls]
+    assert sorted(sids) == sorted(r.provider_id or "" for r in rows)
+    assert len(twilio.requests) == len(rows)
+    assert [a.sent + b.sent for a, b in at_due + after] == [INCIDENTS * 2, 0, 0, INCIDENTS, 0, 0]
+    # both instances took part, or the test proved nothing about two
+    assert all(sum(r.fired for r in instance) > 0 for instance in zip(*at_due, strict=True))
+    assert all(sum(r.sent for r in instance) > 0 for instance in zip(*after, strict=True))
+
+
+def test_claims_made_at_the_same_moment_take_disjoint_rows(
+    postgres_database: str, twilio: TwilioStandIn
+) -> None:
+    """The claims themselves, held open side by side: what one instance has claimed and not yet
+    committed, the other skips (and does not wait for)."""
+    url = postgres_database
+    empty(url)
+    seeded = seed(url, start=at(9, 10))
+    config = channel_settings(
+        url, twilio=twilio, escalation__office=LADDER, notifications__throttle="0s"
+    )
+    app = served(config, seeded.clock)
+    asyncio.run(_file(app, app, seeded.tokens, count=12))
+    seeded.clock.set(at(12))
+    outbox, messages = config.notifications, Messages(config.language, config.rules.timezone)
+
+    def obligations(session: Session, limit: int) -> set[int]:
+        return {o.id for o in claim_due_obligations(session, now=at(12), limit=limit)}
+
+    def notifications(session: Session, limit: int) -> set[int]:
+        taken = claim(session, settings=outbox, messages=messages, now=at(12), limit=limit)
+        return {c.id for c in taken}
+
+    mine, theirs = _side_by_side(url, obligations, first=5)
+    assert (len(mine), len(theirs), mine & theirs) == (5, 7, set())
+    app.engine.decide()  # the due step of all 12: 24 messages queued
+    mine, theirs = _side_by_side(url, notifications, first=10)
+    assert (len(mine), len(theirs), mine & theirs) == (10, 14, set())
+
+
+def _side_by_side(
+    url: str, take: Callable[[Session, int], set[int]], first: int
+) -> tuple[set[int], set[int]]:
+    """`take` up to `first` rows in one open transaction, then all it can in another while the
+    first is still open (a lock wait is a failure, not a hang); both rolled back."""
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    try:
+        with sessions() as one, sessions() as two:
+            two.execute(text("SET lock_timeout = '2s'"))
+            return take(one, first), take(two, 1000)
+    finally:
+        engine.dispose()
+
+
+async def _file(one: Served, two: Served, tokens: dict[str, str], count: int = INCIDENTS) -> None:
+    """`count` initial reports from both townships, through both instances, at 09:10."""
+    gate = asyncio.Semaphore(16)
+
+    async def post(client: httpx.AsyncClient, n: int) -> None:
+        app, token = (one, tokens["qdh"]) if n % 2 else (two, tokens["wsh"])
+        body = initial(external_ref=f"T-{n}", title=f"第{n}号事件")
+        async with gate:
+            answer = await client.post(
+                f"{app.base_url}/api/v1/filings",
+                json=body,
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        assert answer.status_code == 201, answer.text
+
+    async with httpx.AsyncClient(timeout=30) as client:
+        await asyncio.gather(*(post(client, n) for n in range(count)))
+
+
+def _together(one: Served, two: Served) -> tuple[TickReport, TickReport]:
+    """Both instances tick at once, each in its own event loop and thread; both are waited for
+    before either's failure is raised, so no tick is left running into the shutdown."""
+    first, second = one.submit(one.engine.tick()), two.submit(two.engine.tick())
+    futures.wait([first, second], timeout=60)
+    return first.result(timeout=0), second.result(timeout=0)
+
+
+def _escalations(url: str) -> Counter[tuple[int, str]]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(m.Escalation.obligation_id, m.Escalation.step_key, func.count()).group_by(
+                    m.Escalation.obligation_id, m.Escalation.step_key
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    return Counter({(obligation, step): count for obligation, step, count in rows})
