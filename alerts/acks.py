@@ -16,6 +16,7 @@ from alerts.phones import same_phone
 from alerts.storage import models as m
 from alerts.timeline import Timeline
 
+_ON_DUTY = re.compile(r"^(?:在岗|到岗|on duty)\s*(?:C[0-9A-Z]+)?$", re.IGNORECASE)
 _REPLY = re.compile(r"^\s*(?:收到|1|确认|ok)\s*([0-9A-Za-z]*)\s*$", re.IGNORECASE)
 
 
@@ -52,6 +53,23 @@ def acknowledge(
     )
     timeline.write(session)
     return ack
+
+
+def is_duty_check_answer(body: str) -> bool:
+    """`在岗`, `到岗` or `on duty`, with or without the check's code."""
+    return _ON_DUTY.match(body.strip()) is not None
+
+
+def answer_duty_checks(session: Session, person: m.Person, now: datetime) -> int:
+    """Log the answer to this person's open duty checks (查岗); how many were open."""
+    checks = session.scalars(
+        select(m.DutyCheck).where(
+            m.DutyCheck.person_id == person.id, m.DutyCheck.answered_at.is_(None)
+        )
+    ).all()
+    for check in checks:
+        check.answered_at = now  # a late answer is kept and still counts as missed
+    return len(checks)
 
 
 def parse_reply(body: str) -> tuple[bool, str | None]:

@@ -15,7 +15,14 @@ from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from alerts.acks import acknowledge, open_items, parse_reply, person_by_phone
+from alerts.acks import (
+    acknowledge,
+    answer_duty_checks,
+    is_duty_check_answer,
+    open_items,
+    parse_reply,
+    person_by_phone,
+)
 from alerts.api.errors import ApiError
 from alerts.escalations import ack_code
 from alerts.outbox import in_flight, mark_delivery
@@ -93,8 +100,11 @@ async def inbound_sms(request: Request, services: ServicesDep) -> Response:
 
 def _answer_reply(session: Session, services: Services, phone: str, body: str) -> str:
     t = services.translate
-    is_ack, code = parse_reply(body)
     person = person_by_phone(session, phone)
+    if person is not None and is_duty_check_answer(body):
+        answered = answer_duty_checks(session, person, services.clock.now())
+        return t("sms.on_duty_logged") if answered else t("sms.none")
+    is_ack, code = parse_reply(body)
     items = list(open_items(session, person)) if person else []
     if not is_ack or not items:
         return t("sms.none")
