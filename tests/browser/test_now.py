@@ -56,3 +56,30 @@ def test_now_page_at_phone_size(browser: Any, site: Site) -> None:
     assert page.locator(".incident").first.is_visible()
     shot(page, "04-now-phone")
     context.close()
+
+
+def test_every_page_fits_a_phone_screen(browser: Any, site: Site) -> None:
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
+    page = context.new_page()
+    sign_in(page, site, "admin")
+    for path in (
+        "/",
+        "/incidents/1",
+        "/incidents/new",
+        "/roster",
+        "/records",
+        "/messages",
+        "/admin/units",
+        "/admin/users",
+    ):
+        response = page.goto(f"{site.base_url}{path}")
+        assert response is not None and response.status == 200, path
+        page_width = page.evaluate("document.documentElement.scrollWidth")
+        assert page_width <= 390, f"{path} overflows sideways on a phone ({page_width}px)"
+        shot(page, "phone" + path.replace("/", "-").rstrip("-"))
+    context.close()
