@@ -10,11 +10,12 @@ from sqlalchemy import select
 
 from alerts import roster_actions
 from alerts.api.auth import authenticate
-from alerts.api.errors import ApiError, FieldProblem
+from alerts.api.errors import ApiError
 from alerts.api.roster_access import (
     PersonIn,
     acting_for,
     person_names,
+    refused_by_person,
     unit_code,
     unit_codes,
     units_below,
@@ -90,11 +91,7 @@ async def act_on_handover(
                 now=services.clock.now(),
             )
         except RosterRefused as refused:
-            if refused.code == "already_decided":
-                raise ApiError(409, "already_decided") from refused
-            raise ApiError(
-                403, "forbidden", fields=[FieldProblem("person_id", refused.code)]
-            ) from refused
+            raise refused_by_person(refused) from refused
         session.commit()
         return {
             "id": handover.id,

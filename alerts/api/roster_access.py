@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from alerts.api.auth import authenticate
 from alerts.api.errors import ApiError, FieldProblem
 from alerts.roster import RosterBook
+from alerts.roster_actions import RosterRefused
 from alerts.services import Services
 from alerts.storage import models as m
 from alerts.storage.queries import reporting_office, unit_by_code
@@ -40,6 +41,13 @@ class PersonIn(In):
 
     person_id: int
     notes: str = Field(default="", max_length=4000)
+
+
+def refused_by_person(refused: RosterRefused) -> ApiError:
+    """A roster action the named person may not take: 409 when already decided, else 403."""
+    if refused.code == "already_decided":
+        return ApiError(409, "already_decided")
+    return ApiError(403, "forbidden", fields=[FieldProblem("person_id", refused.code)])
 
 
 def roster_book(request: Request) -> RosterBook:

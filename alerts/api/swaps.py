@@ -19,6 +19,7 @@ from alerts.api.roster_access import (
     check_people,
     check_span,
     person_names,
+    refused_by_person,
     roster_book,
     unit_code,
     unit_codes,
@@ -131,10 +132,6 @@ async def decide_swap(
                 now=services.clock.now(),
             )
         except RosterRefused as refused:
-            if refused.code == "already_decided":
-                raise ApiError(409, "already_decided") from refused
-            raise ApiError(
-                403, "forbidden", fields=[FieldProblem("person_id", refused.code)]
-            ) from refused
+            raise refused_by_person(refused) from refused
         session.commit()
         return {"id": swap.id, "state": swap.state}
