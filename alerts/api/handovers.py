@@ -3,9 +3,9 @@ officer accepts; the engine tells the leader on duty when acceptance is late."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from sqlalchemy import select
 
 from alerts import roster_actions
@@ -71,7 +71,7 @@ async def list_handovers(
 @router.post("/api/v1/roster/handovers/{handover_id}/{action}")
 async def act_on_handover(
     handover_id: int,
-    action: Literal["notes", "accept"],
+    action: Annotated[str, Path(pattern="^(notes|accept)$")],
     body: PersonIn,
     request: Request,
     services: ServicesDep,

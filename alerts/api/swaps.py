@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from pydantic import AwareDatetime, Field
 from sqlalchemy import select
 
@@ -110,7 +110,7 @@ async def list_swaps(
 @router.post("/api/v1/roster/swaps/{swap_id}/{decision}")
 async def decide_swap(
     swap_id: int,
-    decision: Literal["approve", "reject"],
+    decision: Annotated[str, Path(pattern="^(approve|reject)$")],
     body: PersonIn,
     request: Request,
     services: ServicesDep,
