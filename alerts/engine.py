@@ -73,6 +73,8 @@ class Engine:
         self.watch_roster(now)
         while batch := await self.deliver():  # what the roster watch queued
             sent += batch
+        self.services.metrics.steps_fired.inc(fired)
+        self.services.metrics.messages_sent.inc(sent)
         return TickReport(reassessed, fired, sent)
 
     def decide(self) -> tuple[int, int]:

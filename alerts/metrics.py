@@ -25,9 +25,13 @@ class Metrics:
             registry=self.registry,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1),
         )
-        self.sweeps = Counter(
-            "jibao_sweep_incidents_total",
-            "Incidents re-assessed by the engine sweep",
+
+        self.steps_fired = Counter(
+            "jibao_escalation_steps_total", "Ladder steps fired", registry=self.registry
+        )
+        self.messages_sent = Counter(
+            "jibao_messages_handed_over_total",
+            "Notifications handed to a channel (sent or dry)",
             registry=self.registry,
         )
 

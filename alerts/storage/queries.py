@@ -16,7 +16,6 @@ from alerts.storage.models import (
     Event,
     Filing,
     IdempotencyRecord,
-    Incident,
     Notification,
     NotificationEvent,
     Obligation,
@@ -128,26 +127,6 @@ def idempotency_record(session: Session, *, unit_id: int, key: str) -> Idempoten
             IdempotencyRecord.unit_id == unit_id, IdempotencyRecord.key == key
         )
     )
-
-
-def open_incidents(session: Session, *, unit_id: int | None) -> Sequence[Incident]:
-    """Incidents not closed, soonest due first; one unit's when `unit_id` is given."""
-    query = select(Incident).where(Incident.state != "closed")
-    if unit_id is not None:
-        query = query.where(Incident.unit_id == unit_id)
-    return session.scalars(
-        query.order_by(Incident.next_due_at.is_(None), Incident.next_due_at)
-    ).all()
-
-
-def incidents_changing_by(session: Session, *, moment: datetime, limit: int) -> Sequence[Incident]:
-    """Incidents whose assessment changes at or before `moment` (a missed cut-off, a due time)."""
-    return session.scalars(
-        select(Incident)
-        .where(Incident.next_change_at.is_not(None), Incident.next_change_at <= moment)
-        .order_by(Incident.next_change_at)
-        .limit(limit)
-    ).all()
 
 
 def escalations_of(session: Session, *, incident_id: int) -> Sequence[Escalation]:

@@ -213,3 +213,14 @@ def test_ack_links_are_signed_with_a_key_even_without_one_configured(database_ur
 
     forged = TimestampSigner("", salt="jibao-ack").sign("1.0").decode()
     assert c.client.get(f"/ack/{forged}").status_code == 404
+
+
+def test_metrics_count_filings_and_fired_steps(database_url: str) -> None:
+    c = county(database_url, start=at(9, 10))
+    seed_roster(database_url, start=at(0))
+    c.post(initial())
+    c.at_tick(at(12))
+    text = c.client.get("/metrics").text
+    assert 'jibao_filings_total{kind="initial"} 1.0' in text
+    fired = [line for line in text.splitlines() if line.startswith("jibao_escalation_steps_total ")]
+    assert fired and float(fired[0].split()[1]) >= 2  # the reminder and the at-due step of K4
