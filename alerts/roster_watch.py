@@ -20,6 +20,7 @@ from alerts.messages.render import Messages
 from alerts.notices import enqueue_notice
 from alerts.roster import DUTY_ROLES, RosterBook
 from alerts.storage import models as m
+from alerts.storage.queries import reporting_office
 
 
 @dataclass(frozen=True)
@@ -251,7 +252,4 @@ def _units_with_roster(session: Session) -> list[m.Unit]:
 
 
 def _office_of(session: Session, unit: m.Unit) -> m.Unit:
-    current: m.Unit | None = unit
-    while current is not None and not current.is_office:
-        current = session.get(m.Unit, current.parent_id) if current.parent_id else None
-    return current or unit
+    return reporting_office(session, unit=unit) or unit

@@ -189,9 +189,6 @@ async def finish_post(incident_id: int, request: Request, services: ServicesDep)
             "unit": _unit_code(ctx.session, incident.unit_id),
             "incident_id": incident.id,
             "handling_finished": True,
-            # FilingIn asks a registration for a grade even about a known incident: restate it
-            "category": incident.category,
-            **({"severity": incident.severity} if incident.severity else {}),
             **({"description": text} if (text := form.get("description", "").strip()) else {}),
         }
         try:
