@@ -4,7 +4,6 @@ step comes due, not only at the safety sweep."""
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
@@ -13,6 +12,7 @@ from alerts.app import create_app
 from alerts.engine import TickReport
 from alerts.scheduler import Alarm
 from tests.builders import dry_notifiers, initial, phone_of, seed_county, seed_roster, settings
+from tests.polling import wait_until, wait_until_async
 
 
 def test_alarm_fires_the_due_step_at_its_moment(database_url: str) -> None:
@@ -35,9 +35,7 @@ def test_alarm_fires_the_due_step_at_its_moment(database_url: str) -> None:
             next(o for o in response.json()["obligations"] if o["kind"] == "upward")["due_at"]
         )
         head = phone_of("county", "section_head")
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and not any(m.to == head for m in notifiers["sms"].sent):
-            time.sleep(0.05)
+        wait_until(lambda: any(m.to == head for m in notifiers["sms"].sent), timeout=10)
         arrived = datetime.now(UTC)
     assert any(m.to == head for m in notifiers["sms"].sent), "the due step never fired"
     assert due <= arrived < due + timedelta(seconds=2)
@@ -54,13 +52,15 @@ def test_a_wake_up_set_while_a_tick_runs_is_not_lost() -> None:
 
         def __init__(self) -> None:
             self.ticks = 0
+            self.finished = 0
             self.alarm: Alarm | None = None
 
         async def tick(self) -> TickReport:
             self.ticks += 1
             if self.ticks == 1 and self.alarm is not None:
                 self.alarm.wake(datetime.now(UTC))  # as a filing arriving mid-tick does
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(0.2)  # a slow tick: the wake-up above arrives while it runs
+            self.finished += 1
             return TickReport(0, 0, 0)
 
         def next_wake(self) -> datetime | None:
@@ -71,7 +71,10 @@ def test_a_wake_up_set_while_a_tick_runs_is_not_lost() -> None:
         alarm = Alarm(engine, every_seconds=3600)  # type: ignore[arg-type]
         engine.alarm = alarm
         alarm.start()
-        await asyncio.sleep(1.0)
+        # until two ticks have finished and no wake-up is left (the safety tick is an hour away)
+        await wait_until_async(
+            lambda: engine.finished >= 2 and alarm.scheduler.get_job("wake") is None, timeout=5
+        )
         alarm.shutdown()
         return engine.ticks
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-import time
 from collections.abc import Coroutine
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from alerts.storage.database import make_engine, make_session_factory
 from tests.builders import at, initial, seed_county, seed_roster, settings
 from tests.notifiers.smtp_server import SmtpServer
 from tests.notifiers.twilio_standin import TwilioStandIn
+from tests.polling import wait_until
 
 T = TypeVar("T")
 FROM_NUMBER = "+15005550006"  # Twilio's magic "valid sender" test number
@@ -172,12 +172,10 @@ class Served:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, name="jibao-served", daemon=True)
         self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.close()
-                raise RuntimeError("the app did not start")
-            time.sleep(0.005)
+        wait_until(lambda: self._server.started or not self._thread.is_alive(), timeout=10)
+        if not self._server.started:
+            self.close()
+            raise RuntimeError("the app did not start")
         self.http = httpx.Client(base_url=self.base_url, timeout=10)
 
     def _run(self) -> None:

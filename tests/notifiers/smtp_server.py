@@ -46,6 +46,8 @@ from typing import Any, Literal, cast
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
+from tests.polling import wait_until_async
+
 Security = Literal["none", "starttls", "tls"]
 HOST = "127.0.0.1"
 
@@ -183,7 +185,10 @@ class _Controller(Controller):
         for smtp in self.connections:
             if smtp.transport is not None:
                 smtp.transport.close()
-        await asyncio.sleep(0.01)  # let connection_lost callbacks run
+        # until every connection_lost callback has run (aiosmtpd clears the transport there)
+        await wait_until_async(
+            lambda: all(smtp.transport is None for smtp in self.connections), timeout=5
+        )
 
 
 class SmtpServer:
