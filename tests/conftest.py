@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from alerts.storage.database import make_engine, migrate, normalize_url
 from alerts.storage.models import Base
 from tests.builders import close_clients
+from tests.seeded_demo import SeededDemo, seed_demo
 
 POSTGRES_URL = normalize_url(os.environ.get("JIBAO_TEST_POSTGRES_URL", "")) or None
 BACKENDS = ["sqlite", *(["postgres"] if POSTGRES_URL else [])]
@@ -59,6 +60,12 @@ def _empty(url: str) -> None:
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(table.delete())
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def seeded_demo(tmp_path_factory: pytest.TempPathFactory) -> SeededDemo:
+    """The demo county, seeded once for the whole run; tests use copies of it."""
+    return seed_demo(tmp_path_factory.mktemp("seeded-demo"))
 
 
 @pytest.fixture(autouse=True)

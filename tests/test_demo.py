@@ -1,4 +1,6 @@
-"""`jibao demo`: the seeded county answers through the real HTTP API with the printed tokens."""
+"""`jibao demo`: the seeded county answers through the real HTTP API with the printed tokens.
+
+The county is seeded once per run (the `seeded_demo` fixture); each test works on its own copy."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from alerts.demo import run_demo
 from alerts.storage import models as m
 from alerts.storage.database import make_engine
 from tests.builders import settings as make_settings
+from tests.seeded_demo import SeededDemo
 
 TOKEN = re.compile(r"\((\w+)\) token: (\S+)")
 CURL_BODY = re.compile(r"-d '(\{.*\})'$", re.MULTILINE)
@@ -45,11 +48,10 @@ def _get(client: TestClient, path: str, token: str) -> Any:
 
 
 def test_demo_seeds_a_county_that_answers_through_the_api(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, seeded_demo: SeededDemo
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'jibao-demo.db'}"
-    config = make_settings(url)
-    out = _demo(config, capsys, fresh=True)
+    config = make_settings(seeded_demo.copy(tmp_path))
+    out = seeded_demo.banner
     tokens = dict(TOKEN.findall(out))
     assert set(tokens) == {"qdh", "county"}
     assert "http://127.0.0.1:0/docs" in out
@@ -92,11 +94,11 @@ def test_demo_seeds_a_county_that_answers_through_the_api(
 
 
 def test_demo_again_without_fresh_keeps_the_county_and_issues_new_tokens(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], seeded_demo: SeededDemo
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'jibao-demo.db'}"
+    url = seeded_demo.copy(tmp_path)
     config = make_settings(url)
-    first = dict(TOKEN.findall(_demo(config, capsys, fresh=True)))
+    first = dict(TOKEN.findall(seeded_demo.banner))
     counts = {model: _count(url, model) for model in (m.Unit, m.Person, m.Incident)}
     out = _demo(config, capsys, fresh=False)
     assert "seeding skipped" in out
@@ -109,11 +111,11 @@ def test_demo_again_without_fresh_keeps_the_county_and_issues_new_tokens(
 
 
 def test_demo_fresh_starts_over_with_the_same_county(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], seeded_demo: SeededDemo
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'jibao-demo.db'}"
+    """The one test that seeds again: `--fresh` deleting and re-seeding is what it checks."""
+    url = seeded_demo.copy(tmp_path)
     config = make_settings(url)
-    _demo(config, capsys, fresh=True)
     counts = {model: _count(url, model) for model in (m.Unit, m.Person, m.RosterShift, m.Filing)}
     out = _demo(config, capsys, fresh=True)
     assert "Seeded a demo county" in out
@@ -130,12 +132,12 @@ def test_demo_fresh_refuses_a_database_that_is_not_sqlite(
 
 
 def test_demo_roster_has_a_month_with_a_holiday_one_gap_one_pending_swap_one_open_handover(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, seeded_demo: SeededDemo
 ) -> None:
     from tests.builders import dry_notifiers
 
-    config = make_settings(f"sqlite:///{tmp_path / 'jibao-demo.db'}")
-    tokens = dict(TOKEN.findall(_demo(config, capsys, fresh=True)))
+    config = make_settings(seeded_demo.copy(tmp_path))
+    tokens = dict(TOKEN.findall(seeded_demo.banner))
     office = tokens["county"]
     with TestClient(create_app(config, notifiers=dry_notifiers(), run_scheduler=False)) as client:
         client.portal.call(client.app.state.engine.tick)  # type: ignore[attr-defined]
@@ -163,12 +165,12 @@ def _q(moment: datetime) -> str:
 
 
 def test_demo_overdue_incidents_escalate_in_dry_run(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, seeded_demo: SeededDemo
 ) -> None:
     from tests.builders import dry_notifiers
 
-    config = make_settings(f"sqlite:///{tmp_path / 'demo.db'}")
-    office_token = dict(TOKEN.findall(_demo(config, capsys, fresh=True)))["county"]
+    config = make_settings(seeded_demo.copy(tmp_path))
+    office_token = dict(TOKEN.findall(seeded_demo.banner))["county"]
     notifiers = dry_notifiers()
     with TestClient(create_app(config, notifiers=notifiers, run_scheduler=False)) as client:
         report = client.portal.call(client.app.state.engine.tick)  # type: ignore[attr-defined]

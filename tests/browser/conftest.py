@@ -1,17 +1,15 @@
-"""Browser tests: the demo county served by a real uvicorn on loopback, driven by Debian's
-headless Chromium through Playwright. Screenshots go to tests/artifacts/ for people to look at.
+"""Browser tests: the demo county (each module its own copy of the one seeded for the run) served
+by a real uvicorn on loopback, driven by Debian's headless Chromium through Playwright.
+Screenshots go to tests/artifacts/ for people to look at.
 
 Without /usr/bin/chromium these tests skip, except under CI=true, where a skip is a failure."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import re
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,8 +19,9 @@ import pytest
 import uvicorn
 
 from alerts.app import create_app
-from alerts.demo import run_demo
 from tests.builders import dry_notifiers, settings
+from tests.polling import wait_until
+from tests.seeded_demo import SeededDemo
 
 CHROMIUM = Path(os.environ.get("JIBAO_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).parent.parent / "artifacts"
@@ -48,17 +47,15 @@ class Site:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """Seed the demo county into a fresh SQLite file and serve it with the real scheduler."""
+def site(tmp_path_factory: pytest.TempPathFactory, seeded_demo: SeededDemo) -> Iterator[Site]:
+    """A copy of the run's demo county for this module, served with the real scheduler (the
+    module's tests may change it: others never see it)."""
     if not CHROMIUM.exists():
         pytest.skip(f"no Chromium at {CHROMIUM}")
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'demo.db'}"
+    url = seeded_demo.copy(tmp_path_factory.mktemp("browser"))
     port = _free_port()
     config = settings(url, public_url=f"http://127.0.0.1:{port}", engine__sweep_every="2s")
-    banner = io.StringIO()
-    with contextlib.redirect_stdout(banner):
-        assert run_demo(config, host="127.0.0.1", port=port, fresh=True, serve=False) == 0
-    text = banner.getvalue()
+    text = seeded_demo.banner
     tokens = dict(re.findall(r"\((\w+)\) token: (\S+)", text))
     password = re.search(r"password[:：]\s*(\S+)", text)
     assert password, text
@@ -66,9 +63,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: server.started or not thread.is_alive(), timeout=15)
+    assert server.started, "uvicorn did not start serving the demo"
     yield Site(f"http://127.0.0.1:{port}", password.group(1), tokens, app)
     server.should_exit = True
     thread.join(10)
