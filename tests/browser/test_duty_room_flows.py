@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import Site, shot, sign_in
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -50,22 +52,27 @@ def test_log_a_phone_report_and_watch_its_clock_turn_met(page: Any, site: Site) 
     page.fill("#phone-reporter-phone", "13800000000")
     page.get_by_role("button", name=re.compile("登记电话报告")).click()
     page.wait_for_url(re.compile(r"/incidents/\d+"))
-    initial = page.locator("tr", has_text="首报").first
-    assert re.search("按时|已报", initial.inner_text()), initial.inner_text()
+    obligations = page.locator("table.obligations tbody tr")
+    initial = obligations.filter(has=page.get_by_role("rowheader", name="首报 · 千岛湖镇"))
+    expect(initial.locator("td").nth(2)).to_contain_text("按时")  # the complete call met K1
+    written = obligations.filter(has=page.get_by_role("rowheader", name="书面报告 · 千岛湖镇"))
+    expect(written.locator("td").nth(2)).to_contain_text("待报")  # the written report is owed
     shot(page, "06-incident-after-phone-report")
     page.goto(f"{site.base_url}/")
-    assert page.get_by_role("link", name="千岛湖镇浙A货车侧翻").is_visible()
+    expect(page.get_by_role("link", name="千岛湖镇浙A货车侧翻")).to_be_visible()
 
 
 def test_approve_the_pending_swap_as_the_leader_on_duty(page: Any, site: Site) -> None:
     sign_in(page, site, "leader")
     page.goto(f"{site.base_url}/roster")
     shot(page, "07-roster")
-    approve = page.get_by_role("button", name=re.compile("^批准|^Approve")).first
-    assert approve.is_enabled()
+    approve = page.get_by_role("button", name=re.compile("^批准"))
+    expect(approve).to_have_count(1)  # the demo's one pending swap
+    expect(approve).to_be_enabled()
     approve.click()
-    page.wait_for_load_state()
-    assert page.get_by_text(re.compile("已批准|approved", re.IGNORECASE)).first.is_visible()
+    expect(page.get_by_role("status")).to_have_text("调班已批准。")
+    expect(page.get_by_text("暂无待审批的调班。")).to_be_visible()
+    expect(approve).to_have_count(0)
     shot(page, "08-roster-swap-approved")
 
 
@@ -85,10 +92,10 @@ def test_a_bad_roster_upload_shows_each_bad_row_and_imports_nothing(
     page.fill("#upload-month", "2026-12")
     page.set_input_files("#upload-file", str(bad))
     page.get_by_role("button", name=re.compile("上传|Upload")).click()
-    page.wait_for_load_state()
-    report = page.locator("main").inner_text()
-    assert "2" in report and "3" in report, "rows 2 and 3 are named"
-    assert re.search("未导入|nothing", report), report
+    expect(page.get_by_role("alert")).to_have_text(re.compile(r"^未导入：共 \d+ 处错误$"))
+    expect(page.get_by_text(re.compile("未导入任何内容"))).to_be_visible()
+    where = page.locator("section.report tbody th").all_inner_texts()
+    assert set(where) == {"第 2 行", "第 3 行"}, f"rows 2 and 3 are named: {where}"
     shot(page, "09-roster-upload-errors")
 
 
