@@ -5,19 +5,23 @@ reminders). An obligation opened after some step's moment, such as one registere
 overdue, starts its ladder at the moment it opened: reminders then and the rest from there. An
 acknowledgement pauses the ladder: a step whose moment falls in a pause fires when the pause
 ends. Only the report itself ends the ladder: the caller stops asking once the obligation is met.
-The last step may repeat; after downtime only the latest missed repeat fires."""
+The last step may repeat, at most `repeat_limit` times; after downtime only the latest missed
+repeat fires. A spent ladder falls silent: the daily digest takes over (alerts/digests.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
-from rules.durations import parse_duration
+from rules.durations import parse_duration, parse_time_of_day
 from rules.ruleset import RulesetError
 
 CHANNELS = ("sms", "voice", "email", "webhook")
+DEFAULT_REPEAT_LIMIT = 4  # repeats after a step's first firing: five messages, then the digest
+DEFAULT_FALLBACK = ("office.duty_officer", "office.director")
+DEFAULT_DIGEST_AT = time(8, 0)
 ROLE_SCOPES = ("unit", "office")
 ROLES = (
     "duty_officer",
@@ -49,15 +53,19 @@ class Step:
     recipients: tuple[Recipient, ...]
     channels: tuple[str, ...]
     repeat_every: timedelta | None = None
+    repeat_limit: int = DEFAULT_REPEAT_LIMIT  # repeats after the first firing, if it repeats
 
 
 @dataclass(frozen=True)
 class Policy:
-    """The ladders for a unit's obligations and for the office's, and the acknowledgement pause."""
+    """The ladders for a unit's obligations and for the office's, the acknowledgement pause, who
+    is told when a rung's roles are vacant, and when the daily digest of spent ladders goes."""
 
     unit: tuple[Step, ...]
     office: tuple[Step, ...]
     ack_pause: timedelta
+    fallback: tuple[Recipient, ...] = tuple(Recipient(t) for t in DEFAULT_FALLBACK)
+    digest_at: time = DEFAULT_DIGEST_AT  # local time of day
 
 
 @dataclass(frozen=True)
@@ -123,18 +131,18 @@ def _occurrences(
     step: Step, due_at: datetime, opened_at: datetime, now: datetime
 ) -> list[tuple[int, datetime]]:
     """The step's first moment; for a repeating step, only its latest past and next moments
-    (after downtime one message says it all)."""
+    (after downtime one message says it all), never beyond its repeat limit."""
     if step.offset >= timedelta(0):
         start = max(due_at, opened_at) + step.offset
     else:
         start = max(due_at + step.offset, opened_at)
     if step.repeat_every is None or start > now:
         return [(1, start)]
-    past = (now - start) // step.repeat_every
-    return [
-        (1 + past, start + past * step.repeat_every),
-        (2 + past, start + (past + 1) * step.repeat_every),
-    ]
+    past = min((now - start) // step.repeat_every, step.repeat_limit)
+    latest = [(1 + past, start + past * step.repeat_every)]
+    if past == step.repeat_limit:
+        return latest
+    return [*latest, (2 + past, start + (past + 1) * step.repeat_every)]
 
 
 def _after_pauses(moment: datetime, acks: list[datetime], pause: timedelta) -> datetime:
@@ -149,7 +157,20 @@ def parse_policy(table: Mapping[str, Any]) -> Policy:
     if not isinstance(table, Mapping):
         raise RulesetError("escalation", "must be a table")
     pause = _duration(table.get("ack_pause", ""), "escalation.ack_pause")
-    return Policy(_ladder(table, "unit"), _ladder(table, "office"), pause)
+    fallback = table.get("fallback", list(DEFAULT_FALLBACK))
+    if not isinstance(fallback, list):
+        raise RulesetError("escalation.fallback", "must be a list of recipients")
+    try:
+        digest_at = parse_time_of_day(table.get("digest_at", "08:00"))
+    except (TypeError, ValueError) as exc:
+        raise RulesetError("escalation.digest_at", str(exc)) from exc
+    return Policy(
+        _ladder(table, "unit"),
+        _ladder(table, "office"),
+        pause,
+        tuple(_recipient(r, f"escalation.fallback[{i}]") for i, r in enumerate(fallback)),
+        digest_at,
+    )
 
 
 def _ladder(table: Mapping[str, Any], name: str) -> tuple[Step, ...]:
@@ -177,12 +198,15 @@ def _step(row: Any, path: str) -> Step:
     )
     if repeat is not None and repeat <= timedelta(0):
         raise RulesetError(f"{path}.repeat_every", "must be more than 0")
+    limit = row.get("repeat_limit", DEFAULT_REPEAT_LIMIT)
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+        raise RulesetError(f"{path}.repeat_limit", "must be a whole number, 0 or more")
     channels = _channels(row.get("channels"), f"{path}.channels")
     notify = row.get("notify")
     if not isinstance(notify, list) or not notify:
         raise RulesetError(f"{path}.notify", "must name at least one recipient")
     recipients = tuple(_recipient(r, f"{path}.notify[{i}]") for i, r in enumerate(notify))
-    return Step(key, offset, recipients, channels, repeat)
+    return Step(key, offset, recipients, channels, repeat, limit)
 
 
 def _offset(value: Any, path: str) -> timedelta:
