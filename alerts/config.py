@@ -25,6 +25,7 @@ from rules.problems import Problem
 from rules.ruleset import Ruleset, RulesetError, parse_ruleset
 
 DEFAULT_CONFIG = Path("config.toml")
+ENV_PREFIX = "JIBAO_"  # problems of environment variables are not the file's
 MIN_SECRET_KEY = 16  # characters of JIBAO_SECRET_KEY, when it is set
 RULE_TABLES = ("rules", "escalation")  # parsed by rules/, not by the pydantic models here
 
@@ -206,7 +207,8 @@ def load_settings(path: Path, *, environ: dict[str, str] | None = None) -> Setti
     try:
         return settings_from_table(table, environ=dict(os.environ) if environ is None else environ)
     except ConfigError as exc:
-        raise ConfigError([f"{path}: {line}" for line in exc.lines], exc.language) from exc
+        lines = [line if line.startswith(ENV_PREFIX) else f"{path}: {line}" for line in exc.lines]
+        raise ConfigError(lines, exc.language) from exc
 
 
 def settings_from_table(table: dict[str, Any], *, environ: Any = None) -> Settings:
