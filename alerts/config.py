@@ -197,7 +197,11 @@ def load_settings(path: Path, *, environ: dict[str, str] | None = None) -> Setti
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         translate = Translator(file_language({}))
-        raise ConfigError([translate("config.no_file", file=path)], translate.language) from exc
+        missing = isinstance(exc, FileNotFoundError)
+        line = translate(
+            "config.no_file" if missing else "config.unreadable", file=path, detail=exc
+        )
+        raise ConfigError([line], translate.language) from exc
     try:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

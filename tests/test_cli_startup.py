@@ -214,3 +214,12 @@ def test_the_real_process_prints_no_traceback(tmp_path: Path) -> None:
     assert _one_line(done.stderr).startswith("无法连接数据库")
     debug = subprocess.run([*argv, "--debug"], capture_output=True, text=True, env=environ)
     assert debug.returncode == 1 and "Traceback" in debug.stderr
+
+
+def test_a_config_path_that_is_a_directory_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _run(capsys, "check-config", "--config", str(tmp_path))
+    assert code == 2 and _one_line(err) == f"配置有误：{tmp_path}: 无法读取：" + (
+        f"[Errno 21] Is a directory: '{tmp_path}'"
+    )
