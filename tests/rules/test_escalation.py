@@ -13,7 +13,7 @@ from rules.escalation import (
     due_firings,
     parse_policy,
 )
-from rules.ruleset import RulesetError
+from rules.problems import RulesetError
 
 DUE = datetime(2026, 11, 21, 4, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
