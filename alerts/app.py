@@ -96,4 +96,9 @@ def create_app(
         health,
     ):
         app.include_router(module.router)
+    # FastAPI builds an included router's routes on their first request, inside a
+    # warnings.catch_warnings() that is not thread-safe: two servers in one process taking
+    # their first requests at once can turn a suppressed warning into an error (a 500 under
+    # warnings-as-errors). Building the schema builds every route now, before any server runs.
+    app.openapi()
     return app

@@ -14,6 +14,9 @@ from sqlalchemy.orm import Session
 
 from alerts.cli_users import add_user_commands
 from alerts.config import ConfigError, Settings, config_path, load_settings
+from alerts.config_problems import DEFAULT_LANGUAGE
+from alerts.i18n import Translator
+from alerts.startup import StartupError, check_schema, check_url, explain
 from alerts.storage.database import make_engine, make_session_factory, migrate
 from alerts.storage.queries import add_token, add_unit, all_units, unit_by_code
 
@@ -23,29 +26,53 @@ DEMO_DATABASE = "sqlite:///./jibao-demo.db"  # the demo never touches config.tom
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the `jibao` console script."""
-    parser = _parser()
-    args = parser.parse_args(argv)
+    sys.exit(run_command(_parser().parse_args(argv)))
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run a parsed command; any failure is one line on stderr (`--debug`: the traceback)."""
+    translate = Translator(DEFAULT_LANGUAGE)
+    url = ""
     try:
         settings = load_settings(config_path(args.config))
         if args.command == "demo":
             settings = settings.model_copy(update={"database_url": _demo_database(args)})
-        code = args.handler(args, settings)
+        translate, url = Translator(settings.language), settings.database_url
+        if args.command != "check-config":
+            check_url(url, translate)
+        if args.needs_schema:
+            check_schema(url, translate)
+        return int(args.handler(args, settings))
     except ConfigError as exc:
-        print(f"config error: {exc}", file=sys.stderr)
-        code = 2
-    sys.exit(code)
+        if args.debug:
+            raise
+        label = Translator(exc.language)("config.error")
+        for line in exc.lines:
+            print(f"{label}{line}", file=sys.stderr)
+        return 2
+    except StartupError as exc:
+        if args.debug:
+            raise
+        print(exc, file=sys.stderr)
+        return 1
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(explain(exc, url, translate), file=sys.stderr)
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jibao", description="急报 Jibao: urgent-incident reporting"
     )
-    parser.add_argument("--config", help="config file (default ./config.toml or $JIBAO_CONFIG)")
+    _add_global_options(parser, defaults=True)
     commands = parser.add_subparsers(dest="command", required=True)
+    parser.set_defaults(needs_schema=False)
 
     serve = commands.add_parser("serve", help="run the service")
     _add_server_options(serve)
-    serve.set_defaults(handler=_serve)
+    serve.set_defaults(handler=_serve, needs_schema=True)
 
     demo = commands.add_parser("demo", help="seed a demo county on SQLite and run the service")
     _add_server_options(demo)
@@ -77,7 +104,39 @@ def _parser() -> argparse.ArgumentParser:
     unit.add_parser("list", help="list units").set_defaults(handler=_unit_list)
     add_user_commands(commands)
     _add_roster_commands(commands)
+    for name in ("unit", "user", "roster"):
+        commands.choices[name].set_defaults(needs_schema=True)
+    _add_to_every_command(parser)
     return parser
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    """--config and --debug; a subcommand's copy has no default, so it never overrides the value
+    given before the subcommand."""
+    kept: dict[str, Any] = {} if defaults else {"default": argparse.SUPPRESS}
+    parser.add_argument(
+        "--config", help="config file (default ./config.toml or $JIBAO_CONFIG)", **kept
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="show the traceback of a failure", **kept
+    )
+
+
+def _add_to_every_command(parser: argparse.ArgumentParser) -> None:
+    """Accept the global options after any subcommand too (`jibao check-config --config F`)."""
+    for sub in subcommands(parser):
+        _add_global_options(sub, defaults=False)
+        _add_to_every_command(sub)
+
+
+def subcommands(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """The parsers of a parser's subcommands (argparse keeps them in its subparsers action)."""
+    return [
+        sub
+        for action in parser._actions
+        if isinstance(action, argparse._SubParsersAction)
+        for sub in action.choices.values()
+    ]
 
 
 def _add_roster_commands(commands: Any) -> None:
@@ -129,9 +188,11 @@ def _migrate(_: argparse.Namespace, settings: Settings) -> int:
 
 
 def _check_config(_: argparse.Namespace, settings: Settings) -> int:
-    from alerts.rules_table import describe_rules
+    from alerts.rules_table import describe_ladders, describe_rules
 
     print(describe_rules(settings))
+    print()
+    print(describe_ladders(settings, Translator(settings.language)))
     return 0
 
 

@@ -9,16 +9,54 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
+from alerts.config_problems import (
+    describe,
+    file_language,
+    text_language,
+    unknown_keys,
+    validation_problems,
+)
+from alerts.i18n import Translator
 from rules.durations import parse_duration, parse_time_of_day
 from rules.escalation import Policy, parse_policy
+from rules.problems import Problem
 from rules.ruleset import Ruleset, RulesetError, parse_ruleset
 
 DEFAULT_CONFIG = Path("config.toml")
+ENV_PREFIX = "JIBAO_"  # problems of environment variables are not the file's
+MIN_SECRET_KEY = 16  # characters of JIBAO_SECRET_KEY, when it is set
+RULE_TABLES = ("rules", "escalation")  # parsed by rules/, not by the pydantic models here
 
 
 class ConfigError(Exception):
-    """config.toml is missing or wrong; the message names the key."""
+    """config.toml is missing or wrong: one line per problem, in `language`."""
+
+    def __init__(self, lines: list[str], language: str) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+        self.language = language
+
+
+def _duration(value: object) -> object:
+    """Durations as config.toml writes them (`30s`); anything else is left to pydantic."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return parse_duration(value)
+    except ValueError:
+        raise PydanticCustomError("not_duration", "not a duration") from None
+
+
+def _time_of_day(value: object) -> object:
+    """Times of day as config.toml writes them (`08:30`)."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return parse_time_of_day(value)
+    except ValueError:
+        raise PydanticCustomError("not_time_of_day", "not a time of day") from None
 
 
 class ApiSettings(BaseModel):
@@ -37,7 +75,7 @@ class EngineSettings(BaseModel):
     @field_validator("sweep_every", mode="before")
     @classmethod
     def _duration(cls, value: object) -> object:
-        return parse_duration(value) if isinstance(value, str) else value
+        return _duration(value)
 
 
 class TwilioConfig(BaseModel):
@@ -86,11 +124,12 @@ class NotificationSettings(BaseModel):
     twilio: TwilioConfig = TwilioConfig()
     email: EmailConfig = EmailConfig()
     webhooks: list[WebhookConfig] = []
+    rate_limits: dict[str, int] = {}  # accepted here; read by the rate-limit change
 
     @field_validator("backoff", "throttle", "claim_lease", "ack_link_valid", mode="before")
     @classmethod
     def _duration(cls, value: object) -> object:
-        return parse_duration(value) if isinstance(value, str) else value
+        return _duration(value)
 
 
 class RosterSettings(BaseModel):
@@ -116,16 +155,16 @@ class RosterSettings(BaseModel):
     )
     @classmethod
     def _duration(cls, value: object) -> object:
-        return parse_duration(value) if isinstance(value, str) else value
+        return _duration(value)
 
     @field_validator("day_starts_at", mode="before")
     @classmethod
     def _time_of_day(cls, value: object) -> object:
-        return parse_time_of_day(value) if isinstance(value, str) else value
+        return _time_of_day(value)
 
 
-class Settings(BaseModel):
-    """Everything the service is configured with, loaded once and passed down."""
+class FileSettings(BaseModel):
+    """The keys of config.toml outside `[rules]` and `[escalation]`."""
 
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
     database_url: str = "sqlite:///./jibao.db"
@@ -136,6 +175,11 @@ class Settings(BaseModel):
     engine: EngineSettings = EngineSettings()
     notifications: NotificationSettings = NotificationSettings()
     roster: RosterSettings = RosterSettings()
+
+
+class Settings(FileSettings):
+    """Everything the service is configured with, loaded once and passed down."""
+
     secret_key: str = Field(default="", exclude=True)  # JIBAO_SECRET_KEY: signs links
     rules: Ruleset
     rules_table: dict[str, Any]
@@ -150,43 +194,75 @@ def config_path(explicit: str | None = None) -> Path:
 def load_settings(path: Path, *, environ: dict[str, str] | None = None) -> Settings:
     """Read and validate config.toml; JIBAO_DATABASE_URL overrides database_url."""
     try:
-        with path.open("rb") as handle:
-            table = tomllib.load(handle)
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: no such file") from exc
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        translate = Translator(file_language({}))
+        missing = isinstance(exc, FileNotFoundError)
+        line = translate(
+            "config.no_file" if missing else "config.unreadable", file=path, detail=exc
+        )
+        raise ConfigError([line], translate.language) from exc
+    try:
+        table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-    return settings_from_table(table, environ=dict(os.environ) if environ is None else environ)
+        translate = Translator(text_language(text))
+        line = translate("config.not_toml", file=path, detail=exc)
+        raise ConfigError([line], translate.language) from exc
+    try:
+        return settings_from_table(table, environ=dict(os.environ) if environ is None else environ)
+    except ConfigError as exc:
+        lines = [line if line.startswith(ENV_PREFIX) else f"{path}: {line}" for line in exc.lines]
+        raise ConfigError(lines, exc.language) from exc
 
 
 def settings_from_table(table: dict[str, Any], *, environ: Any = None) -> Settings:
-    """Validate a parsed config table (tests build them in memory)."""
-    table = dict(table)
-    rules_table = table.pop("rules", None)
-    escalation_table = table.pop("escalation", None)
-    if rules_table is None or escalation_table is None:
-        raise ConfigError("rules, escalation: the [rules] and [escalation] tables are required")
+    """Validate a parsed config table (tests build them in memory); every problem at once."""
     environ = environ or {}
+    file_table = {k: v for k, v in table.items() if k not in RULE_TABLES}
     if environ.get("JIBAO_DATABASE_URL"):
-        table["database_url"] = environ["JIBAO_DATABASE_URL"]
+        file_table["database_url"] = environ["JIBAO_DATABASE_URL"]
+    problems = unknown_keys(table, FileSettings, "", extra=RULE_TABLES)
     try:
-        ruleset = parse_ruleset(rules_table, timezone=table.get("timezone", "Asia/Shanghai"))
-        policy = parse_policy(escalation_table)
-    except RulesetError as exc:
-        raise ConfigError(str(exc)) from exc
-    try:
-        settings = Settings(
-            **table,
-            rules=ruleset,
-            rules_table=rules_table,
-            escalation=policy,
-            secret_key=environ.get("JIBAO_SECRET_KEY", ""),
-        )
+        FileSettings(**file_table)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        key = ".".join(str(part) for part in first["loc"])
-        raise ConfigError(f"{key}: {first['msg']}") from exc
+        problems += validation_problems(exc)
+    zone = table.get("timezone")
+    rules = _parsed(table, "rules", problems, parse_ruleset, timezone=_zone_name(zone))
+    policy = _parsed(table, "escalation", problems, parse_policy)
+    secret = environ.get("JIBAO_SECRET_KEY", "")
+    if secret and len(secret) < MIN_SECRET_KEY:
+        problems.append(
+            Problem("JIBAO_SECRET_KEY", "secret_too_short", {"min": str(MIN_SECRET_KEY)})
+        )
+    if problems:
+        translate = Translator(file_language(table))
+        raise ConfigError(describe(problems, translate), translate.language)
+    settings = Settings(
+        **file_table,
+        rules=rules,
+        rules_table=table["rules"],
+        escalation=policy,
+        secret_key=secret,
+    )
     return _with_secrets(settings, environ)
+
+
+def _zone_name(value: object) -> str:
+    return value if isinstance(value, str) else "Asia/Shanghai"  # a non-string is pydantic's
+
+
+def _parsed(
+    table: dict[str, Any], name: str, problems: list[Problem], parse: Any, **options: Any
+) -> Any:
+    """`parse(table[name])`, noting its problems (or that the table is missing) in `problems`."""
+    if name not in table:
+        problems.append(Problem(name, "required_table"))
+        return None
+    try:
+        return parse(table[name], **options)
+    except RulesetError as exc:
+        problems.extend(exc.problems)
+        return None
 
 
 def _with_secrets(settings: Settings, environ: Any) -> Settings:

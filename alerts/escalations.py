@@ -19,7 +19,7 @@ from alerts.phones import to_e164
 from alerts.roster import Resolved, RosterBook
 from alerts.storage import models as m
 from alerts.timeline import Timeline
-from rules.escalation import Firing, Policy, Step, due_firings
+from rules.escalation import ROLE_SCOPES, Firing, Policy, Recipient, due_firings
 
 _PHONE_CHANNELS = ("sms", "voice")
 
@@ -75,28 +75,11 @@ def escalate(
     incident = session.get(m.Incident, obligation.incident_id)
     assert incident is not None
     timeline = Timeline(incident.id, now)
-    pending, count = list(plan.due), 0
-    while pending:
-        firing = pending.pop(0)
-        fired.add(firing.key)
-        gaps = _fire(session, escalator, incident, obligation, firing, timeline)
-        count += 1
-        up = _next_rung(ladder, firing.step)
-        if (
-            gaps
-            and up is not None
-            and up.key not in fired
-            and all(f.key != up.key for f in pending)
-        ):
-            pending.append(Firing(up.key, up, now))  # nobody held a role: the next rung now
+    for firing in plan.due:  # each at its own moment: a vacant rung never pulls the next one in
+        _fire(session, escalator, incident, obligation, firing, timeline)
     timeline.write(session)
     obligation.next_escalation_at = plan.next_at
-    return count
-
-
-def _next_rung(ladder: tuple[Step, ...], step: Step) -> Step | None:
-    index = ladder.index(step)
-    return ladder[index + 1] if index + 1 < len(ladder) else None
+    return len(plan.due)
 
 
 def _fire(
@@ -106,18 +89,14 @@ def _fire(
     obligation: m.Obligation,
     firing: Firing,
     timeline: Timeline,
-) -> list[str]:
-    """Store one fired step and its notifications; the roles nobody held."""
+) -> None:
+    """Store one fired step and its notifications; a vacant role's share goes to the fallback."""
     resolved = [
-        (
-            recipient,
-            escalator.roster.resolve(
-                session, target=recipient.target, incident=incident, at=timeline.at
-            ),
-        )
+        (recipient, _resolve(session, escalator, recipient, incident, timeline.at))
         for recipient in firing.step.recipients
     ]
     gaps = [r.target for _, r in resolved if r.is_gap]
+    stand_ins = _stand_ins(session, escalator, resolved, incident, timeline.at)
     escalation = m.Escalation(
         obligation_id=obligation.id,
         incident_id=incident.id,
@@ -128,7 +107,10 @@ def _fire(
     )
     session.add(escalation)
     session.flush()
-    told = _queue(session, escalator, incident, obligation, escalation, firing, resolved)
+    _record_vacancies(session, incident, obligation, firing, gaps, timeline)
+    told = _queue(
+        session, escalator, incident, obligation, escalation, firing, resolved + stand_ins
+    )
     timeline.add(
         "escalation_fired",
         {
@@ -140,7 +122,62 @@ def _fire(
             "gaps": gaps,
         },
     )
-    return gaps
+
+
+def _resolve(
+    session: Session,
+    escalator: Escalator,
+    recipient: Recipient,
+    incident: m.Incident,
+    at: datetime,
+) -> Resolved:
+    return escalator.roster.resolve(session, target=recipient.target, incident=incident, at=at)
+
+
+def _stand_ins(
+    session: Session,
+    escalator: Escalator,
+    resolved: list[tuple[Recipient, Resolved]],
+    incident: m.Incident,
+    at: datetime,
+) -> list[tuple[Recipient, Resolved]]:
+    """For each vacant recipient, the first fallback who is on duty, on the vacant one's
+    channels: the message still reaches someone, at the rung's own time."""
+    found = []
+    for recipient, who in resolved:
+        if not who.is_gap:
+            continue
+        for fallback in escalator.policy.fallback:
+            stand_in = _resolve(session, escalator, fallback, incident, at)
+            if not stand_in.is_gap:
+                found.append((Recipient(fallback.target, recipient.channels), stand_in))
+                break
+    return found
+
+
+def _record_vacancies(
+    session: Session,
+    incident: m.Incident,
+    obligation: m.Obligation,
+    firing: Firing,
+    gaps: list[str],
+    timeline: Timeline,
+) -> None:
+    """A role the ladder needed and nobody held is a roster gap the office must see."""
+    for target in gaps:
+        scope, _, role = target.partition(".")
+        if scope not in ROLE_SCOPES:
+            continue  # a named person or address nobody matches: not a roster role
+        session.add(
+            m.RoleVacancy(
+                unit_id=incident.unit_id if scope == "unit" else incident.office_id,
+                role=role,
+                at=timeline.at,
+                obligation_id=obligation.id,
+                step_key=firing.key,
+            )
+        )
+        timeline.add("role_vacant", {"role": target, "step": firing.key})
 
 
 def _queue(
@@ -150,7 +187,7 @@ def _queue(
     obligation: m.Obligation,
     escalation: m.Escalation,
     firing: Firing,
-    resolved: list[tuple[Any, Resolved]],
+    resolved: list[tuple[Recipient, Resolved]],
 ) -> list[dict[str, Any]]:
     owner = session.get(m.Unit, obligation.owed_by_unit_id)
     told: list[dict[str, Any]] = []

@@ -1,9 +1,14 @@
-"""The effective rules as a plain-text table, for `jibao check-config`."""
+"""The effective rules and escalation ladders as plain-text tables, for `jibao check-config`."""
 
 from __future__ import annotations
 
+import unicodedata
+from datetime import timedelta
+
 from alerts.config import Settings
+from alerts.i18n import Translator
 from rules.durations import format_duration
+from rules.escalation import ROLE_SCOPES, ROLES, Recipient, Step
 from rules.model import Severity
 
 
@@ -50,3 +55,45 @@ def describe_rules(settings: Settings) -> str:
         f"engine safety sweep            every {format_duration(settings.engine.sweep_every)}",
     ]
     return "\n".join(lines)
+
+
+def describe_ladders(settings: Settings, translate: Translator) -> str:
+    """Each ladder step by step: key, offset, recipients, channels, repeat."""
+    policy = settings.escalation
+    lines = [translate("ladder.ack_pause", pause=format_duration(policy.ack_pause))]
+    for name, ladder in (("unit", policy.unit), ("office", policy.office)):
+        lines += ["", translate(f"ladder.title_{name}"), translate("ladder.header")]
+        lines += [_step_line(step, translate) for step in ladder]
+    return "\n".join(lines)
+
+
+def _step_line(step: Step, translate: Translator) -> str:
+    if step.offset < timedelta(0):
+        offset = translate("ladder.before", offset=format_duration(-step.offset))
+    elif step.offset == timedelta(0):
+        offset = translate("ladder.at_due")
+    else:
+        offset = translate("ladder.after", offset=format_duration(step.offset))
+    recipients = ", ".join(_recipient(r, translate) for r in step.recipients)
+    repeat = (
+        translate("ladder.every", every=format_duration(step.repeat_every))
+        if step.repeat_every is not None
+        else "-"
+    )
+    cells = [(step.key, 12), (offset, 14), (", ".join(step.channels), 18), (repeat, 10)]
+    return " ".join(_pad(text, width) for text, width in cells) + " " + recipients
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-aligned in `width` terminal columns (a Chinese character takes two)."""
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(width - used, 0)
+
+
+def _recipient(recipient: Recipient, translate: Translator) -> str:
+    scope, _, role = recipient.target.partition(".")
+    name = translate(f"role.{role}") if scope in ROLE_SCOPES and role in ROLES else ""
+    shown = f"{recipient.target}（{name}）" if name else recipient.target
+    if recipient.channels is not None:
+        shown += f" [{', '.join(recipient.channels)}]"
+    return shown

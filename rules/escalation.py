@@ -5,19 +5,23 @@ reminders). An obligation opened after some step's moment, such as one registere
 overdue, starts its ladder at the moment it opened: reminders then and the rest from there. An
 acknowledgement pauses the ladder: a step whose moment falls in a pause fires when the pause
 ends. Only the report itself ends the ladder: the caller stops asking once the obligation is met.
-The last step may repeat; after downtime only the latest missed repeat fires."""
+The last step may repeat, at most `repeat_limit` times; after downtime only the latest missed
+repeat fires. A spent ladder falls silent: the daily digest takes over (alerts/digests.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
-from rules.durations import parse_duration
-from rules.ruleset import RulesetError
+from rules.durations import parse_duration, parse_time_of_day
+from rules.problems import Problems, join
 
 CHANNELS = ("sms", "voice", "email", "webhook")
+DEFAULT_REPEAT_LIMIT = 4  # repeats after a step's first firing: five messages, then the digest
+DEFAULT_FALLBACK = ("office.duty_officer", "office.director")
+DEFAULT_DIGEST_AT = time(8, 0)
 ROLE_SCOPES = ("unit", "office")
 ROLES = (
     "duty_officer",
@@ -28,6 +32,28 @@ ROLES = (
     "section_head",
     "director",
     "county_leader",
+)
+
+# The keys each table may hold, one a line so adding one is a one-line change.
+ESCALATION_KEYS = (
+    "ack_pause",
+    "unit",
+    "office",
+    "fallback",  # accepted here; read by the fallback-recipients change
+    "digest_at",  # accepted here; read by the daily-digest change
+)
+STEP_KEYS = (
+    "key",
+    "at",
+    "notify",
+    "channels",
+    "repeat_every",
+    "repeat_limit",  # accepted here; read by the repeat-limit change
+)
+RECIPIENT_KEYS = (
+    "target",
+    "role",  # the older spelling of target
+    "channels",
 )
 
 
@@ -49,15 +75,19 @@ class Step:
     recipients: tuple[Recipient, ...]
     channels: tuple[str, ...]
     repeat_every: timedelta | None = None
+    repeat_limit: int = DEFAULT_REPEAT_LIMIT  # repeats after the first firing, if it repeats
 
 
 @dataclass(frozen=True)
 class Policy:
-    """The ladders for a unit's obligations and for the office's, and the acknowledgement pause."""
+    """The ladders for a unit's obligations and for the office's, the acknowledgement pause, who
+    is told when a rung's roles are vacant, and when the daily digest of spent ladders goes."""
 
     unit: tuple[Step, ...]
     office: tuple[Step, ...]
     ack_pause: timedelta
+    fallback: tuple[Recipient, ...] = tuple(Recipient(t) for t in DEFAULT_FALLBACK)
+    digest_at: time = DEFAULT_DIGEST_AT  # local time of day
 
 
 @dataclass(frozen=True)
@@ -123,18 +153,18 @@ def _occurrences(
     step: Step, due_at: datetime, opened_at: datetime, now: datetime
 ) -> list[tuple[int, datetime]]:
     """The step's first moment; for a repeating step, only its latest past and next moments
-    (after downtime one message says it all)."""
+    (after downtime one message says it all), never beyond its repeat limit."""
     if step.offset >= timedelta(0):
         start = max(due_at, opened_at) + step.offset
     else:
         start = max(due_at + step.offset, opened_at)
     if step.repeat_every is None or start > now:
         return [(1, start)]
-    past = (now - start) // step.repeat_every
-    return [
-        (1 + past, start + past * step.repeat_every),
-        (2 + past, start + (past + 1) * step.repeat_every),
-    ]
+    past = min((now - start) // step.repeat_every, step.repeat_limit)
+    latest = [(1 + past, start + past * step.repeat_every)]
+    if past == step.repeat_limit:
+        return latest
+    return [*latest, (2 + past, start + (past + 1) * step.repeat_every)]
 
 
 def _after_pauses(moment: datetime, acks: list[datetime], pause: timedelta) -> datetime:
@@ -145,73 +175,92 @@ def _after_pauses(moment: datetime, acks: list[datetime], pause: timedelta) -> d
 
 
 def parse_policy(table: Mapping[str, Any]) -> Policy:
-    """Build the Policy from `[escalation]`; raise RulesetError naming the first bad key."""
+    """Build the Policy from `[escalation]`; raise RulesetError naming every bad key."""
+    found = Problems()
     if not isinstance(table, Mapping):
-        raise RulesetError("escalation", "must be a table")
-    pause = _duration(table.get("ack_pause", ""), "escalation.ack_pause")
-    return Policy(_ladder(table, "unit"), _ladder(table, "office"), pause)
+        found.add("escalation", "not_table")
+        found.raise_any()
+    found.check_keys(table, ESCALATION_KEYS, "escalation")
+    pause = found.converted(table, "ack_pause", parse_duration, "escalation", "not_duration")
+    fallback = table.get("fallback", list(DEFAULT_FALLBACK))
+    if not isinstance(fallback, list):
+        found.add("escalation.fallback", "not_list")
+        fallback = []
+    digest_at = found.optional(
+        table, "digest_at", parse_time_of_day, "escalation", "not_time_of_day"
+    )
+    policy = Policy(
+        _ladder(table, "unit", found),
+        _ladder(table, "office", found),
+        pause,
+        tuple(_recipient(r, f"escalation.fallback[{i}]", found) for i, r in enumerate(fallback)),
+        digest_at or DEFAULT_DIGEST_AT,
+    )
+    found.raise_any()
+    return policy
 
 
-def _ladder(table: Mapping[str, Any], name: str) -> tuple[Step, ...]:
+def _ladder(table: Mapping[str, Any], name: str, found: Problems) -> tuple[Step, ...]:
+    path = f"escalation.{name}"
     rows = table.get(name)
     if not isinstance(rows, list) or not rows:
-        raise RulesetError(f"escalation.{name}", "must be a non-empty array of tables")
-    steps = [_step(row, f"escalation.{name}[{i}]") for i, row in enumerate(rows)]
-    keys = [s.key for s in steps]
+        found.add(path, "empty_ladder")
+        return ()
+    before = len(found.found)
+    steps = [_step(row, f"{path}[{i}]", found) for i, row in enumerate(rows)]
+    keys = [s.key for s in steps if s is not None]
     if len(set(keys)) != len(keys):
-        raise RulesetError(f"escalation.{name}", "step keys must be unique")
-    if any(s.repeat_every for s in steps[:-1]):
-        raise RulesetError(f"escalation.{name}", "only the last step may repeat")
-    return tuple(sorted(steps, key=lambda s: s.offset))
+        found.add(path, "duplicate_step_keys")
+    if any(s is not None and s.repeat_every for s in steps[:-1]):
+        found.add(path, "only_last_repeats")
+    if len(found.found) > before:
+        return ()
+    return tuple(sorted((s for s in steps if s is not None), key=lambda s: s.offset))
 
 
-def _step(row: Any, path: str) -> Step:
+def _step(row: Any, path: str, found: Problems) -> Step | None:
     if not isinstance(row, Mapping):
-        raise RulesetError(path, "must be a table")
-    key = row.get("key")
+        found.add(path, "not_table")
+        return None
+    found.check_keys(row, STEP_KEYS, path)
+    key = row.get("key", "")
     if not isinstance(key, str) or not key or "#" in key:
-        raise RulesetError(f"{path}.key", "must be a non-empty name without #")
-    offset = _offset(row.get("at", ""), f"{path}.at")
-    repeat = (
-        _duration(row["repeat_every"], f"{path}.repeat_every") if "repeat_every" in row else None
-    )
+        found.add(f"{path}.key", "step_key")
+    offset = found.converted(row, "at", _offset, path, "not_offset")
+    repeat = found.optional(row, "repeat_every", parse_duration, path, "not_duration")
     if repeat is not None and repeat <= timedelta(0):
-        raise RulesetError(f"{path}.repeat_every", "must be more than 0")
-    channels = _channels(row.get("channels"), f"{path}.channels")
+        found.add(f"{path}.repeat_every", "more_than_zero")
+    limit = row.get("repeat_limit", DEFAULT_REPEAT_LIMIT)
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+        found.add(f"{path}.repeat_limit", "at_least_zero")
+        limit = DEFAULT_REPEAT_LIMIT
+    channels = _channels(row.get("channels"), f"{path}.channels", found)
     notify = row.get("notify")
     if not isinstance(notify, list) or not notify:
-        raise RulesetError(f"{path}.notify", "must name at least one recipient")
-    recipients = tuple(_recipient(r, f"{path}.notify[{i}]") for i, r in enumerate(notify))
-    return Step(key, offset, recipients, channels, repeat)
+        found.add(f"{path}.notify", "no_recipients")
+        notify = []
+    recipients = tuple(_recipient(r, f"{path}.notify[{i}]", found) for i, r in enumerate(notify))
+    return Step(key, offset, recipients, channels, repeat, limit)
 
 
-def _offset(value: Any, path: str) -> timedelta:
+def _offset(value: Any) -> timedelta:
     if isinstance(value, str) and value.startswith("-"):
-        return -_duration(value[1:], path)
-    return _duration(value, path)
+        return -parse_duration(value[1:])
+    return parse_duration(value)
 
 
-def _duration(value: Any, path: str) -> timedelta:
-    try:
-        return parse_duration(value)
-    except ValueError as exc:
-        raise RulesetError(path, str(exc)) from exc
-
-
-def _recipient(value: Any, path: str) -> Recipient:
+def _recipient(value: Any, path: str, found: Problems) -> Recipient:
+    channels = None
     if isinstance(value, Mapping):
+        found.check_keys(value, RECIPIENT_KEYS, path)
         target = value.get("target", value.get("role"))
-        channels = (
-            _channels(value.get("channels"), f"{path}.channels") if "channels" in value else None
-        )
+        if "channels" in value:
+            channels = _channels(value["channels"], join(path, "channels"), found)
     else:
-        target, channels = value, None
+        target = value
     if not isinstance(target, str) or not _valid_target(target):
-        raise RulesetError(
-            path,
-            f"unknown recipient {target!r} (use unit.ROLE, office.ROLE, "
-            f"person:PHONE-OR-EMAIL or webhook:NAME; roles: {', '.join(ROLES)})",
-        )
+        shown = f'"{target}"' if isinstance(target, str) else repr(target)
+        found.add(path, "unknown_recipient", value=shown, roles=", ".join(ROLES))
     return Recipient(target, channels)
 
 
@@ -223,7 +272,8 @@ def _valid_target(target: str) -> bool:
     return kind in ("person", "webhook") and bool(name)
 
 
-def _channels(value: Any, path: str) -> tuple[str, ...]:
+def _channels(value: Any, path: str, found: Problems) -> tuple[str, ...]:
     if not isinstance(value, list) or not value or not all(c in CHANNELS for c in value):
-        raise RulesetError(path, f"must be a non-empty list of {', '.join(CHANNELS)}")
+        found.add(path, "channels", choices=", ".join(CHANNELS))
+        return ()
     return tuple(value)

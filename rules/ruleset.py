@@ -2,27 +2,57 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time, timedelta
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rules.durations import parse_duration, parse_time_of_day
 from rules.model import Severity
+from rules.problems import Problems, RulesetError
 
-T = TypeVar("T")
+__all__ = ["GradeClocks", "ImpliedGrade", "Ruleset", "RulesetError", "parse_ruleset"]
 
 UPWARD_ANCHORS = ("occurrence", "county_receipt")
 
-
-class RulesetError(ValueError):
-    """A bad key in the rules table; `key` is its dotted path in config.toml."""
-
-    def __init__(self, key: str, problem: str) -> None:
-        super().__init__(f"{key}: {problem}")
-        self.key = key
-        self.problem = problem
+# The keys each table may hold, one a line so adding one is a one-line change.
+RULES_KEYS = (
+    "upward_counted_from",
+    "written_after_phone",
+    "change_followup",
+    "final_after_handling_finished",
+    "raised_grade_grace",
+    "concealment_suspected_after",
+    "clock_skew",
+    "missed_after_days",
+    "update_window",
+    "update_window_by_subtype",  # its own keys are subtypes, free names
+    "ungraded_as",
+    "sensitive_at_least",
+    "severity",  # [rules.severity.I] … [rules.severity.IV]
+    "implied_grade",
+)
+GRADE_KEYS = (
+    "initial",
+    "upward",
+    "followup_every",
+    "followup_daily_at",
+)
+IMPLIED_GRADE_KEYS = (
+    "grade",
+    "dead",
+    "seriously_injured",
+)
+DURATION_KEYS = (
+    "written_after_phone",
+    "change_followup",
+    "final_after_handling_finished",
+    "raised_grade_grace",
+    "concealment_suspected_after",
+    "clock_skew",
+    "update_window",
+)
 
 
 @dataclass(frozen=True)
@@ -66,124 +96,105 @@ class Ruleset:
 
 
 def parse_ruleset(table: Mapping[str, Any], *, timezone: str = "Asia/Shanghai") -> Ruleset:
-    """Build a Ruleset from the `[rules]` table; raise RulesetError naming the first bad key."""
+    """Build a Ruleset from the `[rules]` table; raise RulesetError naming every bad key."""
+    found = Problems()
     if not isinstance(table, Mapping):
-        raise RulesetError("rules", "must be a table")
-    try:
-        zone = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise RulesetError("timezone", f"unknown time zone {timezone!r}") from exc
-    anchor = _get(table, "upward_counted_from", str, "rules")
-    if anchor not in UPWARD_ANCHORS:
-        raise RulesetError(
-            "rules.upward_counted_from", f"must be one of {', '.join(UPWARD_ANCHORS)}"
-        )
-    missed_days = _get(table, "missed_after_days", int, "rules")
-    if missed_days < 0:
-        raise RulesetError("rules.missed_after_days", "must be 0 or more")
-    return Ruleset(
-        timezone=zone,
-        grades=_parse_grades(table),
+        found.add("rules", "not_table")
+        found.raise_any()
+    found.check_keys(table, RULES_KEYS, "rules")
+    zone = found.value(timezone, _zone, "timezone", "unknown_timezone")
+    anchor = found.get(table, "upward_counted_from", str, "rules")
+    if anchor is not None and anchor not in UPWARD_ANCHORS:
+        found.add("rules.upward_counted_from", "choice", choices=", ".join(UPWARD_ANCHORS))
+    missed_days = found.get(table, "missed_after_days", int, "rules")
+    if missed_days is not None and missed_days < 0:
+        found.add("rules.missed_after_days", "at_least_zero")
+    durations = {key: _duration(table, key, "rules", found) for key in DURATION_KEYS}
+    ruleset = Ruleset(
+        timezone=zone,  # type: ignore[arg-type]  # None only with a problem noted
+        grades=_parse_grades(table, found),
         upward_counted_from=anchor,
-        written_after_phone=_duration(table, "written_after_phone"),
-        change_followup=_duration(table, "change_followup"),
-        final_after_handling_finished=_duration(table, "final_after_handling_finished"),
-        raised_grade_grace=_duration(table, "raised_grade_grace"),
-        concealment_suspected_after=_duration(table, "concealment_suspected_after"),
-        clock_skew=_duration(table, "clock_skew"),
         missed_after_days=missed_days,
-        update_window=_duration(table, "update_window"),
-        update_window_by_subtype=_parse_subtype_windows(table),
-        ungraded_as=_severity(table, "ungraded_as", "rules"),
-        sensitive_at_least=_severity(table, "sensitive_at_least", "rules"),
-        implied_grades=_parse_implied_grades(table),
+        update_window_by_subtype=_parse_subtype_windows(table, found),
+        ungraded_as=_severity(table, "ungraded_as", "rules", found),
+        sensitive_at_least=_severity(table, "sensitive_at_least", "rules", found),
+        implied_grades=_parse_implied_grades(table, found),
+        **durations,
     )
+    found.raise_any()
+    return ruleset
 
 
-def _parse_grades(table: Mapping[str, Any]) -> dict[Severity, GradeClocks]:
-    grades_table = _get(table, "severity", Mapping, "rules")
-    unknown = set(grades_table) - {s.value for s in Severity}
-    if unknown:
-        raise RulesetError(
-            f"rules.severity.{sorted(unknown)[0]}", "unknown grade (use I, II, III, IV)"
-        )
+def _parse_grades(table: Mapping[str, Any], found: Problems) -> dict[Severity, GradeClocks]:
+    grades_table = found.get(table, "severity", Mapping, "rules")
+    if grades_table is None:
+        return {}
+    for name in grades_table:
+        if name not in {s.value for s in Severity}:
+            found.add(f"rules.severity.{name}", "unknown_grade")
     grades = {}
     for severity in Severity:
         path = f"rules.severity.{severity.value}"
-        clocks = _get(grades_table, severity.value, Mapping, "rules.severity")
-        every = _optional(clocks, "followup_every", parse_duration, path)
-        daily = _optional(clocks, "followup_daily_at", parse_time_of_day, path)
-        if (every is None) == (daily is None):
-            raise RulesetError(path, "needs exactly one of followup_every or followup_daily_at")
+        clocks = found.get(grades_table, severity.value, Mapping, "rules.severity")
+        if clocks is None:
+            continue
+        found.check_keys(clocks, GRADE_KEYS, path)
+        every = found.optional(clocks, "followup_every", parse_duration, path, "not_duration")
+        daily = found.optional(
+            clocks, "followup_daily_at", parse_time_of_day, path, "not_time_of_day"
+        )
+        if ("followup_every" in clocks) == ("followup_daily_at" in clocks):
+            found.add(path, "one_followup_clock")
         grades[severity] = GradeClocks(
-            initial=_converted(clocks, "initial", parse_duration, path),
-            upward=_optional(clocks, "upward", parse_duration, path),
+            initial=found.converted(clocks, "initial", parse_duration, path, "not_duration"),
+            upward=found.optional(clocks, "upward", parse_duration, path, "not_duration"),
             followup_every=every,
             followup_daily_at=daily,
         )
     return grades
 
 
-def _parse_subtype_windows(table: Mapping[str, Any]) -> dict[str, timedelta]:
+def _parse_subtype_windows(table: Mapping[str, Any], found: Problems) -> dict[str, timedelta]:
+    path = "rules.update_window_by_subtype"
     windows = table.get("update_window_by_subtype", {})
     if not isinstance(windows, Mapping):
-        raise RulesetError("rules.update_window_by_subtype", "must be a table")
-    return {
-        name: _converted(windows, name, parse_duration, "rules.update_window_by_subtype")
-        for name in windows
-    }
+        found.add(path, "not_table")
+        return {}
+    return {name: _duration(windows, name, path, found) for name in windows}
 
 
-def _parse_implied_grades(table: Mapping[str, Any]) -> tuple[ImpliedGrade, ...]:
+def _parse_implied_grades(table: Mapping[str, Any], found: Problems) -> tuple[ImpliedGrade, ...]:
     rows = table.get("implied_grade", [])
     if not isinstance(rows, list):
-        raise RulesetError("rules.implied_grade", "must be an array of tables")
+        found.add("rules.implied_grade", "not_array_of_tables")
+        return ()
     parsed = []
     for index, row in enumerate(rows):
         path = f"rules.implied_grade[{index}]"
         if not isinstance(row, Mapping):
-            raise RulesetError(path, "must be a table")
-        dead = _get(row, "dead", int, path)
-        injured = _get(row, "seriously_injured", int, path)
-        if dead < 0 or injured < 0:
-            raise RulesetError(path, "figures must be 0 or more")
-        parsed.append(ImpliedGrade(_severity(row, "grade", path), dead, injured))
+            found.add(path, "not_table")
+            continue
+        found.check_keys(row, IMPLIED_GRADE_KEYS, path)
+        dead = found.get(row, "dead", int, path)
+        injured = found.get(row, "seriously_injured", int, path)
+        if (dead is not None and dead < 0) or (injured is not None and injured < 0):
+            found.add(path, "figures_at_least_zero")
+        grade = _severity(row, "grade", path, found)
+        if grade is not None:
+            parsed.append(ImpliedGrade(grade, dead, injured))
     return tuple(sorted(parsed, key=lambda g: g.grade.rank))
 
 
-def _duration(table: Mapping[str, Any], key: str) -> timedelta:
-    return _converted(table, key, parse_duration, "rules")
+def _duration(table: Mapping[str, Any], key: str, path: str, found: Problems) -> timedelta:
+    return found.converted(table, key, parse_duration, path, "not_duration")
 
 
-def _severity(table: Mapping[str, Any], key: str, path: str) -> Severity:
-    return _converted(table, key, Severity, path)
+def _severity(table: Mapping[str, Any], key: str, path: str, found: Problems) -> Severity:
+    return found.converted(table, key, Severity, path, "unknown_grade")
 
 
-def _converted(table: Mapping[str, Any], key: str, convert: Callable[[Any], T], path: str) -> T:
-    value = _optional(table, key, convert, path)
-    if value is None:
-        raise RulesetError(f"{path}.{key}", "is required")
-    return value
-
-
-def _optional(
-    table: Mapping[str, Any], key: str, convert: Callable[[Any], T], path: str
-) -> T | None:
-    if key not in table:
-        return None
+def _zone(name: str) -> ZoneInfo:
     try:
-        return convert(table[key])
-    except (ValueError, TypeError) as exc:
-        raise RulesetError(f"{path}.{key}", str(exc)) from exc
-
-
-def _get(table: Mapping[str, Any], key: str, kind: type, path: str) -> Any:
-    if key not in table:
-        raise RulesetError(f"{path}.{key}", "is required")
-    value = table[key]
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise RulesetError(f"{path}.{key}", f"must be {_KIND_NAMES.get(kind, kind.__name__)}")
-    return value
-
-
-_KIND_NAMES: dict[type, str] = {str: "a string", int: "a whole number", Mapping: "a table"}
+        return ZoneInfo(name)
+    except ZoneInfoNotFoundError as exc:  # a KeyError, which the readers do not catch
+        raise ValueError(name) from exc

@@ -110,7 +110,7 @@ def test_check_config_prints_the_effective_rules(
         (('sweep_every = "30s"', 'sweep_every = "often"'), "engine.sweep_every"),
         (("max_body_bytes = 262144", "max_body_bytes = -1"), "api.max_body_bytes"),
         (('timezone = "Asia/Shanghai"', 'timezone = "Mars/Olympus"'), "timezone"),
-        (("[api]", "[api\n"), "not valid TOML"),
+        (("[api]", "[api\n"), "不是有效的 TOML"),
     ],
     ids=[
         "bad-duration",
@@ -136,7 +136,7 @@ def test_missing_config_file_is_a_clear_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, _, err = _run(capsys, "--config", str(tmp_path / "nope.toml"), "check-config")
-    assert code == 2 and "no such file" in err
+    assert code == 2 and "nope.toml: 文件不存在" in err
 
 
 def test_serve_refuses_an_unmigrated_database(

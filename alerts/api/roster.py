@@ -28,6 +28,7 @@ from alerts.api.wire import Wire
 from alerts.roster import ALL_ROLES, DUTY_ROLES
 from alerts.services import ServicesDep
 from alerts.storage import models as m
+from alerts.storage.queries import role_vacancies
 
 router = APIRouter(tags=["roster"])
 MAX_SPAN = timedelta(days=62)
@@ -120,7 +121,8 @@ async def list_shifts(
 
 @router.get("/api/v1/roster/gaps")
 async def list_gaps(request: Request, services: ServicesDep) -> dict[str, Any]:
-    """When, within the horizon (7 days), a unit has no duty officer or leader on duty."""
+    """When, within the horizon (7 days), a unit has no duty officer or leader on duty; and the
+    vacancies a ladder met over the same span past (a role it needed that nobody held)."""
     book, wire = roster_book(request), Wire(services.settings.rules.timezone)
     settings = services.settings.roster
     with services.session() as session:
@@ -140,7 +142,19 @@ async def list_gaps(request: Request, services: ServicesDep) -> dict[str, Any]:
             for role in settings.gap_roles
             for s, e in book.gaps(session, unit_id=u.id, role=role, start=now, end=end)
         ]
-        return {"from": wire.time(now), "to": wire.time(end), "gaps": gaps}
+        units = {u.id: u for u in units_below(session, caller)}
+        vacancies = [
+            {
+                "unit": units[v.unit_id].code,
+                "unit_name": units[v.unit_id].name,
+                "role": v.role,
+                "at": wire.time(v.at),
+                "obligation_id": v.obligation_id,
+                "step": v.step_key,
+            }
+            for v in role_vacancies(session, unit_ids=list(units), since=now - settings.gap_horizon)
+        ]
+        return {"from": wire.time(now), "to": wire.time(end), "gaps": gaps, "vacancies": vacancies}
 
 
 @router.post("/api/v1/roster/rotations", status_code=201)

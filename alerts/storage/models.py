@@ -273,6 +273,18 @@ class DutyCheck(Base):
     escalated_at: Mapped[datetime | None]
 
 
+class RoleVacancy(Base):
+    """A duty role a ladder step needed at a moment and nobody held: a roster gap met in use."""
+
+    __tablename__ = "role_vacancies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(index=True)
+    obligation_id: Mapped[int] = mapped_column(ForeignKey("obligations.id"))
+    step_key: Mapped[str] = mapped_column(String(64))
+
+
 class Escalation(Base):
     """One ladder step that fired for one obligation; the unique key makes it fire once."""
 

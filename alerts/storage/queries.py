@@ -19,6 +19,7 @@ from alerts.storage.models import (
     Notification,
     NotificationEvent,
     Obligation,
+    RoleVacancy,
     Unit,
     UnitToken,
     Waiver,
@@ -164,4 +165,15 @@ def acknowledgements_of(session: Session, *, incident_id: int) -> Sequence[Ackno
         select(Acknowledgement)
         .where(Acknowledgement.incident_id == incident_id)
         .order_by(Acknowledgement.id)
+    ).all()
+
+
+def role_vacancies(
+    session: Session, *, unit_ids: Sequence[int], since: datetime
+) -> Sequence[RoleVacancy]:
+    """Roles the ladder found vacant in these units since `since`, newest first."""
+    return session.scalars(
+        select(RoleVacancy)
+        .where(RoleVacancy.unit_id.in_(unit_ids), RoleVacancy.at >= since)
+        .order_by(RoleVacancy.at.desc(), RoleVacancy.id.desc())
     ).all()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from tests.builders import at, county, followup, initial, phone_of, seed_roster
@@ -133,17 +134,57 @@ def test_report_mid_ladder_stops_it(database_url: str) -> None:
     assert directors == []
 
 
-def test_empty_role_moves_up_a_rung_at_once_and_records_the_gap(database_url: str) -> None:
+def test_a_vacant_rung_goes_to_the_fallback_at_its_own_time_and_is_recorded(
+    database_url: str,
+) -> None:
     c = county(database_url, start=at(9, 10))
     seed_roster(
         database_url, start=at(0), skip=(("county", "section_head"), ("county", "leader_on_duty"))
     )
     incident_id = c.post(initial()).json()["incident_id"]
     c.at_tick(at(12))
-    assert phone_of("county", "director") in _to(c)  # due+30m fired at 12:00, not 12:30
     incident = c.incident(incident_id)
+    k4 = _id(incident, "upward")
     due = next(e for e in incident["escalations"] if e["step"] == "due")
+    told = {
+        (n["to"], n["channel"])
+        for n in incident["notifications"]
+        if n["escalation_id"] == due["id"]
+    }
+    duty_officer = phone_of("county", "duty_officer")
+    assert told == {(duty_officer, "sms"), (duty_officer, "voice")}  # the fallback, for both
     assert due["gaps"] == ["office.section_head", "office.leader_on_duty"]
+    fired = [e["step"] for e in incident["escalations"] if e["obligation_id"] == k4]
+    assert fired == ["remind", "due"]  # due+30m (the director) waits for 12:30
+    vacant = [e["data"]["role"] for e in incident["timeline"] if e["kind"] == "role_vacant"]
+    assert vacant == ["office.section_head", "office.leader_on_duty"]
+    gaps = c.client.get(
+        "/api/v1/roster/gaps", headers={"Authorization": f"Bearer {c.office_token}"}
+    ).json()
+    assert sorted((v["unit"], v["role"], v["step"]) for v in gaps["vacancies"]) == [
+        ("county", "leader_on_duty", "due"),
+        ("county", "section_head", "due"),
+    ]
+
+
+def test_with_nobody_on_duty_no_step_fires_before_its_own_moment(database_url: str) -> None:
+    c = county(database_url, start=at(9, 10))
+    incident_id = c.post(initial()).json()["incident_id"]  # no roster at all; K4 due 12:00
+    expected = {
+        at(11, 30): ["remind"],
+        at(11, 59): ["remind"],
+        at(12): ["remind", "due"],
+        at(12, 29): ["remind", "due"],
+        at(12, 30): ["remind", "due", "due+30m"],
+    }
+    for moment, steps in expected.items():
+        c.at_tick(moment)
+        incident = c.incident(incident_id)
+        assert [e["step"] for e in incident["escalations"]] == steps, moment
+        for step in incident["escalations"]:
+            assert step["late_seconds"] >= 0, step
+            assert datetime.fromisoformat(step["scheduled_at"]) <= moment, step
+    assert c.sent() == []
 
 
 def test_classified_incident_sends_no_content(database_url: str) -> None:

@@ -1,0 +1,68 @@
+"""Checks before a command touches the database, and start-up failures in one line of words."""
+
+from __future__ import annotations
+
+import re
+
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
+
+from alerts.i18n import Translator
+from alerts.storage.database import alembic_config, make_engine, normalize_url
+
+
+class StartupError(Exception):
+    """A reason not to start, already in words: one line naming the cause and what to do."""
+
+
+def shown_url(url: str) -> str:
+    """The URL without its password, also when it does not parse."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return re.sub(r"//([^:/@]*):[^@/]*@", r"//\1:***@", url)
+
+
+def check_url(url: str, translate: Translator) -> None:
+    """Raise StartupError unless `url` parses and names a driver that is installed."""
+    try:
+        parsed = make_url(normalize_url(url))
+        parsed.get_dialect().import_dbapi()
+        _ = parsed.port  # a port that is not a number fails only here
+    except (ArgumentError, ValueError, ImportError) as exc:
+        detail = _first_line(exc)
+        line = translate("startup.db_bad_url", url=shown_url(url), detail=detail)
+        raise StartupError(line) from exc
+
+
+def schema_is_current(url: str) -> bool:
+    """True when the database is at the newest migration."""
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision() == head
+    finally:
+        engine.dispose()
+
+
+def check_schema(url: str, translate: Translator) -> None:
+    """Raise StartupError unless the database is reachable and at the newest migration."""
+    if not schema_is_current(url):
+        raise StartupError(translate("startup.db_not_migrated", url=shown_url(url)))
+
+
+def explain(exc: Exception, url: str, translate: Translator) -> str:
+    """One line for a failure that escaped a command: the database's own words when it is one."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        detail = _first_line(exc.orig if exc.orig is not None else exc)
+        return translate("startup.db_unreachable", url=shown_url(url), detail=detail)
+    detail = f"{type(exc).__name__}: {_first_line(exc)}"
+    return translate("startup.unexpected", detail=detail) + translate("startup.debug_hint")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
