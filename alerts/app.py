@@ -96,4 +96,17 @@ def create_app(
         health,
     ):
         app.include_router(module.router)
+    _build_routes(app)
     return app
+
+
+def _build_routes(app: FastAPI) -> None:
+    """Build every included route now, before any server thread takes a request.
+
+    FastAPI builds an included router's routes on its first request, inside
+    `warnings.catch_warnings()`, which is process-global and not thread-safe: two servers in one
+    process taking their first requests at once undo each other's filters (a 500 under
+    `filterwarnings = error`). Building the OpenAPI schema walks and builds every included route,
+    in schema or not; the schema is complete by now, so caching it costs nothing. No router
+    uses `frontend()`, the only kind of low-priority route, so nothing else is left to build."""
+    app.openapi()
