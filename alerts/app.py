@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from alerts.api import (
     acks,
@@ -20,7 +20,9 @@ from alerts.api import (
     twilio_hooks,
 )
 from alerts.api.auth import CallerCache
+from alerts.api.bounds import path_ids_exist
 from alerts.api.errors import install_error_handlers
+from alerts.api.json_guard import JsonGuard
 from alerts.channels import build_notifiers
 from alerts.clock import Clock, SystemClock
 from alerts.config import Settings
@@ -78,7 +80,13 @@ def create_app(
             await app.state.engine.close()
             database.dispose()
 
-    app = FastAPI(title="Jibao 急报", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="Jibao 急报",
+        version="0.1.0",
+        lifespan=lifespan,
+        dependencies=[Depends(path_ids_exist)],
+    )
+    app.add_middleware(JsonGuard, limit=settings.api.max_body_bytes, translate=services.translate)
     app.state.services = services
     app.state.scheduler = None
     install_error_handlers(app, services.translate)

@@ -19,6 +19,7 @@ from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from alerts.api.auth import authenticate
+from alerts.api.bounds import RowId
 from alerts.api.errors import ApiError, FieldProblem, render
 from alerts.api.roster_access import In, acting_for, roster_book
 from alerts.calendar_feed import CalendarLinks, feed, person_events, unit_events, window
@@ -51,7 +52,7 @@ _RAW_TYPES = {
 class CalendarLinkIn(In):
     """Whose feed: one person's (every unit they serve) or one unit's."""
 
-    person_id: int | None = Field(default=None, ge=1)
+    person_id: RowId | None = None
     unit: str | None = Field(default=None, min_length=1, max_length=64)
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 from sqlalchemy import select
 
 from alerts import roster_actions
 from alerts.api.auth import authenticate
+from alerts.api.bounds import RowId, WireTime
 from alerts.api.errors import ApiError, FieldProblem
 from alerts.api.roster_access import (
     In,
@@ -38,10 +39,10 @@ class SwapIn(In):
 
     unit: str
     role: Role
-    from_person_id: int
-    to_person_id: int
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    from_person_id: RowId
+    to_person_id: RowId
+    starts_at: WireTime
+    ends_at: WireTime
     reason: str = Field(default="", max_length=300)
 
 
