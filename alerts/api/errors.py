@@ -48,6 +48,22 @@ class ApiError(Exception):
         self.message = message or code  # the catalogue key under `error.`
 
 
+_MEANINGS = {
+    401: "no or bad token (or signature)",
+    403: "the caller may not do this",
+    404: "no such resource",
+    409: "conflicts with what is already recorded",
+    413: "body larger than [api] max_body_bytes",
+    422: "a field, the body or a parameter is invalid (the fields are named)",
+    503: "not ready",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of a router: each error status it answers, in the error shape."""
+    return {status: {"description": _MEANINGS[status]} for status in statuses}
+
+
 _PYDANTIC_PROBLEMS = {
     "missing": "required",
     "string_too_short": "not_empty",

@@ -15,7 +15,13 @@ from sqlalchemy.orm import Session
 
 from alerts.api.auth import authenticate, verify_signature
 from alerts.api.bounds import too_deep
-from alerts.api.errors import FILINGS_PATH, ApiError, FieldProblem, problems_from_validation
+from alerts.api.errors import (
+    FILINGS_PATH,
+    ApiError,
+    FieldProblem,
+    error_responses,
+    problems_from_validation,
+)
 from alerts.api.filing_in import FilingIn
 from alerts.api.wire import Wire
 from alerts.i18n import Translator
@@ -24,7 +30,7 @@ from alerts.services import Services, ServicesDep
 from alerts.storage.models import IdempotencyRecord, Unit
 from alerts.storage.queries import idempotency_record
 
-router = APIRouter()
+router = APIRouter(responses=error_responses(401, 403, 404, 409, 413, 422))
 
 
 @router.post(FILINGS_PATH, status_code=201, tags=["filings"])

@@ -21,6 +21,14 @@ def is_json(content_type: str) -> bool:
     )
 
 
+def _utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 class JsonGuard:
     """ASGI middleware: reads a JSON body whole, checks it, then hands it on unchanged."""
 
@@ -36,6 +44,8 @@ class JsonGuard:
         body, refusal = await self._read(receive, headers.get(b"content-length", b""))
         if refusal is None and too_deep(body):
             refusal = ApiError(422, "too_deep")
+        if refusal is None and not _utf8(body):
+            refusal = ApiError(422, "bad_json")  # RFC 8259 JSON is UTF-8; FastAPI would say 400
         if refusal is not None:
             await render(refusal, self.translate)(scope, receive, send)
             return

@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 
 from alerts.api.auth import authenticate
 from alerts.api.bounds import RowId, WireDate, WireTime
-from alerts.api.errors import ApiError, FieldProblem
+from alerts.api.errors import ApiError, FieldProblem, error_responses
 from alerts.api.roster_access import (
     In,
     Role,
@@ -30,7 +30,7 @@ from alerts.roster import ALL_ROLES, DUTY_ROLES
 from alerts.services import ServicesDep
 from alerts.storage import models as m
 
-router = APIRouter(tags=["roster"])
+router = APIRouter(tags=["roster"], responses=error_responses(401, 403, 404, 413, 422))
 MAX_SPAN = timedelta(days=62)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from alerts import roster_actions
 from alerts.api.auth import authenticate
 from alerts.api.bounds import RowId, WireTime
-from alerts.api.errors import ApiError, FieldProblem
+from alerts.api.errors import ApiError, FieldProblem, error_responses
 from alerts.api.roster_access import (
     In,
     PersonIn,
@@ -31,7 +31,7 @@ from alerts.roster_actions import RosterRefused
 from alerts.services import ServicesDep
 from alerts.storage import models as m
 
-router = APIRouter(tags=["roster"])
+router = APIRouter(tags=["roster"], responses=error_responses(401, 403, 404, 409, 413, 422))
 
 
 class SwapIn(In):

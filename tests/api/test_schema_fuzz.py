@@ -43,8 +43,11 @@ schema = schemathesis.openapi.from_asgi(
     ],
 )
 def test_no_server_error_and_only_documented_statuses(case: Any, fuzzed: County) -> None:
+    checks = [not_a_server_error, status_code_conformance]
+    if case.operation.path == "/readyz":  # 503 by design: this app runs without its scheduler
+        checks = [status_code_conformance]
     case.call_and_validate(
         app=fuzzed.client.app,
         headers={"Authorization": f"Bearer {fuzzed.office_token}"},
-        checks=[not_a_server_error, status_code_conformance],
+        checks=checks,
     )
