@@ -169,3 +169,11 @@ def test_a_500_on_a_filing_says_it_was_not_stored(
     assert response.status_code == 500
     assert "报送未保存" in response.json()["error"]["message"]
     assert row_counts(database_url) == before
+
+
+def test_json_body_that_is_not_utf8_is_422_bad_json(database_url: str) -> None:
+    c = county(database_url, start=at(10))
+    response = _post_raw(
+        c, "/api/v1/roster/overrides", b"\xff\xfe{}", **{"Content-Type": "application/json"}
+    )
+    assert (response.status_code, response.json()["error"]["code"]) == (422, "bad_json")
