@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from alerts.api import (
     acks,
@@ -20,7 +20,9 @@ from alerts.api import (
     twilio_hooks,
 )
 from alerts.api.auth import CallerCache
+from alerts.api.bounds import path_ids_exist
 from alerts.api.errors import install_error_handlers
+from alerts.api.json_guard import JsonGuard
 from alerts.channels import build_notifiers
 from alerts.clock import Clock, SystemClock
 from alerts.config import Settings
@@ -78,7 +80,13 @@ def create_app(
             await app.state.engine.close()
             database.dispose()
 
-    app = FastAPI(title="Jibao 急报", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="Jibao 急报",
+        version="0.1.0",
+        lifespan=lifespan,
+        dependencies=[Depends(path_ids_exist)],
+    )
+    app.add_middleware(JsonGuard, limit=settings.api.max_body_bytes, translate=services.translate)
     app.state.services = services
     app.state.scheduler = None
     install_error_handlers(app, services.translate)
@@ -96,9 +104,17 @@ def create_app(
         health,
     ):
         app.include_router(module.router)
-    # FastAPI builds an included router's routes on their first request, inside a
-    # warnings.catch_warnings() that is not thread-safe: two servers in one process taking
-    # their first requests at once can turn a suppressed warning into an error (a 500 under
-    # warnings-as-errors). Building the schema builds every route now, before any server runs.
-    app.openapi()
+    _build_routes(app)
     return app
+
+
+def _build_routes(app: FastAPI) -> None:
+    """Build every included route now, before any server thread takes a request.
+
+    FastAPI builds an included router's routes on its first request, inside
+    `warnings.catch_warnings()`, which is process-global and not thread-safe: two servers in one
+    process taking their first requests at once undo each other's filters (a 500 under
+    `filterwarnings = error`). Building the OpenAPI schema walks and builds every included route,
+    in schema or not; the schema is complete by now, so caching it costs nothing. No router
+    uses `frontend()`, the only kind of low-priority route, so nothing else is left to build."""
+    app.openapi()

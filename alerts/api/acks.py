@@ -10,12 +10,12 @@ from fastapi.responses import HTMLResponse
 
 from alerts.acks import acknowledge
 from alerts.api.auth import authenticate
-from alerts.api.errors import ApiError
+from alerts.api.errors import ApiError, error_responses
 from alerts.api.wire import Wire
 from alerts.services import ServicesDep
 from alerts.storage import models as m
 
-router = APIRouter(tags=["acknowledgements"])
+router = APIRouter(tags=["acknowledgements"], responses=error_responses(401, 403, 404, 413, 422))
 
 
 @router.post("/api/v1/obligations/{obligation_id}/acknowledge", status_code=201)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.api.auth import authenticate
-from alerts.api.errors import ApiError, FieldProblem
+from alerts.api.errors import ApiError, FieldProblem, error_responses
 from alerts.api.roster_access import (
     In,
     acting_for,
@@ -25,7 +25,7 @@ from alerts.roster_actions import RosterRefused, start_duty_check
 from alerts.services import Services, ServicesDep
 from alerts.storage import models as m
 
-router = APIRouter(tags=["roster"])
+router = APIRouter(tags=["roster"], responses=error_responses(401, 403, 404, 409, 413, 422))
 
 
 class DutyCheckIn(In):

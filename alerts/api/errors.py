@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from alerts.i18n import Translator
 
 log = logging.getLogger(__name__)
+FILINGS_PATH = "/api/v1/filings"
 
 
 @dataclass(frozen=True)
@@ -32,10 +33,35 @@ class ApiError(Exception):
     """An answer other than success; raised by handlers, rendered by `install_error_handlers`."""
 
     def __init__(
-        self, status: int, code: str, *, fields: Sequence[FieldProblem] = (), **params: Any
+        self,
+        status: int,
+        code: str,
+        *,
+        fields: Sequence[FieldProblem] = (),
+        headers: Mapping[str, str] | None = None,
+        message: str | None = None,
+        **params: Any,
     ) -> None:
         super().__init__(code)
         self.status, self.code, self.fields, self.params = status, code, tuple(fields), params
+        self.headers = headers
+        self.message = message or code  # the catalogue key under `error.`
+
+
+_MEANINGS = {
+    401: "no or bad token (or signature)",
+    403: "the caller may not do this",
+    404: "no such resource",
+    409: "conflicts with what is already recorded",
+    413: "body larger than [api] max_body_bytes",
+    422: "a field, the body or a parameter is invalid (the fields are named)",
+    503: "not ready",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of a router: each error status it answers, in the error shape."""
+    return {status: {"description": _MEANINGS[status]} for status in statuses}
 
 
 _PYDANTIC_PROBLEMS = {
@@ -48,6 +74,7 @@ _PYDANTIC_PROBLEMS = {
     "int_type": "integer",
     "int_from_float": "integer",
     "greater_than_equal": "integer",
+    "less_than_equal": "at_most",
     "bool_parsing": "bool",
     "bool_type": "bool",
     "datetime_parsing": "time",
@@ -77,13 +104,25 @@ def problems_from_validation(errors: Iterable[Any]) -> list[FieldProblem]:
         params = {}
         if problem == "too_long":
             params["max"] = ctx.get("max_length", "")
+        if problem == "at_most":
+            params["max"] = ctx.get("le", "")
         if problem == "choice":
             params["choices"] = ctx.get("expected", "")
         problems.append(FieldProblem(path, problem, params))
     return problems
 
 
-_CUSTOM = {"severity", "category", "whole_number", "loss", "phone", "before_occurred"}
+_CUSTOM = {
+    "severity",
+    "category",
+    "whole_number",
+    "loss",
+    "phone",
+    "before_occurred",
+    "time_range",
+    "figure_too_big",
+    "loss_too_big",
+}
 
 
 def render(error: ApiError, translate: Translator) -> JSONResponse:
@@ -91,14 +130,14 @@ def render(error: ApiError, translate: Translator) -> JSONResponse:
     body = {
         "error": {
             "code": error.code,
-            "message": translate(f"error.{error.code}", **error.params),
+            "message": translate(f"error.{error.message}", **error.params),
             "fields": [
                 {"field": p.field, "problem": translate(f"problem.{p.problem}", **p.params)}
                 for p in error.fields
             ],
         }
     }
-    return JSONResponse(body, status_code=error.status)
+    return JSONResponse(body, status_code=error.status, headers=error.headers)
 
 
 def install_error_handlers(app: FastAPI, translate: Translator) -> None:
@@ -118,11 +157,15 @@ def install_error_handlers(app: FastAPI, translate: Translator) -> None:
         code = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed"}.get(
             exc.status_code, "invalid"
         )
-        return render(ApiError(exc.status_code, code), translate)
+        return render(ApiError(exc.status_code, code, headers=exc.headers), translate)
 
     async def on_crash(request: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-        return render(ApiError(500, "internal"), translate)
+        filing = request.method == "POST" and request.url.path == FILINGS_PATH
+        # only a filing's transaction is known to be rolled back; elsewhere we cannot say
+        return render(
+            ApiError(500, "internal", message=None if filing else "internal_unknown"), translate
+        )
 
     app.add_exception_handler(ApiError, on_api_error)
     app.add_exception_handler(RequestValidationError, on_validation)

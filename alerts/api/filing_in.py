@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -18,6 +17,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from alerts.api.bounds import RowId, WireTime
 from rules.model import UNKNOWN, Category, FilingKind, Severity
 
 _SEVERITY_WORDS = {
@@ -63,8 +63,14 @@ def _category(value: Any) -> Any:
     raise PydanticCustomError("category", "bad category")
 
 
+MAX_FIGURE = 1_000_000  # people: beyond any incident, and within every integer column
+MAX_LOSS = 10**9  # 万元: ten trillion yuan
+
+
 def _figure(value: Any) -> Any:
     if value == UNKNOWN or (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+        if value != UNKNOWN and value > MAX_FIGURE:
+            raise PydanticCustomError("figure_too_big", "figure too big")
         return value
     raise PydanticCustomError("whole_number", "bad figure")
 
@@ -73,6 +79,8 @@ def _loss(value: Any) -> Any:
     if value == UNKNOWN:
         return value
     if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        if value > MAX_LOSS:
+            raise PydanticCustomError("loss_too_big", "loss too big")
         return value
     raise PydanticCustomError("loss", "bad loss")
 
@@ -115,7 +123,7 @@ class ReportedTo(_Strict):
     """Someone the unit already reported to, and when; `level` feeds the county-knows-first rule."""
 
     to: ShortText
-    at: AwareDatetime
+    at: WireTime
     level: Literal["county", "city", "province", "other"] | None = None
 
 
@@ -134,10 +142,10 @@ class FilingIn(BaseModel):
 
     kind: FilingKind
     unit: ShortText | None = None
-    incident_id: int | None = Field(default=None, ge=1)
+    incident_id: RowId | None = None
     external_ref: ShortText | None = None
-    occurred_at: AwareDatetime | None = None
-    learned_at: AwareDatetime | None = None
+    occurred_at: WireTime | None = None
+    learned_at: WireTime | None = None
     category: CategoryIn | None = None
     subtype: ShortText | None = None
     severity: SeverityIn = None

@@ -14,7 +14,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from alerts.api.auth import authenticate, verify_signature
-from alerts.api.errors import ApiError, FieldProblem, problems_from_validation
+from alerts.api.bounds import too_deep
+from alerts.api.errors import (
+    FILINGS_PATH,
+    ApiError,
+    FieldProblem,
+    error_responses,
+    problems_from_validation,
+)
 from alerts.api.filing_in import FilingIn
 from alerts.api.wire import Wire
 from alerts.i18n import Translator
@@ -23,10 +30,10 @@ from alerts.services import Services, ServicesDep
 from alerts.storage.models import IdempotencyRecord, Unit
 from alerts.storage.queries import idempotency_record
 
-router = APIRouter()
+router = APIRouter(responses=error_responses(401, 403, 404, 409, 413, 422))
 
 
-@router.post("/api/v1/filings", status_code=201, tags=["filings"])
+@router.post(FILINGS_PATH, status_code=201, tags=["filings"])
 async def post_filing(request: Request, services: ServicesDep) -> JSONResponse:
     """File a report (phone, initial, followup, final, upward, register); answers what is owed.
 
@@ -110,6 +117,8 @@ def _replay(session: Session, filer: Unit, key: str, digest: str) -> tuple[int, 
 
 
 def _parse(raw: bytes) -> FilingIn:
+    if too_deep(raw):  # also without a JSON content type, which JsonGuard leaves alone
+        raise ApiError(422, "too_deep")
     try:
         data = json.loads(raw, parse_constant=_refuse_constant)
     except (ValueError, UnicodeDecodeError) as exc:

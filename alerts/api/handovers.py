@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from alerts import roster_actions
 from alerts.api.auth import authenticate
-from alerts.api.errors import ApiError
+from alerts.api.errors import ApiError, error_responses
 from alerts.api.roster_access import (
     PersonIn,
     acting_for,
@@ -25,7 +25,7 @@ from alerts.roster_actions import RosterRefused
 from alerts.services import ServicesDep
 from alerts.storage import models as m
 
-router = APIRouter(tags=["roster"])
+router = APIRouter(tags=["roster"], responses=error_responses(401, 403, 404, 409, 413, 422))
 
 
 @router.get("/api/v1/roster/handovers")

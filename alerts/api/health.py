@@ -17,7 +17,7 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses={503: {"description": "database or scheduler not ready"}})
 async def readyz(request: Request, services: ServicesDep) -> JSONResponse:
     """The database answers and the engine's scheduler is running."""
     checks: dict[str, str] = {}

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.api.auth import authenticate
-from alerts.api.errors import ApiError
+from alerts.api.errors import ApiError, error_responses
 from alerts.api.wire import Wire
 from alerts.services import ServicesDep
 from alerts.storage import models as m
@@ -23,7 +23,7 @@ from alerts.storage.queries import (
     obligations_of,
 )
 
-router = APIRouter(tags=["incidents"])
+router = APIRouter(tags=["incidents"], responses=error_responses(401, 403, 404, 422))
 
 
 @router.get("/api/v1/incidents/{incident_id}")

@@ -7,11 +7,12 @@ from datetime import date, time, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 from sqlalchemy import or_, select
 
 from alerts.api.auth import authenticate
-from alerts.api.errors import ApiError, FieldProblem
+from alerts.api.bounds import RowId, WireDate, WireTime
+from alerts.api.errors import ApiError, FieldProblem, error_responses
 from alerts.api.roster_access import (
     In,
     Role,
@@ -30,7 +31,7 @@ from alerts.services import ServicesDep
 from alerts.storage import models as m
 from alerts.storage.queries import role_vacancies
 
-router = APIRouter(tags=["roster"])
+router = APIRouter(tags=["roster"], responses=error_responses(401, 403, 404, 413, 422))
 MAX_SPAN = timedelta(days=62)
 
 
@@ -40,11 +41,11 @@ class RotationIn(In):
     unit: str
     role: Role
     cadence: Literal["week", "day", "shift"]
-    starts_on: date
-    ends_on: date | None = None
+    starts_on: WireDate
+    ends_on: WireDate | None = None
     changes_at: list[time] = Field(min_length=1, max_length=6)
-    members: list[int] = Field(min_length=1, max_length=60)
-    holiday_members: list[int] = Field(default_factory=list, max_length=60)
+    members: list[RowId] = Field(min_length=1, max_length=60)
+    holiday_members: list[RowId] = Field(default_factory=list, max_length=60)
     label: str = Field(default="", max_length=200)
 
 
@@ -53,9 +54,9 @@ class OverrideIn(In):
 
     unit: str
     role: Role
-    person_id: int
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    person_id: RowId
+    starts_at: WireTime
+    ends_at: WireTime
     note: str = Field(default="", max_length=200)
 
 
@@ -64,7 +65,7 @@ async def on_duty(
     request: Request,
     services: ServicesDep,
     unit: str | None = None,
-    at: Annotated[AwareDatetime | None, Query()] = None,
+    at: Annotated[WireTime | None, Query()] = None,
 ) -> dict[str, Any]:
     """Who holds each role now (or at `at`): the caller's unit, or one it acts for."""
     book, wire = roster_book(request), Wire(services.settings.rules.timezone)
@@ -87,8 +88,8 @@ async def list_shifts(
     services: ServicesDep,
     unit: str | None = None,
     role: Annotated[Role | None, Query()] = None,
-    start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    start: Annotated[WireTime | None, Query(alias="from")] = None,
+    end: Annotated[WireTime | None, Query(alias="to")] = None,
 ) -> dict[str, Any]:
     """Resolved shifts (rotations, imports, overrides, approved swaps); default: 7 days."""
     book, wire = roster_book(request), Wire(services.settings.rules.timezone)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.api.auth import authenticate
+from alerts.api.bounds import RowId
 from alerts.api.errors import ApiError, FieldProblem
 from alerts.roster import RosterBook
 from alerts.roster_actions import RosterRefused
@@ -39,7 +40,7 @@ class In(BaseModel):
 class PersonIn(In):
     """Who does something: approves, accepts, answers, adds notes."""
 
-    person_id: int
+    person_id: RowId
     notes: str = Field(default="", max_length=4000)
 
 

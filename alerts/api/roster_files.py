@@ -19,7 +19,8 @@ from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from alerts.api.auth import authenticate
-from alerts.api.errors import ApiError, FieldProblem, render
+from alerts.api.bounds import RowId
+from alerts.api.errors import ApiError, FieldProblem, error_responses, render
 from alerts.api.roster_access import In, acting_for, roster_book
 from alerts.calendar_feed import CalendarLinks, feed, person_events, unit_events, window
 from alerts.roster_files import (
@@ -35,7 +36,7 @@ from alerts.services import Services, ServicesDep
 from alerts.storage import models as m
 
 log = logging.getLogger(__name__)
-router = APIRouter(tags=["roster"])
+router = APIRouter(tags=["roster"], responses=error_responses(401, 403, 404, 413, 422))
 MAX_UPLOAD_BYTES = 2_000_000  # a month is a few KB; a styled workbook with a logo fits too
 _RAW_TYPES = {
     "",
@@ -51,7 +52,7 @@ _RAW_TYPES = {
 class CalendarLinkIn(In):
     """Whose feed: one person's (every unit they serve) or one unit's."""
 
-    person_id: int | None = Field(default=None, ge=1)
+    person_id: RowId | None = None
     unit: str | None = Field(default=None, min_length=1, max_length=64)
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 from sqlalchemy import select
 
 from alerts import roster_actions
 from alerts.api.auth import authenticate
-from alerts.api.errors import ApiError, FieldProblem
+from alerts.api.bounds import RowId, WireTime
+from alerts.api.errors import ApiError, FieldProblem, error_responses
 from alerts.api.roster_access import (
     In,
     PersonIn,
@@ -30,7 +31,7 @@ from alerts.roster_actions import RosterRefused
 from alerts.services import ServicesDep
 from alerts.storage import models as m
 
-router = APIRouter(tags=["roster"])
+router = APIRouter(tags=["roster"], responses=error_responses(401, 403, 404, 409, 413, 422))
 
 
 class SwapIn(In):
@@ -38,10 +39,10 @@ class SwapIn(In):
 
     unit: str
     role: Role
-    from_person_id: int
-    to_person_id: int
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    from_person_id: RowId
+    to_person_id: RowId
+    starts_at: WireTime
+    ends_at: WireTime
     reason: str = Field(default="", max_length=300)
 
 
