@@ -47,7 +47,9 @@ class Engine:
         settings = services.settings
         self.services = services
         self.notifiers = notifiers
-        self.messages = Messages(settings.language, settings.rules.timezone)
+        self.messages = Messages(
+            settings.language, settings.rules.timezone, ack_pause=settings.escalation.ack_pause
+        )
         self.links = AckLinks(
             _secret_key(settings.secret_key),
             settings.public_url,

@@ -378,7 +378,9 @@ def sample_message(settings: Settings, now: datetime) -> tuple[str, str, str]:
         number=None, due_at=now, now=now, classified=False, ack_code=ack_code(0),
         ack_url=links.url(0, None),
     )  # fmt: skip
-    messages = Messages(settings.language, settings.rules.timezone)
+    messages = Messages(
+        settings.language, settings.rules.timezone, ack_pause=settings.escalation.ack_pause
+    )
     sms = messages.render("sms", about)
     return sms.subject[:300], messages.render("summary", about).text[:300], sms.text
 

@@ -5,13 +5,14 @@ Classified (涉密) incidents say only that an incident needs attention, and giv
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 TEMPLATES = Path(__file__).parent / "templates"
+_UNITS = {"zh_CN": ("小时", "分钟", "秒"), "en": ("hour", "minute", "second")}
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,10 @@ class Rendered:
 class Messages:
     """Templates of one language."""
 
-    def __init__(self, language: str, zone: ZoneInfo) -> None:
+    def __init__(self, language: str, zone: ZoneInfo, *, ack_pause: timedelta) -> None:
         self.language = language
         self.zone = zone
+        self.ack_pause = ack_pause  # said in the message, so it must be the configured one
         self.env = Environment(
             loader=FileSystemLoader(TEMPLATES / language),
             undefined=StrictUndefined,
@@ -82,4 +84,17 @@ class Messages:
             "late_minutes": max(overdue, 0),
             "minutes_left": max(-overdue, 0),
             "overdue": overdue >= 0,
+            "ack_pause": self.span(self.ack_pause),
         }
+
+    def span(self, length: timedelta) -> str:
+        """A length of time in words: `1 小时 30 分钟`, `90 seconds`."""
+        hours, rest = divmod(int(length.total_seconds()), 3600)
+        minutes, seconds = divmod(rest, 60)
+        units = _UNITS[self.language]
+        parts = [
+            f"{count} {units[i] if count == 1 or self.language != 'en' else units[i] + 's'}"
+            for i, count in enumerate((hours, minutes, seconds))
+            if count
+        ]
+        return " ".join(parts) or f"0 {units[1]}"

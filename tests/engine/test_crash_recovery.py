@@ -96,7 +96,9 @@ def _claim_and_commit(config: Settings, now: datetime) -> list[Claimed]:
             claimed = claim(
                 session,
                 settings=config.notifications,
-                messages=Messages(config.language, config.rules.timezone),
+                messages=Messages(
+                    config.language, config.rules.timezone, ack_pause=config.escalation.ack_pause
+                ),
                 now=now,
                 limit=100,
             )

@@ -265,3 +265,16 @@ def test_metrics_count_filings_and_fired_steps(database_url: str) -> None:
     assert 'jibao_filings_total{kind="initial"} 1.0' in text
     fired = [line for line in text.splitlines() if line.startswith("jibao_escalation_steps_total ")]
     assert fired and float(fired[0].split()[1]) >= 2  # the reminder and the at-due step of K4
+
+
+def test_the_email_states_the_configured_acknowledgement_pause(database_url: str) -> None:
+    c = county(database_url, start=at(9, 10), escalation__ack_pause="1h15m")
+    seed_roster(database_url, start=at(0))
+    c.post(initial())
+    c.at_tick(at(13))  # K4 due at 12:00; at due+60m the county leader is emailed
+    emails = c.sent("email")
+    assert emails
+    for message in emails:
+        assert "暂停催报 1 小时 15 分钟" in message.text
+        assert message.html is not None and "暂停催报 1 小时 15 分钟" in message.html
+        assert "30 分钟" not in message.html

@@ -103,7 +103,10 @@ def test_claims_made_at_the_same_moment_take_disjoint_rows(
     app = served(config, seeded.clock)
     asyncio.run(_file(app, app, seeded.tokens, count=12))
     seeded.clock.set(at(12))
-    outbox, messages = config.notifications, Messages(config.language, config.rules.timezone)
+    outbox, messages = (
+        config.notifications,
+        Messages(config.language, config.rules.timezone, ack_pause=config.escalation.ack_pause),
+    )
 
     def obligations(session: Session, limit: int) -> set[int]:
         return {o.id for o in claim_due_obligations(session, now=at(12), limit=limit)}
