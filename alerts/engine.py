@@ -10,13 +10,14 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from alerts.ack_links import AckLinks
 from alerts.assessments import reassess
+from alerts.digests import digest_moment, queue_digests
 from alerts.escalations import Escalator, claim_due_obligations, escalate
 from alerts.messages.render import Messages
 from alerts.outbox import claim, expire_stale_claims, record, send
@@ -61,6 +62,7 @@ class Engine:
             settings.roster, self.roster, self.messages, services.translate
         )
         self._roster_checked: datetime | None = None
+        self._digested_on: date | None = None
 
     async def tick(self) -> TickReport:
         """Decide a batch, send what it queued, and again while more is due; then the roster."""
@@ -73,7 +75,8 @@ class Engine:
             while batch := await self.deliver():
                 sent += batch
         self.watch_roster(now)
-        while batch := await self.deliver():  # what the roster watch queued
+        self.queue_digest(now)
+        while batch := await self.deliver():  # what the roster watch and the digest queued
             sent += batch
         self.services.metrics.steps_fired.inc(fired)
         self.services.metrics.messages_sent.inc(sent)
@@ -88,6 +91,7 @@ class Engine:
             batch_reassessed, batch_fired, more = self.decide_batch(now)
             reassessed, fired = reassessed + batch_reassessed, fired + batch_fired
         self.watch_roster(now)
+        self.queue_digest(now)
         return reassessed, fired
 
     def decide_batch(self, now: datetime) -> tuple[int, int, bool]:
@@ -114,6 +118,16 @@ class Engine:
             self.roster_watch.run(session, now)
             session.commit()
         self._roster_checked = now
+
+    def queue_digest(self, now: datetime) -> None:
+        """Today's digest of spent ladders, once a local day, from its configured time."""
+        day = now.astimezone(self.roster.zone).date()
+        if self._digested_on == day or now < digest_moment(self.escalator, now):
+            return
+        with self.services.session() as session:
+            queue_digests(session, self.escalator, now)
+            session.commit()
+        self._digested_on = day
 
     async def deliver(self) -> int:
         """Send one batch of due notifications; how many were sent (0: nothing was due)."""

@@ -201,7 +201,7 @@ def _queue(
                 if not address or dedupe in seen:
                     continue
                 seen.add(dedupe)
-                about = _about(
+                about = about_obligation(
                     escalator, incident, obligation, owner, person.id, escalation.fired_at
                 )
                 session.add(
@@ -219,7 +219,9 @@ def _queue(
                 told.append({"person": person.name, "channel": channel, "role": recipient.target})
         if who.webhook:
             dedupe = f"{obligation.id}:{firing.key}:webhook:{who.webhook}"
-            about = _about(escalator, incident, obligation, owner, None, escalation.fired_at)
+            about = about_obligation(
+                escalator, incident, obligation, owner, None, escalation.fired_at
+            )
             session.add(
                 _notification(
                     escalator,
@@ -242,7 +244,7 @@ def _address(person: m.Person, channel: str) -> str | None:
     return person.email
 
 
-def _about(
+def about_obligation(
     escalator: Escalator,
     incident: m.Incident,
     obligation: m.Obligation,
@@ -250,6 +252,7 @@ def _about(
     person_id: int | None,
     now: datetime,
 ) -> About:
+    """What a message about `obligation` says, for `person_id` (whose link it carries)."""
     return About(
         unit_name=owner.name if owner else "",
         incident_title=incident.title,

@@ -76,6 +76,10 @@ class Messages:
         """One message for a burst of items to one person (the outbox's throttle)."""
         return self.env.get_template("bundle.txt").render(items=summaries, link=link).strip()
 
+    def digest(self, summaries: list[str]) -> str:
+        """The daily message listing what is still owed after the ladders fell silent."""
+        return self.env.get_template("digest.txt").render(items=summaries).strip()
+
     def _context(self, about: About) -> dict[str, object]:
         overdue = int((about.now - about.due_at).total_seconds() // 60)
         return {

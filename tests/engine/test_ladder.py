@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from alerts.escalations import ack_code
 from tests.builders import at, county, followup, initial, phone_of, seed_roster
 
 
@@ -89,8 +90,8 @@ def test_full_unit_ladder_climbs_to_the_top_and_repeats_hourly(database_url: str
     written = [
         n for n in incident["notifications"] if n["obligation_id"] == _id(incident, "written")
     ]
-    to_director = [n["channel"] for n in written if n["to"] == phone_of("county", "director")]
-    assert sorted(to_director) == ["sms"] * 3 + ["voice"] * 3
+    to_leader = [n["channel"] for n in written if n["to"] == phone_of("county", "director")]
+    assert sorted(to_leader) == ["sms"] * 3 + ["voice"] * 3
     to_leader = [(n["channel"], n["to"]) for n in written if "13900000025" in n["to"]]
     assert (
         to_leader == [("email", "13900000025@example.gov.cn")] * 3
@@ -278,3 +279,42 @@ def test_the_email_states_the_configured_acknowledgement_pause(database_url: str
         assert "暂停催报 1 小时 15 分钟" in message.text
         assert message.html is not None and "暂停催报 1 小时 15 分钟" in message.html
         assert "30 分钟" not in message.html
+
+
+def test_a_spent_ladder_falls_silent_then_one_digest_a_day_until_the_report(
+    database_url: str,
+) -> None:
+    c = county(database_url, start=at(9, 10))
+    seed_roster(database_url, start=at(0))
+    incident_id = c.post(initial()).json()["incident_id"]
+    for moment in (at(12), at(13), at(17)):  # K4 due 12:00; due+60m at 13:00, repeats 14–17
+        c.at_tick(moment)
+    k4 = _id(c.incident(incident_id), "upward")
+    steps = [e["step"] for e in c.incident(incident_id)["escalations"] if e["obligation_id"] == k4]
+    assert steps[-1] == "due+60m#5", "four repeats after the first, then no more"
+    leader = phone_of("county", "county_leader")  # the office ladder's last rung
+
+    def digests(channel: str = "sms") -> list[str]:
+        return [m.text for m in c.sent(channel) if "每日汇总" in m.text]
+
+    c.at_tick(at(18))
+    c.at_tick(at(7, 59, day=22))
+    assert digests() == []
+    steps_after = [e for e in c.incident(incident_id)["escalations"] if e["obligation_id"] == k4]
+    assert len(steps_after) == len(steps), "the ladder fell silent"
+    c.at_tick(at(8, day=22))
+    to_leader = [m for m in c.sent() if m.to == leader and "每日汇总" in m.text]
+    assert len(to_leader) == 1
+    assert f"（{ack_code(k4)}）" in to_leader[0].text
+    assert any("每日汇总" in text for text in digests("email"))  # and by email
+    c.at_tick(at(9, day=22))
+    c.at_tick(at(20, day=22))
+    assert len([m for m in c.sent() if m.to == leader and "每日汇总" in m.text]) == 1
+    c.at_tick(at(8, day=23))
+    assert len([m for m in c.sent() if m.to == leader and "每日汇总" in m.text]) == 2
+    c.clock.set(at(9, day=23))
+    answer = c.post(_upward(incident_id), token=c.office_token).json()
+    assert next(o for o in answer["obligations"] if o["id"] == k4)["status"] == "late"
+    c.at_tick(at(8, day=24))
+    texts = [m.text for m in c.sent() if m.to == leader and "每日汇总" in m.text]
+    assert all(f"（{ack_code(k4)}）" not in text for text in texts[2:]), "reported: no longer owed"
