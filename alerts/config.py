@@ -8,7 +8,7 @@ from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
 from alerts.config_problems import (
@@ -112,6 +112,14 @@ class WebhookConfig(BaseModel):
     secret: str = Field(default="", exclude=True)  # JIBAO_WEBHOOK_SECRET_<NAME>
 
 
+# in the spirit of GoAlert's per-number limits (besides `throttle`, one a minute)
+DEFAULT_RATE_LIMITS = {
+    timedelta(minutes=15): 3,
+    timedelta(hours=1): 7,
+    timedelta(hours=3): 15,
+}
+
+
 class NotificationSettings(BaseModel):
     """The outbox and its channels."""
 
@@ -124,12 +132,20 @@ class NotificationSettings(BaseModel):
     twilio: TwilioConfig = TwilioConfig()
     email: EmailConfig = EmailConfig()
     webhooks: list[WebhookConfig] = []
-    rate_limits: dict[str, int] = {}  # accepted here; read by the rate-limit change
+    # per person and channel, at most N messages in each window; the rest wait and are bundled
+    rate_limits: dict[timedelta, PositiveInt] = Field(
+        default_factory=lambda: dict(DEFAULT_RATE_LIMITS)
+    )
 
     @field_validator("backoff", "throttle", "claim_lease", "ack_link_valid", mode="before")
     @classmethod
     def _duration(cls, value: object) -> object:
         return _duration(value)
+
+    @field_validator("rate_limits", mode="before")
+    @classmethod
+    def _windows(cls, value: object) -> object:
+        return {_duration(k): v for k, v in value.items()} if isinstance(value, dict) else value
 
 
 class RosterSettings(BaseModel):

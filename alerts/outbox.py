@@ -3,8 +3,8 @@
 Every message is a row before it is sent. A claim marks rows `sending` with a lease and commits
 before any provider is called; a row still `sending` when its lease ends is marked `unknown` and
 never re-sent (the ladder's next rung is the safety net). Temporary failures go back to `queued`
-with exponential back-off and jitter until `max_attempts`. Messages queued for one address and
-channel within the throttle window are bundled into one."""
+with exponential back-off and jitter until `max_attempts`. Messages to one address and channel
+that the throttle or a person's rate limits hold are bundled into one when it may go."""
 
 from __future__ import annotations
 
@@ -14,13 +14,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from alerts.config import NotificationSettings
 from alerts.messages.render import Messages
 from alerts.storage import models as m
 from notifiers.base import DeliveryState, Message, Notifier, SendResult
+from rules.rate_limits import held_until
 
 SEND_CONCURRENCY = 64
 
@@ -64,12 +65,12 @@ def claim(
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     groups: dict[tuple[str, str, int], list[m.Notification]] = defaultdict(list)
-    bundling = settings.throttle > timedelta(0)
+    bundling = settings.throttle > timedelta(0) or bool(settings.rate_limits)
     for row in session.scalars(query):
         groups[(row.channel, row.address, 0 if bundling else row.id)].append(row)
     claimed = []
-    for (channel, address, _), rows in groups.items():
-        window_end = _throttled_until(session, settings, channel, address, now)
+    for rows in groups.values():
+        window_end = _throttled_until(session, settings, rows, now)
         if window_end is not None:
             for row in rows:
                 row.next_attempt_at = window_end
@@ -79,18 +80,26 @@ def claim(
 
 
 def _throttled_until(
-    session: Session, settings: NotificationSettings, channel: str, address: str, now: datetime
+    session: Session,
+    settings: NotificationSettings,
+    rows: list[m.Notification],
+    now: datetime,
 ) -> datetime | None:
-    if settings.throttle <= timedelta(0):
+    """When this address may next get a message on this channel: the throttle (one per window)
+    for everyone, and the rate limits for people (a webhook is a group, not a person)."""
+    limits = dict(settings.rate_limits) if rows[0].person_id is not None else {}
+    if settings.throttle > timedelta(0):
+        limits[settings.throttle] = 1
+    if not limits:
         return None
-    last = session.scalar(
-        select(func.max(m.Notification.sent_at)).where(
-            m.Notification.channel == channel,
-            m.Notification.address == address,
-            m.Notification.sent_at > now - settings.throttle,
+    sent = session.scalars(
+        select(m.Notification.sent_at).where(
+            m.Notification.channel == rows[0].channel,
+            m.Notification.address == rows[0].address,
+            m.Notification.sent_at > now - max(limits),
         )
-    )
-    return last + settings.throttle if last is not None else None
+    ).all()
+    return held_until([t for t in sent if t is not None], limits, now)
 
 
 def _take(

@@ -318,3 +318,22 @@ def test_a_spent_ladder_falls_silent_then_one_digest_a_day_until_the_report(
     c.at_tick(at(8, day=24))
     texts = [m.text for m in c.sent() if m.to == leader and "每日汇总" in m.text]
     assert all(f"（{ack_code(k4)}）" not in text for text in texts[2:]), "reported: no longer owed"
+
+
+def test_rate_limits_hold_a_fourth_message_in_15_minutes_and_bundle_what_waits(
+    database_url: str,
+) -> None:
+    c = county(database_url, start=at(9, 10))
+    seed_roster(database_url, start=at(0))
+    for minute in (0, 2, 4, 6, 8):  # five incidents: K4 due 12:00, 12:02, … 12:08
+        moment = at(8, minute).isoformat()
+        c.post(initial(occurred_at=moment, learned_at=moment, external_ref=f"R-{minute}"))
+    head = phone_of("county", "section_head")
+    for minute in (0, 2, 4, 6, 8, 14):
+        c.at_tick(at(12, minute))
+    to_head = [m for m in c.sent() if m.to == head]
+    assert len(to_head) == 3, "at most three in 15 minutes"
+    c.at_tick(at(12, 15))  # the 12:00 message leaves the window
+    to_head = [m for m in c.sent() if m.to == head]
+    assert len(to_head) == 4
+    assert "2项" in to_head[-1].text, "the two that waited go as one"

@@ -87,6 +87,7 @@ def test_a_callback_that_arrives_before_the_send_is_recorded_is_not_lost(
         twilio=twilio,
         escalation__office=one_rung("sms", "office.section_head", "office.leader_on_duty"),
         notifications__throttle="0s",
+        notifications__rate_limits={},
     )
     twilio.hang_next(0.3)  # one send answers late, within the send timeout
     filed.app.at_tick(at(12))

@@ -55,6 +55,7 @@ def test_two_instances_send_every_step_to_every_person_once(
         send_timeout=10,  # 128 sends at once, all served by this one test process
         escalation__office=LADDER,
         notifications__throttle="0s",
+        notifications__rate_limits={},
     )  # no throttle: no bundling, so each (obligation, step, person, channel) is one message
     one, two = served(config, seeded.clock), served(config, seeded.clock)
     asyncio.run(_file(one, two, seeded.tokens))
@@ -98,7 +99,11 @@ def test_claims_made_at_the_same_moment_take_disjoint_rows(
     empty(url)
     seeded = seed(url, start=at(9, 10))
     config = channel_settings(
-        url, twilio=twilio, escalation__office=LADDER, notifications__throttle="0s"
+        url,
+        twilio=twilio,
+        escalation__office=LADDER,
+        notifications__throttle="0s",
+        notifications__rate_limits={},
     )
     app = served(config, seeded.clock)
     asyncio.run(_file(app, app, seeded.tokens, count=12))
