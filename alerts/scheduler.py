@@ -19,13 +19,18 @@ WAKE_DELAY = timedelta(milliseconds=250)
 
 
 class Alarm:
-    """Runs `engine.tick` when something is due, and every `every` seconds regardless."""
+    """Runs `engine.tick` when something is due, and every `every` seconds regardless.
+
+    APScheduler only rings: its jobs set an event, and one worker task runs the ticks. A ring
+    during a tick makes the worker go round once more, so no wake-up is ever dropped (APScheduler
+    skips a job whose previous run has not finished; a ring finishes at once)."""
 
     def __init__(self, engine: Engine, every_seconds: float) -> None:
         self.engine = engine
         self.every = every_seconds
-        self.lock = asyncio.Lock()  # one tick at a time in this process
-        # misfire_grace_time=None: a tick that starts late still runs (APScheduler's default of
+        self.rung = asyncio.Event()
+        self.worker: asyncio.Task[None] | None = None
+        # misfire_grace_time=None: a ring that starts late still runs (APScheduler's default of
         # 1 s would drop it silently); coalesce: a backlog of missed runs runs once
         self.scheduler = AsyncIOScheduler(
             timezone=UTC, job_defaults={"misfire_grace_time": None, "coalesce": True}
@@ -38,9 +43,8 @@ class Alarm:
 
     def start(self) -> None:
         """Start ticking: now, at each next due moment, and every `every` seconds."""
-        self.scheduler.add_job(
-            self._tick, "interval", seconds=self.every, id="safety", max_instances=1
-        )
+        self.worker = asyncio.get_running_loop().create_task(self._work())
+        self.scheduler.add_job(self._ring, "interval", seconds=self.every, id="safety")
         self.scheduler.start()
         self.wake(datetime.now(UTC))
 
@@ -53,25 +57,31 @@ class Alarm:
         job = self.scheduler.get_job("wake")
         if job is not None and job.next_run_time is not None and job.next_run_time <= when:
             return
-        # max_instances=2: a wake-up set while a tick runs must not be skipped (APScheduler drops
-        # a run whose job id is still running); the lock makes it wait for the running tick
-        self.scheduler.add_job(
-            self._tick, "date", run_date=when, id="wake", replace_existing=True, max_instances=2
-        )
+        self.scheduler.add_job(self._ring, "date", run_date=when, id="wake", replace_existing=True)
 
     def shutdown(self) -> None:
         """Stop ticking."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        if self.worker is not None:
+            self.worker.cancel()
+
+    async def _ring(self) -> None:
+        self.rung.set()
+
+    async def _work(self) -> None:
+        while True:
+            await self.rung.wait()
+            self.rung.clear()  # a ring from here on means one more tick
+            await self._tick()
 
     async def _tick(self) -> None:
-        async with self.lock:
-            try:
-                report = await self.engine.tick()
-                upcoming = self.engine.next_wake()
-            except Exception:  # a failed tick must not stop the next one
-                log.exception("engine tick failed")
-                return
+        try:
+            report = await self.engine.tick()
+            upcoming = self.engine.next_wake()
+        except Exception:  # a failed tick must not stop the next one
+            log.exception("engine tick failed")
+            return
         if report.fired or report.sent:
             log.info("tick: %d step(s) fired, %d message(s) sent", report.fired, report.sent)
         if upcoming is not None:

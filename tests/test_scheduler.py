@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 
 from alerts.app import create_app
@@ -79,3 +80,43 @@ def test_a_wake_up_set_while_a_tick_runs_is_not_lost() -> None:
         return engine.ticks
 
     assert asyncio.run(run()) == 2
+
+
+def test_many_wake_ups_during_a_tick_give_one_more_tick_and_none_is_skipped(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A burst of filings rings the alarm over and over while a tick runs: APScheduler must not
+    log a skipped run, and the worker goes round exactly once more."""
+
+    class BusyEngine:
+        def __init__(self) -> None:
+            self.ticks = 0
+            self.finished = 0
+            self.alarm: Alarm | None = None
+
+        async def tick(self) -> TickReport:
+            self.ticks += 1
+            for _ in range(10):
+                if self.ticks == 1 and self.alarm is not None:
+                    self.alarm.wake(datetime.now(UTC))
+                await asyncio.sleep(0.03)  # the tick is still running as the rings arrive
+            self.finished += 1
+            return TickReport(0, 0, 0)
+
+        def next_wake(self) -> datetime | None:
+            return None
+
+    async def run() -> int:
+        engine = BusyEngine()
+        alarm = Alarm(engine, every_seconds=3600)  # type: ignore[arg-type]
+        engine.alarm = alarm
+        alarm.start()
+        await wait_until_async(
+            lambda: engine.finished >= 2 and alarm.scheduler.get_job("wake") is None, timeout=5
+        )
+        alarm.shutdown()
+        return engine.ticks
+
+    with caplog.at_level("WARNING", logger="apscheduler"):
+        assert asyncio.run(run()) == 2
+    assert not [r for r in caplog.records if "skipped" in r.getMessage()]
