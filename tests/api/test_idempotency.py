@@ -6,7 +6,6 @@ import asyncio
 import json
 import socket
 import threading
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -15,6 +14,7 @@ import uvicorn
 
 from alerts.app import create_app
 from tests.builders import at, county, initial, row_counts
+from tests.polling import wait_until
 
 
 def test_same_key_same_body_replays_the_first_answer(database_url: str) -> None:
@@ -53,9 +53,7 @@ def _serve(app: object) -> tuple[uvicorn.Server, threading.Thread, str]:
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))  # type: ignore[arg-type]
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
+    assert wait_until(lambda: server.started, timeout=10), "uvicorn did not start"
     return server, thread, f"http://127.0.0.1:{port}"
 
 
