@@ -1,5 +1,5 @@
 """`python -m alerts` is the `jibao` command."""
 
-from alerts.cli import main
+from alerts.cli.commands import main
 
 main()

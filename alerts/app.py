@@ -23,14 +23,14 @@ from alerts.api.auth import CallerCache
 from alerts.api.bounds import path_ids_exist
 from alerts.api.errors import install_error_handlers
 from alerts.api.json_guard import JsonGuard
-from alerts.channels import build_notifiers
 from alerts.clock import Clock, SystemClock
 from alerts.config import Settings
 from alerts.dashboard.site import install_dashboard
-from alerts.engine import Engine
+from alerts.escalation.channels import build_notifiers
+from alerts.escalation.engine import Engine
+from alerts.escalation.scheduler import Alarm
 from alerts.i18n import Translator
 from alerts.metrics import Metrics
-from alerts.scheduler import Alarm
 from alerts.services import Services
 from alerts.storage.database import make_engine, make_session_factory
 from notifiers.base import Notifier

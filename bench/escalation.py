@@ -53,10 +53,10 @@ from aiohttp import web
 from sqlalchemy import Connection, Table, func, insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from alerts.ack_links import AckLinks
 from alerts.config import Settings, load_settings
-from alerts.escalations import ack_code
-from alerts.messages.render import About, Messages
+from alerts.escalation.ladder import ack_code
+from alerts.escalation.links import AckLinks
+from alerts.escalation.messages.render import About, Messages
 from alerts.storage import models as m
 from alerts.storage.database import make_engine, migrate
 from rules.escalation import Policy, due_firings
@@ -279,7 +279,7 @@ def unit_extra(is_office: bool, now: datetime) -> dict[str, Any]:
 
 
 def first_look(policy: Policy, due_at: datetime, opened_at: datetime) -> datetime | None:
-    """Where alerts.assessments._first_look puts a new unit obligation's first ladder look."""
+    """Where assessments._first_look puts a new unit obligation's first ladder look."""
     plan = due_firings(
         policy.unit, due_at=due_at, opened_at=opened_at, fired=(), acks=(),
         ack_pause=policy.ack_pause, now=opened_at,

@@ -9,7 +9,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from alerts.demo import run_demo
+from alerts.demo.seed import run_demo
 from tests.builders import settings
 
 

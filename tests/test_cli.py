@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from alerts.cli import main
+from alerts.cli.commands import main
 from tests.builders import CONFIG
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from alerts.cli import _parser, main, subcommands
+from alerts.cli.commands import _parser, main, subcommands
 from tests.builders import CONFIG
 
 # each leaf command with the arguments it requires; a new command must be added here

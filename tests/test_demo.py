@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from alerts.app import create_app
 from alerts.config import Settings
-from alerts.demo import run_demo
+from alerts.demo.seed import run_demo
 from alerts.storage import models as m
 from alerts.storage.database import make_engine
 from tests.builders import settings as make_settings

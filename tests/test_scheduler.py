@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from alerts.app import create_app
-from alerts.engine import TickReport
-from alerts.scheduler import Alarm
+from alerts.escalation.engine import TickReport
+from alerts.escalation.scheduler import Alarm
 from tests.builders import dry_notifiers, initial, phone_of, seed_county, seed_roster, settings
 from tests.polling import wait_until, wait_until_async
 

@@ -8,10 +8,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from alerts.acks import acknowledge
 from alerts.api.auth import authenticate
 from alerts.api.errors import ApiError, error_responses
 from alerts.api.wire import Wire
+from alerts.escalation.acks import acknowledge
 from alerts.services import ServicesDep
 from alerts.storage import models as m
 

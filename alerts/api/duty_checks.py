@@ -21,7 +21,7 @@ from alerts.api.roster_access import (
     units_below,
 )
 from alerts.api.wire import Wire
-from alerts.roster_actions import RosterRefused, start_duty_check
+from alerts.roster.actions import RosterRefused, start_duty_check
 from alerts.services import Services, ServicesDep
 from alerts.storage import models as m
 

@@ -24,8 +24,8 @@ from alerts.api.errors import (
 )
 from alerts.api.filing_in import FilingIn
 from alerts.api.wire import Wire
+from alerts.filing.intake import FilingOutcome, file_report
 from alerts.i18n import Translator
-from alerts.intake import FilingOutcome, file_report
 from alerts.services import Services, ServicesDep
 from alerts.storage.models import IdempotencyRecord, Unit
 from alerts.storage.queries import idempotency_record

@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Request
 from sqlalchemy import select
 
-from alerts import roster_actions
 from alerts.api.auth import authenticate
 from alerts.api.errors import ApiError, error_responses
 from alerts.api.roster_access import (
@@ -21,7 +20,8 @@ from alerts.api.roster_access import (
     units_below,
 )
 from alerts.api.wire import Wire
-from alerts.roster_actions import RosterRefused
+from alerts.roster import actions as roster_actions
+from alerts.roster.actions import RosterRefused
 from alerts.services import ServicesDep
 from alerts.storage import models as m
 

@@ -26,7 +26,7 @@ from alerts.api.roster_access import (
     units_below,
 )
 from alerts.api.wire import Wire
-from alerts.roster import ALL_ROLES, DUTY_ROLES
+from alerts.roster.book import ALL_ROLES, DUTY_ROLES
 from alerts.services import ServicesDep
 from alerts.storage import models as m
 from alerts.storage.queries import role_vacancies

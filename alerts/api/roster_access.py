@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from alerts.api.auth import authenticate
 from alerts.api.bounds import RowId
 from alerts.api.errors import ApiError, FieldProblem
-from alerts.roster import RosterBook
-from alerts.roster_actions import RosterRefused
+from alerts.roster.actions import RosterRefused
+from alerts.roster.book import RosterBook
 from alerts.services import Services
 from alerts.storage import models as m
 from alerts.storage.queries import reporting_office, unit_by_code

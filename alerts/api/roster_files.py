@@ -22,8 +22,8 @@ from alerts.api.auth import authenticate
 from alerts.api.bounds import RowId
 from alerts.api.errors import ApiError, FieldProblem, error_responses, render
 from alerts.api.roster_access import In, acting_for, roster_book
-from alerts.calendar_feed import CalendarLinks, feed, person_events, unit_events, window
-from alerts.roster_files import (
+from alerts.roster.calendar import CalendarLinks, feed, person_events, unit_events, window
+from alerts.roster.files import (
     MEDIA_TYPES,
     Format,
     ImportResult,
@@ -31,7 +31,7 @@ from alerts.roster_files import (
     import_roster,
     report,
 )
-from alerts.roster_files import parse_month as read_month
+from alerts.roster.files import parse_month as read_month
 from alerts.services import Services, ServicesDep
 from alerts.storage import models as m
 

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Path, Request
 from pydantic import Field
 from sqlalchemy import select
 
-from alerts import roster_actions
 from alerts.api.auth import authenticate
 from alerts.api.bounds import RowId, WireTime
 from alerts.api.errors import ApiError, FieldProblem, error_responses
@@ -27,7 +26,8 @@ from alerts.api.roster_access import (
     units_below,
 )
 from alerts.api.wire import Wire
-from alerts.roster_actions import RosterRefused
+from alerts.roster import actions as roster_actions
+from alerts.roster.actions import RosterRefused
 from alerts.services import ServicesDep
 from alerts.storage import models as m
 

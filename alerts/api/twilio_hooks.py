@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from alerts.acks import (
+from alerts.api.errors import ApiError
+from alerts.escalation.acks import (
     acknowledge,
     answer_duty_checks,
     is_duty_check_answer,
@@ -23,9 +24,8 @@ from alerts.acks import (
     parse_reply,
     person_by_phone,
 )
-from alerts.api.errors import ApiError
-from alerts.escalations import ack_code
-from alerts.outbox import in_flight, mark_delivery
+from alerts.escalation.ladder import ack_code
+from alerts.escalation.outbox import in_flight, mark_delivery
 from alerts.services import Services, ServicesDep
 from alerts.storage import models as m
 from notifiers.base import DeliveryState

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from alerts.dashboard.auth import Viewer
-from alerts.roster import RosterBook
+from alerts.roster.book import RosterBook
 from alerts.storage import models as m
 from alerts.storage.queries import reporting_office
 

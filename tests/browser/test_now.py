@@ -7,7 +7,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from alerts.demo_data import SCENARIOS, UNITS
+from alerts.demo.data import SCENARIOS, UNITS
 from tests.browser.conftest import Site, shot, sign_in
 
 TITLE = {scenario.ref: scenario.title for scenario in SCENARIOS}

@@ -32,7 +32,7 @@ from sqlalchemy import select
 from alerts.app import create_app
 from alerts.clock import FrozenClock
 from alerts.config import EmailConfig, Settings, TwilioConfig
-from alerts.engine import Engine, TickReport
+from alerts.escalation.engine import Engine, TickReport
 from alerts.storage import models as m
 from alerts.storage.database import make_engine, make_session_factory
 from tests.builders import at, initial, seed_county, seed_roster, settings

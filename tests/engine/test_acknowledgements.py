@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 from datetime import timedelta
 from typing import Any
 
-from alerts.escalations import ack_code
+from alerts.escalation.ladder import ack_code
 from notifiers.voice import ACKNOWLEDGED, NOT_ACKNOWLEDGED
 from tests.builders import at, phone_of, row_counts
 from tests.engine.harness import Scene, scene

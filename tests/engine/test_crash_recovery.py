@@ -8,8 +8,8 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from alerts.config import Settings
-from alerts.messages.render import Messages
-from alerts.outbox import Claimed, claim
+from alerts.escalation.messages.render import Messages
+from alerts.escalation.outbox import Claimed, claim
 from alerts.storage.database import make_engine, make_session_factory
 from tests.builders import at, initial, phone_of
 from tests.engine.harness import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from alerts.escalations import ack_code
+from alerts.escalation.ladder import ack_code
 from tests.builders import at, county, followup, initial, phone_of, seed_roster
 
 

@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-import alerts.engine
-from alerts.engine import TickReport
-from alerts.escalations import claim_due_obligations
-from alerts.messages.render import Messages
-from alerts.outbox import claim
+import alerts.escalation.engine
+from alerts.escalation.engine import TickReport
+from alerts.escalation.ladder import claim_due_obligations
+from alerts.escalation.messages.render import Messages
+from alerts.escalation.outbox import claim
 from alerts.storage import models as m
 from alerts.storage.database import make_engine, make_session_factory
 from tests.builders import at, initial
@@ -46,7 +46,7 @@ def test_two_instances_send_every_step_to_every_person_once(
 ) -> None:
     url = postgres_database
     empty(url)
-    monkeypatch.setattr(alerts.engine, "BATCH", BATCH)
+    monkeypatch.setattr(alerts.escalation.engine, "BATCH", BATCH)
     twilio.callback_outcome.enabled = False
     seeded = seed(url, start=at(9, 10))
     config = channel_settings(

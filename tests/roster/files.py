@@ -14,7 +14,7 @@ import openpyxl
 from sqlalchemy import func, select
 
 from alerts.config import Settings
-from alerts.roster import RosterBook
+from alerts.roster.book import RosterBook
 from alerts.storage.database import make_engine, make_session_factory
 from alerts.storage.models import Person, RosterShift
 from alerts.storage.queries import unit_by_code

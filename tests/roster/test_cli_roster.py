@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from alerts.cli import main
+from alerts.cli.commands import main
 from tests.builders import CONFIG, CST, row_counts, seed_county
 from tests.roster.files import (
     OFFICERS,

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from alerts.roster_files import MEDIA_TYPES
+from alerts.roster.files import MEDIA_TYPES
 from alerts.storage.database import make_engine, make_session_factory
 from alerts.storage.models import RosterShift, Rotation, SwapRequest
 from alerts.storage.queries import unit_by_code

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from alerts.dashboard.auth import Viewer, csrf_ok, viewer
 from alerts.dashboard.rendering import Pages
-from alerts.roster import RosterBook
+from alerts.roster.book import RosterBook
 from alerts.services import Services
 
 

@@ -18,13 +18,13 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.acks import acknowledge
 from alerts.api.errors import ApiError, problems_from_validation
 from alerts.api.filing_in import COMPLETE_REPORT, FilingIn
-from alerts.assessments import FIGURES
 from alerts.dashboard.pages.common import Forbidden, PageContext, page_context
-from alerts.engine import reassess_stored
-from alerts.intake import FilingOutcome, file_report
+from alerts.escalation.acks import acknowledge
+from alerts.escalation.engine import reassess_stored
+from alerts.filing.assessments import FIGURES
+from alerts.filing.intake import FilingOutcome, file_report
 from alerts.services import ServicesDep
 from alerts.storage import models as m
 from alerts.storage.queries import (

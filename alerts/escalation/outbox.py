@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from alerts.config import NotificationSettings
-from alerts.messages.render import Messages
+from alerts.escalation.messages.render import Messages
 from alerts.storage import models as m
 from notifiers.base import DeliveryState, Message, Notifier, SendResult
 from rules.rate_limits import held_until

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from alerts.cli_users import add_user_commands
+from alerts.cli.users import add_user_commands
 from alerts.config import ConfigError, Settings, config_path, load_settings
 from alerts.config_problems import DEFAULT_LANGUAGE
 from alerts.i18n import Translator
@@ -174,7 +174,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
-    from alerts.demo import run_demo
+    from alerts.demo.seed import run_demo
 
     return run_demo(
         settings, host=args.host, port=args.port, fresh=args.fresh, serve=not args.no_serve
@@ -188,7 +188,7 @@ def _migrate(_: argparse.Namespace, settings: Settings) -> int:
 
 
 def _check_config(_: argparse.Namespace, settings: Settings) -> int:
-    from alerts.rules_table import describe_ladders, describe_rules
+    from alerts.cli.rules_table import describe_ladders, describe_rules
 
     print(describe_rules(settings))
     print()
@@ -235,7 +235,7 @@ def _unit_list(_: argparse.Namespace, settings: Settings) -> int:
 
 def _roster_import(args: argparse.Namespace, settings: Settings) -> int:
     from alerts.i18n import Translator
-    from alerts.roster_files import import_roster, parse_month, report
+    from alerts.roster.files import import_roster, parse_month, report
 
     month = parse_month(args.month)
     if month is None:
@@ -286,7 +286,7 @@ def _print_report(lines: list[dict[str, Any]], translate: Callable[..., str]) ->
 
 
 def _roster_export(args: argparse.Namespace, settings: Settings) -> int:
-    from alerts.roster_files import Format, export_roster, parse_month
+    from alerts.roster.files import Format, export_roster, parse_month
 
     month = parse_month(args.month)
     if month is None:

@@ -15,14 +15,14 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from alerts.ack_links import AckLinks
-from alerts.assessments import reassess
-from alerts.digests import digest_moment, queue_digests
-from alerts.escalations import Escalator, claim_due_obligations, escalate
-from alerts.messages.render import Messages
-from alerts.outbox import claim, expire_stale_claims, record, send
-from alerts.roster import RosterBook
-from alerts.roster_watch import RosterWatch
+from alerts.escalation.digests import digest_moment, queue_digests
+from alerts.escalation.ladder import Escalator, claim_due_obligations, escalate
+from alerts.escalation.links import AckLinks
+from alerts.escalation.messages.render import Messages
+from alerts.escalation.outbox import claim, expire_stale_claims, record, send
+from alerts.filing.assessments import reassess
+from alerts.roster.book import RosterBook
+from alerts.roster.watch import RosterWatch
 from alerts.services import Services
 from alerts.storage import models as m
 from notifiers.base import Notifier

@@ -13,8 +13,8 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from alerts.escalations import Escalator, about_obligation
-from alerts.messages.render import About
+from alerts.escalation.ladder import Escalator, about_obligation
+from alerts.escalation.messages.render import About
 from alerts.storage import models as m
 
 DIGEST_CHANNELS = ("sms", "email")  # read, not rung: a call that lists ten items helps nobody

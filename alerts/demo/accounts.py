@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.config import Settings
 from alerts.dashboard.auth import hash_password
-from alerts.roster import RosterBook
+from alerts.roster.book import RosterBook
 from alerts.storage.models import User
 from alerts.storage.queries import office, unit_by_code
 

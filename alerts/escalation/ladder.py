@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.ack_links import AckLinks
-from alerts.messages.render import About, Messages
+from alerts.escalation.links import AckLinks
+from alerts.escalation.messages.render import About, Messages
 from alerts.phones import to_e164
-from alerts.roster import Resolved, RosterBook
+from alerts.roster.book import Resolved, RosterBook
 from alerts.storage import models as m
 from alerts.timeline import Timeline
 from rules.escalation import ROLE_SCOPES, Firing, Policy, Recipient, due_firings

@@ -15,10 +15,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from alerts.config import RosterSettings
+from alerts.escalation.messages.render import Messages
+from alerts.escalation.notices import enqueue_notice
 from alerts.i18n import Translator
-from alerts.messages.render import Messages
-from alerts.notices import enqueue_notice
-from alerts.roster import DUTY_ROLES, RosterBook
+from alerts.roster.book import DUTY_ROLES, RosterBook
 from alerts.storage import models as m
 from alerts.storage.queries import reporting_office
 

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 import rules.model as r
 from alerts.api.errors import ApiError, FieldProblem
 from alerts.api.filing_in import COMPLETE_REPORT, FilingIn
-from alerts.assessments import FIGURES, reassess
 from alerts.config import Settings
+from alerts.filing.assessments import FIGURES, reassess
 from alerts.storage import models as m
 from alerts.storage.queries import filings_of, reporting_office, unit_by_code
 from alerts.timeline import Timeline

@@ -29,7 +29,7 @@ from alerts.api.filing_in import Phone
 from alerts.config import Settings
 from alerts.i18n import Translator
 from alerts.phones import same_phone
-from alerts.roster import RosterBook
+from alerts.roster.book import RosterBook
 from alerts.storage.models import Person, RosterShift, Unit
 
 Format = Literal["csv", "xlsx"]

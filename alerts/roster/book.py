@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 import rules.roster as rr
 from alerts.config import Settings
-from alerts.holidays import HolidayCalendar
+from alerts.roster.holidays import HolidayCalendar
 from alerts.storage.models import Incident, Person, RosterShift, Rotation, SwapRequest
 
 # Roles that come and go by shift; the rest (leader, principal, section_head, director,

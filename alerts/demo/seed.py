@@ -17,11 +17,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.api.filing_in import FilingIn
-from alerts.assessments import reassess
 from alerts.clock import SystemClock
 from alerts.config import Settings
-from alerts.demo_accounts import ACCOUNTS, DEMO_PASSWORD, add_accounts
-from alerts.demo_data import (
+from alerts.demo.accounts import ACCOUNTS, DEMO_PASSWORD, add_accounts
+from alerts.demo.data import (
     DEMO_UNIT,
     OFFICE,
     SCENARIOS,
@@ -33,8 +32,9 @@ from alerts.demo_data import (
     filing_body,
     try_it_body,
 )
-from alerts.demo_roster import add_roster
-from alerts.intake import file_report
+from alerts.demo.roster import add_roster
+from alerts.filing.assessments import reassess
+from alerts.filing.intake import file_report
 from alerts.storage import models as m
 from alerts.storage.database import make_engine, make_session_factory, migrate, normalize_url
 from alerts.storage.queries import add_token, add_unit, office, unit_by_code

@@ -8,10 +8,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from alerts.escalations import ack_code
-from alerts.messages.render import Messages
-from alerts.notices import enqueue_notice
-from alerts.roster import RosterBook
+from alerts.escalation.ladder import ack_code
+from alerts.escalation.messages.render import Messages
+from alerts.escalation.notices import enqueue_notice
+from alerts.roster.book import RosterBook
 from alerts.services import Services
 from alerts.storage import models as m
 from alerts.storage.queries import reporting_office

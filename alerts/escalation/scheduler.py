@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from alerts.engine import Engine
+from alerts.escalation.engine import Engine
 
 log = logging.getLogger(__name__)
 WAKE_DELAY = timedelta(milliseconds=250)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 import rules.roster as rr
 from alerts.i18n import Translator
-from alerts.roster import RosterBook
+from alerts.roster.book import RosterBook
 from alerts.storage.models import Person, RosterShift, Rotation, SwapRequest, Unit
 
 Target = Literal["person", "unit"]

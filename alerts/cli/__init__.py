@@ -1,0 +1,1 @@
+"""The `jibao` command and its subcommands."""

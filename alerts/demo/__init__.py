@@ -1,0 +1,1 @@
+"""`jibao demo`: the demo county, its people, roster, accounts and scripted incidents."""
