@@ -14,13 +14,19 @@ from typing import Any
 import openpyxl
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from alerts.dashboard.board import visible_units
+from alerts.dashboard.dates import form_day
 from alerts.dashboard.pages.common import Forbidden, PageContext, page_context
 from alerts.services import ServicesDep
 from alerts.storage import models as m
+from alerts.storage.queries.records import (
+    duty_checks_due,
+    first_own_reports,
+    incidents_alive,
+    obligations_due,
+)
 from rules import compliance as c
 
 router = APIRouter(include_in_schema=False)
@@ -145,7 +151,7 @@ def _period(ctx: PageContext, query: Query) -> tuple[c.Period, dict[str, str]]:
         first = this_month.replace(month=(today.month - 1) // 3 * 3 + 1)
         last = _month_after(_month_after(_month_after(first)))
     elif query.period == "custom":
-        start, end = _day(query.first), _day(query.last)
+        start, end = form_day(query.first), form_day(query.last)
         errors = {
             k: v
             for k, v in (
@@ -182,13 +188,7 @@ def _records(ctx: PageContext, span: c.Period) -> list[Row]:
 
 
 def _obligations(session: Session, codes: dict[int, str], span: c.Period) -> list[c.ObligationFact]:
-    rows = session.scalars(
-        select(m.Obligation).where(
-            m.Obligation.owed_by_unit_id.in_(codes),
-            m.Obligation.due_at >= span.start,
-            m.Obligation.due_at < span.end,
-        )
-    )
+    rows = obligations_due(session, unit_ids=list(codes), start=span.start, end=span.end)
     return [
         c.ObligationFact(
             codes[o.owed_by_unit_id], o.kind, o.status, o.due_at, o.late_minutes, o.after_chasing
@@ -199,13 +199,7 @@ def _obligations(session: Session, codes: dict[int, str], span: c.Period) -> lis
 
 def _flags(session: Session, codes: dict[int, str], span: c.Period) -> list[c.FlagFact]:
     """Findings stored on incidents; none is confirmed yet (no confirmation is recorded)."""
-    incidents = session.scalars(
-        select(m.Incident).where(
-            m.Incident.unit_id.in_(codes),
-            m.Incident.created_at < span.end,
-            m.Incident.updated_at >= span.start,
-        )
-    )
+    incidents = incidents_alive(session, unit_ids=list(codes), start=span.start, end=span.end)
     return [
         c.FlagFact(codes[i.unit_id], i.id, str(f.get("code")), datetime.fromisoformat(f["at"]))
         for i in incidents
@@ -216,23 +210,12 @@ def _flags(session: Session, codes: dict[int, str], span: c.Period) -> list[c.Fl
 
 def _incidents(session: Session, codes: dict[int, str], span: c.Period) -> list[c.IncidentFact]:
     """Incidents each unit reported itself (initial report or phone log), at its first report."""
-    rows = session.execute(
-        select(m.Filing.unit_id, func.min(m.Filing.received_at))
-        .where(m.Filing.unit_id.in_(codes), m.Filing.kind.in_(("initial", "phone")))
-        .group_by(m.Filing.unit_id, m.Filing.incident_id)
-        .having(func.min(m.Filing.received_at) < span.end)
-    )
+    rows = first_own_reports(session, unit_ids=list(codes), before=span.end)
     return [c.IncidentFact(codes[unit_id], first) for unit_id, first in rows]
 
 
 def _checks(session: Session, codes: dict[int, str], span: c.Period) -> list[c.DutyCheckFact]:
-    rows = session.scalars(
-        select(m.DutyCheck).where(
-            m.DutyCheck.unit_id.in_(codes),
-            m.DutyCheck.due_at >= span.start,
-            m.DutyCheck.due_at < span.end,
-        )
-    )
+    rows = duty_checks_due(session, unit_ids=list(codes), start=span.start, end=span.end)
     return [c.DutyCheckFact(codes[k.unit_id], k.due_at, k.answered_at) for k in rows]
 
 
@@ -268,15 +251,6 @@ def _xlsx(header: list[str], rows: list[list[Any]]) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
-
-
-def _day(text: str | None) -> date | None:
-    """A date as 2026-11-21, between 2000 and 2100 (far dates would overflow the arithmetic)."""
-    try:
-        day = date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-    return day if day is not None and 2000 <= day.year <= 2100 else None
 
 
 def _month_after(first: date) -> date:
