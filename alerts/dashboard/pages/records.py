@@ -5,13 +5,10 @@ and exported as CSV or XLSX with the same columns."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-import openpyxl
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
@@ -20,6 +17,7 @@ from alerts.dashboard.board import visible_units
 from alerts.dashboard.dates import form_day
 from alerts.dashboard.pages.common import Forbidden, PageContext, page_context
 from alerts.services import ServicesDep
+from alerts.spreadsheets import csv_bytes, xlsx_bytes
 from alerts.storage import models as m
 from alerts.storage.queries.records import (
     duty_checks_due,
@@ -107,7 +105,7 @@ async def export(request: Request, services: ServicesDep, format: str = "csv") -
         t = ctx.pages.translators[ctx.pages.language(request)]
         header = [t(f"ui_records.col_{name}") for name in COLUMNS]
         cells = [[_cell(row, name) for name in COLUMNS] for row in rows]
-        body = _xlsx(header, cells) if format == "xlsx" else _csv(header, cells)
+        body = xlsx_bytes(header, cells) if format == "xlsx" else csv_bytes(header, cells)
         zone = services.settings.rules.timezone
         last = span.end - timedelta(seconds=1)
         name = f"records-{span.start.astimezone(zone):%Y%m%d}-{last.astimezone(zone):%Y%m%d}"
@@ -232,25 +230,6 @@ def _sorted(rows: list[Row], query: Query) -> list[Row]:
 
 def _cell(row: Row, column: str) -> Any:
     return row.unit.name if column == "unit" else getattr(row.record, column)
-
-
-def _csv(header: list[str], rows: list[list[Any]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig")  # the BOM tells Excel it is UTF-8
-
-
-def _xlsx(header: list[str], rows: list[list[Any]]) -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 def _month_after(first: date) -> date:

@@ -12,7 +12,7 @@ from alerts.dashboard.dates import form_day
 from alerts.dashboard.pages.common import PageContext
 from alerts.roster import actions as roster_actions
 from alerts.roster.book import DUTY_ROLES
-from alerts.roster.files import day_span, month_days
+from alerts.roster.months import day_span, month_days
 from alerts.storage import models as m
 from alerts.storage.queries.roster import (
     has_roster,
