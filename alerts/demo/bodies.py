@@ -8,7 +8,16 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from alerts.demo.data import COUNTY, DEMO_UNIT, OFFICE, People, PersonSpec, Scenario, Step
+from alerts.demo.data import (
+    COUNTY,
+    DEMO_UNIT,
+    OFFICE,
+    People,
+    PersonSpec,
+    ReportedTo,
+    Scenario,
+    Step,
+)
 
 
 @dataclass(frozen=True)
@@ -70,9 +79,7 @@ def _first_report(
         "direct_loss_wan_yuan": s.loss,
         "measures": s.measures,
         "leaders_informed": s.leaders,
-        "already_reported_to": [
-            {"to": r.to, "level": r.level, "at": moments.iso(r.ago)} for r in s.reported_to
-        ],
+        "already_reported_to": _reported_to(s.reported_to, moments),
         "reporter": _reporter(people[s.unit]),
     }
     if step.kind == "phone":
@@ -99,6 +106,10 @@ def _registration(scenario: Scenario, step: Step, moments: Moments) -> dict[str,
     return {key: value for key, value in body.items() if value is not None}
 
 
+def _reported_to(told: tuple[ReportedTo, ...], moments: Moments) -> list[dict[str, str]]:
+    return [{"to": r.to, "level": r.level, "at": moments.iso(r.ago)} for r in told]
+
+
 def _person(members: tuple[PersonSpec, ...], role: str) -> PersonSpec:
     return next(p for p in members if p.role == role)
 
@@ -112,11 +123,12 @@ def try_it_body(zone: ZoneInfo, now: datetime) -> dict[str, Any]:
     """A complete initial report of something that happened an hour before `now`."""
     moments = Moments(now.replace(second=0, microsecond=0), zone)
     qdh = next(unit.people for unit in COUNTY.units if unit.code == DEMO_UNIT)
+    example = COUNTY.try_it
     return {
-        **COUNTY.try_it,
-        "occurred_at": moments.iso(60),
-        "learned_at": moments.iso(50),
-        "already_reported_to": [{"to": "县应急管理局", "level": "county", "at": moments.iso(20)}],
+        **example.body,
+        "occurred_at": moments.iso(example.occurred_ago),
+        "learned_at": moments.iso(example.learned_ago),
+        "already_reported_to": _reported_to(example.reported_to, moments),
         "signed_by": _person(qdh, "leader").name,
         "reporter": _reporter(qdh),
     }

@@ -136,6 +136,15 @@ class Accounts(_Data):
     users: tuple[Account, ...]
 
 
+class TryIt(_Data):
+    """The example filing the banner prints: `body` with times and people filled in."""
+
+    occurred_ago: int
+    learned_ago: int
+    reported_to: tuple[ReportedTo, ...]
+    body: dict[str, Any]
+
+
 class Codes(_Data):
     """The units the seed treats specially."""
 
@@ -150,7 +159,7 @@ class DemoCounty(_Data):
     county: Codes
     units: tuple[UnitSpec, ...]
     scenarios: tuple[Scenario, ...]
-    try_it: dict[str, Any]
+    try_it: TryIt
     roster: RosterSpec
     accounts: Accounts
 

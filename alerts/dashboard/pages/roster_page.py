@@ -12,7 +12,7 @@ from starlette.datastructures import UploadFile
 
 from alerts.dashboard.board import visible_units
 from alerts.dashboard.pages.common import Forbidden, PageContext, page_context
-from alerts.dashboard.pages.roster_view import may_check, may_edit, roster_view
+from alerts.dashboard.pages.roster_view import may_check, may_edit, page_values
 from alerts.roster import actions as roster_actions
 from alerts.roster.actions import RosterRefused
 from alerts.roster.files import (
@@ -208,7 +208,7 @@ def _page(
         done=done,
         error=error,
         status=status,
-        **roster_view(ctx, unit, units, period, on),
+        **page_values(ctx, unit, units, period, on),
     )
 
 

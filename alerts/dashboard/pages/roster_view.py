@@ -64,7 +64,7 @@ class Choice:
     items: tuple[dict[str, Any], ...] = ()  # a handover's open clocks
 
 
-def roster_view(
+def page_values(
     ctx: PageContext, unit: m.Unit, units: list[m.Unit], period: str, on: str | None
 ) -> dict[str, Any]:
     """The template's values for `unit`'s week or month around the day `on` (default today)."""
