@@ -18,6 +18,7 @@ from alerts.roster.book import RosterBook
 from alerts.services import Services
 from alerts.storage import models as m
 from alerts.storage.queries import reporting_office, unit_by_code
+from alerts.storage.queries import roster as roster_queries
 
 Role = Literal[
     "duty_officer",
@@ -95,7 +96,7 @@ def person_out(person: m.Person) -> dict[str, Any]:
 
 def person_names(session: Session) -> dict[int, str]:
     """Every person's name by id."""
-    return {i: n for i, n in session.execute(select(m.Person.id, m.Person.name))}
+    return roster_queries.person_names(session)
 
 
 def unit_codes(session: Session) -> dict[int, str]:
@@ -123,7 +124,4 @@ def units_below(session: Session, caller: m.Unit) -> list[m.Unit]:
 
 def has_roster(session: Session, unit: m.Unit) -> bool:
     """Whether the unit keeps any roster here at all."""
-    return bool(
-        session.scalar(select(m.Rotation.id).where(m.Rotation.unit_id == unit.id).limit(1))
-        or session.scalar(select(m.RosterShift.id).where(m.RosterShift.unit_id == unit.id).limit(1))
-    )
+    return roster_queries.has_roster(session, unit_id=unit.id)

@@ -5,20 +5,17 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy.orm import Session
-
+from alerts.cli.rosters import add_roster_commands
+from alerts.cli.units import add_unit_commands
 from alerts.cli.users import add_user_commands
 from alerts.config import ConfigError, Settings, config_path, load_settings
 from alerts.config_problems import DEFAULT_LANGUAGE
 from alerts.i18n import Translator
 from alerts.startup import StartupError, check_schema, check_url, explain
-from alerts.storage.database import make_engine, make_session_factory, migrate
-from alerts.storage.queries import add_token, add_unit, all_units, unit_by_code
+from alerts.storage.database import migrate
 
 Command = Callable[[argparse.Namespace, Settings], int]
 DEMO_DATABASE = "sqlite:///./jibao-demo.db"  # the demo never touches config.toml's database
@@ -90,20 +87,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.set_defaults(handler=_check_config)
 
-    unit = commands.add_parser("unit", help="reporting units").add_subparsers(
-        dest="unit_command", required=True
-    )
-    add = unit.add_parser("add", help="add a unit and print its token on the last line")
-    add.add_argument("--code", required=True)
-    add.add_argument("--name", required=True)
-    add.add_argument("--parent", help="code of the parent unit")
-    add.add_argument(
-        "--office", action="store_true", help="this unit is the office running the service"
-    )
-    add.set_defaults(handler=_unit_add)
-    unit.add_parser("list", help="list units").set_defaults(handler=_unit_list)
+    add_unit_commands(commands)
     add_user_commands(commands)
-    _add_roster_commands(commands)
+    add_roster_commands(commands)
     for name in ("unit", "user", "roster"):
         commands.choices[name].set_defaults(needs_schema=True)
     _add_to_every_command(parser)
@@ -137,25 +123,6 @@ def subcommands(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser
         if isinstance(action, argparse._SubParsersAction)
         for sub in action.choices.values()
     ]
-
-
-def _add_roster_commands(commands: Any) -> None:
-    roster = commands.add_parser("roster", help="month rosters as files").add_subparsers(
-        dest="roster_command", required=True
-    )
-    load = roster.add_parser(
-        "import", help="import a month's roster (CSV or XLSX); nothing if any row is bad"
-    )
-    load.add_argument("file", help="the CSV or XLSX file")
-    load.add_argument("--unit", required=True, help="unit code")
-    load.add_argument("--month", required=True, help="YYYY-MM")
-    load.set_defaults(handler=_roster_import)
-    dump = roster.add_parser("export", help="write a month's resolved roster as CSV or XLSX")
-    dump.add_argument("--unit", required=True, help="unit code")
-    dump.add_argument("--month", required=True, help="YYYY-MM")
-    dump.add_argument("--format", choices=("csv", "xlsx"), help="default: from --output, else csv")
-    dump.add_argument("--output", help="file to write (default: CSV to standard output)")
-    dump.set_defaults(handler=_roster_export)
 
 
 def _demo_database(args: argparse.Namespace) -> str:
@@ -194,130 +161,6 @@ def _check_config(_: argparse.Namespace, settings: Settings) -> int:
     print()
     print(describe_ladders(settings, Translator(settings.language)))
     return 0
-
-
-def _unit_add(args: argparse.Namespace, settings: Settings) -> int:
-    from alerts.clock import SystemClock
-
-    sessions = make_session_factory(make_engine(settings.database_url))
-    now = SystemClock().now()
-    with sessions() as session:
-        if unit_by_code(session, code=args.code) is not None:
-            print(f"error: unit {args.code!r} already exists", file=sys.stderr)
-            return 1
-        parent = None
-        if args.parent:
-            parent = unit_by_code(session, code=args.parent)
-            if parent is None:
-                print(f"error: no parent unit {args.parent!r}", file=sys.stderr)
-                return 1
-        unit = add_unit(
-            session, code=args.code, name=args.name, parent=parent, is_office=args.office, now=now
-        )
-        token = add_token(session, unit=unit, label="cli", now=now)
-        session.commit()
-    print(f"unit {args.code} added; its token is shown once:")
-    print(token)
-    return 0
-
-
-def _unit_list(_: argparse.Namespace, settings: Settings) -> int:
-    sessions = make_session_factory(make_engine(settings.database_url))
-    with sessions() as session:
-        units = all_units(session)
-        by_id = {u.id: u.code for u in units}
-        print(f"{'code':<16} {'parent':<16} {'office':<6} name")
-        for unit in units:
-            parent = by_id.get(unit.parent_id, "-") if unit.parent_id else "-"
-            print(f"{unit.code:<16} {parent:<16} {'yes' if unit.is_office else '':<6} {unit.name}")
-    return 0
-
-
-def _roster_import(args: argparse.Namespace, settings: Settings) -> int:
-    from alerts.i18n import Translator
-    from alerts.roster.files import import_roster, parse_month, report
-
-    month = parse_month(args.month)
-    if month is None:
-        print(f"error: --month {args.month!r} is not a month like 2026-11", file=sys.stderr)
-        return 2
-    try:
-        data = Path(args.file).read_bytes()
-    except OSError as exc:
-        print(f"error: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
-        return 2
-    translate = Translator(settings.language)
-    with _roster_session(settings) as session:
-        unit = unit_by_code(session, code=args.unit)
-        if unit is None:
-            print(f"error: no unit {args.unit!r}", file=sys.stderr)
-            return 1
-        note = f"import {month:%Y-%m} {Path(args.file).name}"
-        result = import_roster(
-            session, settings=settings, unit=unit, month=month, data=data, note=note
-        )
-        checked = result.checked
-        lines = report(checked.errors, translate) + report(checked.warnings, translate)
-        _print_report(lines, translate)
-        if checked.errors:
-            print(translate("roster_import.rejected", count=len(checked.errors)), file=sys.stderr)
-            return 1
-        session.commit()
-    summary = translate(
-        "roster_import.imported",
-        month=f"{month:%Y-%m}",
-        unit=unit.name,
-        days=len(checked.days),
-        stored=result.stored,
-        replaced=result.replaced,
-    )
-    print(summary)
-    return 0
-
-
-def _print_report(lines: list[dict[str, Any]], translate: Callable[..., str]) -> None:
-    """One line per problem: where, which column, what (in the configured language)."""
-    for line in lines:
-        where = translate("roster_import.file")
-        if line["row"] is not None:
-            where = translate("roster_import.row", row=line["row"])
-        column = f" {line['column']}" if line["column"] else ""
-        print(f"{where}{column}: {line['problem']}", file=sys.stderr)
-
-
-def _roster_export(args: argparse.Namespace, settings: Settings) -> int:
-    from alerts.roster.files import Format, export_roster, parse_month
-
-    month = parse_month(args.month)
-    if month is None:
-        print(f"error: --month {args.month!r} is not a month like 2026-11", file=sys.stderr)
-        return 2
-    wanted = args.format or ("xlsx" if str(args.output or "").endswith(".xlsx") else "csv")
-    fmt: Format = "xlsx" if wanted == "xlsx" else "csv"
-    if fmt == "xlsx" and not args.output:
-        print("error: XLSX needs --output FILE", file=sys.stderr)
-        return 2
-    with _roster_session(settings) as session:
-        unit = unit_by_code(session, code=args.unit)
-        if unit is None:
-            print(f"error: no unit {args.unit!r}", file=sys.stderr)
-            return 1
-        data = export_roster(session, settings=settings, unit=unit, month=month, fmt=fmt)
-    if args.output:
-        Path(args.output).write_bytes(data)
-    else:
-        sys.stdout.write(data.decode("utf-8-sig"))  # no BOM on a terminal or in a pipe
-    return 0
-
-
-@contextmanager
-def _roster_session(settings: Settings) -> Iterator[Session]:
-    engine = make_engine(settings.database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            yield session
-    finally:
-        engine.dispose()
 
 
 def _safe_url(url: str) -> str:

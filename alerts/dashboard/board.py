@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from alerts.dashboard.auth import Viewer
 from alerts.roster.book import RosterBook
 from alerts.storage import models as m
-from alerts.storage.queries import reporting_office
+from alerts.storage.queries.board import open_incidents
+from alerts.storage.queries.units import office_and_its_units, reporting_office, unit_names
 
 
 @dataclass(frozen=True)
@@ -41,11 +41,7 @@ def visible_units(session: Session, viewer: Viewer) -> list[m.Unit]:
     if not viewer.sees_everything:
         return [viewer.unit]
     office = reporting_office(session, unit=viewer.unit) or viewer.unit
-    return [
-        u
-        for u in session.scalars(select(m.Unit).order_by(m.Unit.is_office.desc(), m.Unit.code))
-        if reporting_office(session, unit=u) is office
-    ]
+    return office_and_its_units(session, office=office)
 
 
 def duty_lines(
@@ -63,43 +59,21 @@ def duty_lines(
 
 
 def board_rows(session: Session, viewer: Viewer, units: list[m.Unit]) -> list[BoardRow]:
-    """Open incidents the viewer may see, soonest due first (overdue ones first of all)."""
-    names = {u.id: u.name for u in session.scalars(select(m.Unit))}
-    query = select(m.Incident).where(m.Incident.state != "closed")
+    """Open incidents the viewer may see, soonest due first (overdue ones first of all), in a
+    fixed number of statements however many are open."""
     if viewer.sees_everything:
-        query = query.where(m.Incident.office_id.in_([u.id for u in units if u.is_office] or [0]))
+        found = open_incidents(session, office_ids=[u.id for u in units if u.is_office])
     else:
-        query = query.where(m.Incident.unit_id == viewer.unit.id)
-    incidents = session.scalars(
-        query.order_by(m.Incident.next_due_at.is_(None), m.Incident.next_due_at, m.Incident.id)
-    ).all()
-    rows = []
-    for incident in incidents:
-        obligation = session.scalar(
-            select(m.Obligation)
-            .where(
-                m.Obligation.incident_id == incident.id,
-                m.Obligation.met_at.is_(None),
-                m.Obligation.status.in_(("pending", "missed")),
-            )
-            .order_by(m.Obligation.due_at)
-            .limit(1)
+        found = open_incidents(session, unit_id=viewer.unit.id)
+    names = unit_names(session)
+    return [
+        BoardRow(
+            row.incident,
+            names.get(row.incident.unit_id, ""),
+            row.obligation,
+            names.get(row.obligation.owed_by_unit_id, "") if row.obligation else "",
+            row.rung,
+            row.acknowledged_at,
         )
-        rung = ack = None
-        if obligation is not None:
-            rung = session.scalar(
-                select(m.Escalation)
-                .where(m.Escalation.obligation_id == obligation.id)
-                .order_by(m.Escalation.fired_at.desc(), m.Escalation.id.desc())
-                .limit(1)
-            )
-            ack = session.scalar(
-                select(func.max(m.Acknowledgement.at)).where(
-                    m.Acknowledgement.obligation_id == obligation.id
-                )
-            )
-        owed = names.get(obligation.owed_by_unit_id, "") if obligation else ""
-        rows.append(
-            BoardRow(incident, names.get(incident.unit_id, ""), obligation, owed, rung, ack)
-        )
-    return rows
+        for row in found
+    ]

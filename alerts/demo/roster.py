@@ -1,6 +1,7 @@
 """The demo county's roster: a month and more of rotations (weekly county duty officers changing
 on Mondays, daily leaders on duty, the director on holidays), standing roles, and the things a
-duty room should see at once: one pending swap, one gap, one handover nobody has accepted."""
+duty room should see at once: one pending swap, one gap, one handover nobody has accepted.
+Its shape, names and notes are in county.toml ([roster]); who rotates is derived here."""
 
 from __future__ import annotations
 
@@ -10,17 +11,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from alerts.demo.data import COUNTY
 from alerts.storage import models as m
 
-ROSTER_WEEKS = 6  # from the Monday of last week: more than a month, past New Year's Day
-CHANGE_AT = "08:30"
-STANDING = {"leader": "leader", "principal": "principal"}
-OFFICE_STANDING = {
-    "section_head": "section_head",
-    "director": "director",
-    "leader": "county_leader",
-}
-GAP_UNIT = "slz"  # 石林镇: its leaders on duty are named only to 3 days ahead
+ROSTER = COUNTY.roster
 
 
 def add_roster(
@@ -32,7 +26,7 @@ def add_roster(
     """Rotations and standing roles for every unit below the city, then the three exceptions."""
     today = now.astimezone(zone).date()
     monday = today - timedelta(days=today.weekday() + 7)
-    last = monday + timedelta(weeks=ROSTER_WEEKS) - timedelta(days=1)
+    last = monday + timedelta(weeks=ROSTER.weeks) - timedelta(days=1)
     with sessions() as session:
         units = {u.id: u for u in session.scalars(select(m.Unit))}
         for unit_id, members in staff.items():
@@ -42,8 +36,8 @@ def add_roster(
             _standing(session, unit, members, monday, zone, now)
             for role, cadence, people, holiday in _patterns(unit, members):
                 ends = (
-                    today + timedelta(days=3)
-                    if (unit.code, role) == (GAP_UNIT, "leader_on_duty")
+                    today + timedelta(days=ROSTER.gap_days_ahead)
+                    if (unit.code, role) == (ROSTER.gap_unit, "leader_on_duty")
                     else last
                 )
                 session.add(
@@ -53,10 +47,10 @@ def add_roster(
                         cadence=cadence,
                         starts_on=monday,
                         ends_on=ends,
-                        changes_at=[CHANGE_AT],
+                        changes_at=[ROSTER.changes_at],
                         members=people,
                         holiday_members=holiday,
-                        label="演示轮班",
+                        label=ROSTER.rotation_label,
                         created_at=now,
                     )
                 )
@@ -94,7 +88,7 @@ def _standing(
     zone: ZoneInfo,
     now: datetime,
 ) -> None:
-    roles = OFFICE_STANDING if unit.is_office else STANDING
+    roles = ROSTER.office_standing if unit.is_office else ROSTER.standing
     for demo_role, person in members:
         if demo_role in roles:
             session.add(
@@ -105,7 +99,7 @@ def _standing(
                     starts_at=_local(first, zone),
                     ends_at=_local(first + timedelta(days=365), zone),
                     source="override",
-                    note="常设职务",
+                    note=ROSTER.standing_note,
                 )
             )
 
@@ -124,7 +118,7 @@ def _unaccepted_handover(
             starts_at=change - timedelta(days=1),
             ends_at=change,
             source="override",
-            note="临时顶班",
+            note=ROSTER.stand_in_note,
         )
     )
 
@@ -134,7 +128,7 @@ def _pending_swap(
 ) -> None:
     """Two of the office's leaders on duty want to swap a day later this week."""
     leaders = [person for role, person in members if role == "on_duty"]
-    start = _last_change(now, zone) + timedelta(days=3)
+    start = _last_change(now, zone) + timedelta(days=ROSTER.swap_days_ahead)
     session.add(
         m.SwapRequest(
             unit_id=office.id,
@@ -143,7 +137,7 @@ def _pending_swap(
             to_person_id=leaders[1],
             starts_at=start,
             ends_at=start + timedelta(days=1),
-            reason="参加市里会议，申请调班",
+            reason=ROSTER.swap_reason,
             requested_at=now,
             state="pending",
         )
@@ -151,31 +145,34 @@ def _pending_swap(
 
 
 def _special_periods(session: Session, today: date) -> None:
-    """Winter forest-fire season for everyone, and a major event in the county next week."""
-    year = today.year if today.month >= 10 else today.year - 1
+    """The season for everyone (the one under way, or the last one), and the county's event."""
+    season, event = ROSTER.season, ROSTER.event
+    start_month, start_day = (int(n) for n in season.starts.split("-"))
+    end_month, end_day = (int(n) for n in season.ends.split("-"))
+    year = today.year if (today.month, today.day) >= (start_month, start_day) else today.year - 1
     session.add(
         m.SpecialPeriod(
-            name="冬春森林防火期",
-            kind="fire_season",
-            starts_on=date(year, 10, 1),
-            ends_on=date(year + 1, 4, 30),
+            name=season.name,
+            kind=season.kind,
+            starts_on=date(year, start_month, start_day),
+            ends_on=date(year + 1, end_month, end_day),
         )
     )
-    event = today + timedelta(days=7)
+    first = today + timedelta(days=event.days_ahead)
     session.add(
         m.SpecialPeriod(
-            name="千岛湖马拉松赛事保障",
-            kind="major_event",
-            starts_on=event,
-            ends_on=event + timedelta(days=1),
+            name=event.name,
+            kind=event.kind,
+            starts_on=first,
+            ends_on=first + timedelta(days=event.days - 1),
         )
     )
 
 
 def _last_change(now: datetime, zone: ZoneInfo) -> datetime:
-    """The most recent 08:30 local before `now`."""
+    """The most recent change of shift (08:30 local) before `now`."""
     local = now.astimezone(zone)
-    change = datetime.combine(local.date(), time.fromisoformat(CHANGE_AT), tzinfo=zone)
+    change = datetime.combine(local.date(), time.fromisoformat(ROSTER.changes_at), tzinfo=zone)
     return change if change <= now else change - timedelta(days=1)
 
 

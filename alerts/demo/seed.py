@@ -19,25 +19,24 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts.api.filing_in import FilingIn
 from alerts.clock import SystemClock
 from alerts.config import Settings
-from alerts.demo.accounts import ACCOUNTS, DEMO_PASSWORD, add_accounts
+from alerts.demo.accounts import add_accounts
+from alerts.demo.bodies import Moments, filing_body, try_it_body
 from alerts.demo.data import (
+    COUNTY,
     DEMO_UNIT,
     OFFICE,
     SCENARIOS,
     UNITS,
-    Moments,
     People,
     Scenario,
     demo_people,
-    filing_body,
-    try_it_body,
 )
 from alerts.demo.roster import add_roster
 from alerts.filing.assessments import reassess
 from alerts.filing.intake import file_report
 from alerts.storage import models as m
 from alerts.storage.database import make_engine, make_session_factory, migrate, normalize_url
-from alerts.storage.queries import add_token, add_unit, office, unit_by_code
+from alerts.storage.queries.units import add_token, add_unit, office, unit_by_code
 
 Sessions = sessionmaker[Session]
 OFFICE_PARENT = {"office": "city"}  # the office sits under the city; everyone else under the office
@@ -226,6 +225,7 @@ def banner(
     """What to open and what to paste, printed before serving."""
     base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}"
     people = sum(len(members) for members in demo_people().values())
+    accounts = COUNTY.accounts
     if seeded:
         news = (
             f"  Seeded a demo county: {len(UNITS)} units, {people} people, "
@@ -239,7 +239,8 @@ def banner(
         "",
         news,
         f"  Dashboard:        {base}/  (值班台)",
-        f"  Sign in as:       {', '.join(a[0] for a in ACCOUNTS)}; password: {DEMO_PASSWORD}",
+        f"  Sign in as:       {', '.join(a.username for a in accounts.users)}; "
+        f"password: {accounts.password}",
         f"  API docs:         {base}/docs",
         f"  Database:         {_safe_url(settings.database_url)}",
         "  Notifications:    dry-run (recorded, not sent; see each incident's notifications)",

@@ -9,9 +9,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import Site, shot, sign_in
+
+pytestmark = pytest.mark.browser  # `-m browser` runs these, `-m "not browser"` leaves them
 
 ZONE = ZoneInfo("Asia/Shanghai")
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from playwright.sync_api import expect
 
 from alerts.demo.data import SCENARIOS, UNITS
 from tests.browser.conftest import Site, shot, sign_in
+
+pytestmark = pytest.mark.browser  # `-m browser` runs these, `-m "not browser"` leaves them
 
 TITLE = {scenario.ref: scenario.title for scenario in SCENARIOS}
 CLOSED = {TITLE["QDH-DEMO-02"], TITLE["JTJ-DEMO-01"]}  # handling finished, final reports filed

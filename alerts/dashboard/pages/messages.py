@@ -6,17 +6,18 @@ messages to people of their own unit."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import Select, func, or_, select
 
+from alerts.dashboard.dates import form_day
 from alerts.dashboard.pages.common import PageContext, page_context
 from alerts.services import ServicesDep
 from alerts.storage import models as m
-from alerts.storage.queries import delivery_history
+from alerts.storage.queries.escalation import delivery_history
+from alerts.storage.queries.messages import MessageSearch, count_messages, matching_messages
 from notifiers.base import DeliveryState
 
 router = APIRouter(include_in_schema=False)
@@ -47,15 +48,13 @@ async def messages_page(request: Request, services: ServicesDep, page: int = 1) 
     """One page of notifications, newest first."""
     with page_context(request, services) as ctx:
         filters, errors = _filters(request)
-        query = _query(ctx, filters)
-        total = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        search = _search(ctx, filters)
+        total = count_messages(ctx.session, search=search)
         pages = max(1, -(-total // PER_PAGE))
         page = min(max(page, 1), pages)
-        rows = ctx.session.execute(
-            query.order_by(m.Notification.created_at.desc(), m.Notification.id.desc())
-            .offset((page - 1) * PER_PAGE)
-            .limit(PER_PAGE)
-        ).all()
+        rows = matching_messages(
+            ctx.session, search=search, offset=(page - 1) * PER_PAGE, limit=PER_PAGE
+        )
         history: dict[int, list[m.NotificationEvent]] = {}
         for event in delivery_history(ctx.session, notification_ids=[n.id for n, _ in rows]):
             history.setdefault(event.notification_id, []).append(event)
@@ -83,7 +82,7 @@ def _filters(request: Request) -> tuple[Filters, dict[str, str]]:
     errors = {
         name: "ui_messages.date_invalid"
         for name in ("from", "to")
-        if params.get(name) and _day(params[name]) is None
+        if params.get(name) and form_day(params[name]) is None
     }
     filters = Filters(
         channel=channel if channel in CHANNELS else "",
@@ -96,51 +95,16 @@ def _filters(request: Request) -> tuple[Filters, dict[str, str]]:
     return filters, errors
 
 
-def _query(ctx: PageContext, filters: Filters) -> Select[m.Notification, m.Person]:
-    query = select(m.Notification, m.Person).outerjoin(
-        m.Person, m.Person.id == m.Notification.person_id
-    )
-    if not ctx.viewer.sees_everything:
-        query = query.where(m.Person.unit_id == ctx.viewer.unit.id)
-    if filters.channel:
-        query = query.where(m.Notification.channel == filters.channel)
-    if filters.state:
-        query = query.where(m.Notification.state == filters.state)
+def _search(ctx: PageContext, filters: Filters) -> MessageSearch:
+    """The filters as a search: dates are local calendar days, the last one included."""
     zone = ctx.services.settings.rules.timezone
-    if first := _day(filters.first):
-        query = query.where(m.Notification.created_at >= datetime.combine(first, time(), zone))
-    if last := _day(filters.last):
-        end = datetime.combine(last + timedelta(days=1), time(), zone)
-        query = query.where(m.Notification.created_at < end)
-    if filters.id:
-        query = query.where(m.Notification.id == int(filters.id))
-    if filters.q:
-        like = f"%{_escape(filters.q)}%"
-        query = query.where(
-            or_(
-                *(
-                    column.ilike(like, escape="\\")
-                    for column in (
-                        m.Notification.subject,
-                        m.Notification.body,
-                        m.Notification.address,
-                        m.Notification.last_error,
-                        m.Person.name,
-                    )
-                )
-            )
-        )
-    return query
-
-
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _day(text: str | None) -> date | None:
-    """A date as 2026-11-21, between 2000 and 2100 (far dates would overflow the arithmetic)."""
-    try:
-        day = date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-    return day if day is not None and 2000 <= day.year <= 2100 else None
+    first, last = form_day(filters.first), form_day(filters.last)
+    return MessageSearch(
+        unit_id=None if ctx.viewer.sees_everything else ctx.viewer.unit.id,
+        channel=filters.channel,
+        state=filters.state,
+        since=datetime.combine(first, time(), zone) if first else None,
+        before=datetime.combine(last + timedelta(days=1), time(), zone) if last else None,
+        notification_id=int(filters.id) if filters.id else None,
+        text=filters.q,
+    )

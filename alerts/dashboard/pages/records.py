@@ -5,22 +5,26 @@ and exported as CSV or XLSX with the same columns."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-import openpyxl
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from alerts.dashboard.board import visible_units
+from alerts.dashboard.dates import form_day
 from alerts.dashboard.pages.common import Forbidden, PageContext, page_context
 from alerts.services import ServicesDep
+from alerts.spreadsheets import csv_bytes, xlsx_bytes
 from alerts.storage import models as m
+from alerts.storage.queries.records import (
+    duty_checks_due,
+    first_own_reports,
+    incidents_alive,
+    obligations_due,
+)
 from rules import compliance as c
 
 router = APIRouter(include_in_schema=False)
@@ -101,7 +105,7 @@ async def export(request: Request, services: ServicesDep, format: str = "csv") -
         t = ctx.pages.translators[ctx.pages.language(request)]
         header = [t(f"ui_records.col_{name}") for name in COLUMNS]
         cells = [[_cell(row, name) for name in COLUMNS] for row in rows]
-        body = _xlsx(header, cells) if format == "xlsx" else _csv(header, cells)
+        body = xlsx_bytes(header, cells) if format == "xlsx" else csv_bytes(header, cells)
         zone = services.settings.rules.timezone
         last = span.end - timedelta(seconds=1)
         name = f"records-{span.start.astimezone(zone):%Y%m%d}-{last.astimezone(zone):%Y%m%d}"
@@ -145,7 +149,7 @@ def _period(ctx: PageContext, query: Query) -> tuple[c.Period, dict[str, str]]:
         first = this_month.replace(month=(today.month - 1) // 3 * 3 + 1)
         last = _month_after(_month_after(_month_after(first)))
     elif query.period == "custom":
-        start, end = _day(query.first), _day(query.last)
+        start, end = form_day(query.first), form_day(query.last)
         errors = {
             k: v
             for k, v in (
@@ -182,13 +186,7 @@ def _records(ctx: PageContext, span: c.Period) -> list[Row]:
 
 
 def _obligations(session: Session, codes: dict[int, str], span: c.Period) -> list[c.ObligationFact]:
-    rows = session.scalars(
-        select(m.Obligation).where(
-            m.Obligation.owed_by_unit_id.in_(codes),
-            m.Obligation.due_at >= span.start,
-            m.Obligation.due_at < span.end,
-        )
-    )
+    rows = obligations_due(session, unit_ids=list(codes), start=span.start, end=span.end)
     return [
         c.ObligationFact(
             codes[o.owed_by_unit_id], o.kind, o.status, o.due_at, o.late_minutes, o.after_chasing
@@ -199,13 +197,7 @@ def _obligations(session: Session, codes: dict[int, str], span: c.Period) -> lis
 
 def _flags(session: Session, codes: dict[int, str], span: c.Period) -> list[c.FlagFact]:
     """Findings stored on incidents; none is confirmed yet (no confirmation is recorded)."""
-    incidents = session.scalars(
-        select(m.Incident).where(
-            m.Incident.unit_id.in_(codes),
-            m.Incident.created_at < span.end,
-            m.Incident.updated_at >= span.start,
-        )
-    )
+    incidents = incidents_alive(session, unit_ids=list(codes), start=span.start, end=span.end)
     return [
         c.FlagFact(codes[i.unit_id], i.id, str(f.get("code")), datetime.fromisoformat(f["at"]))
         for i in incidents
@@ -216,23 +208,12 @@ def _flags(session: Session, codes: dict[int, str], span: c.Period) -> list[c.Fl
 
 def _incidents(session: Session, codes: dict[int, str], span: c.Period) -> list[c.IncidentFact]:
     """Incidents each unit reported itself (initial report or phone log), at its first report."""
-    rows = session.execute(
-        select(m.Filing.unit_id, func.min(m.Filing.received_at))
-        .where(m.Filing.unit_id.in_(codes), m.Filing.kind.in_(("initial", "phone")))
-        .group_by(m.Filing.unit_id, m.Filing.incident_id)
-        .having(func.min(m.Filing.received_at) < span.end)
-    )
+    rows = first_own_reports(session, unit_ids=list(codes), before=span.end)
     return [c.IncidentFact(codes[unit_id], first) for unit_id, first in rows]
 
 
 def _checks(session: Session, codes: dict[int, str], span: c.Period) -> list[c.DutyCheckFact]:
-    rows = session.scalars(
-        select(m.DutyCheck).where(
-            m.DutyCheck.unit_id.in_(codes),
-            m.DutyCheck.due_at >= span.start,
-            m.DutyCheck.due_at < span.end,
-        )
-    )
+    rows = duty_checks_due(session, unit_ids=list(codes), start=span.start, end=span.end)
     return [c.DutyCheckFact(codes[k.unit_id], k.due_at, k.answered_at) for k in rows]
 
 
@@ -249,34 +230,6 @@ def _sorted(rows: list[Row], query: Query) -> list[Row]:
 
 def _cell(row: Row, column: str) -> Any:
     return row.unit.name if column == "unit" else getattr(row.record, column)
-
-
-def _csv(header: list[str], rows: list[list[Any]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig")  # the BOM tells Excel it is UTF-8
-
-
-def _xlsx(header: list[str], rows: list[list[Any]]) -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def _day(text: str | None) -> date | None:
-    """A date as 2026-11-21, between 2000 and 2100 (far dates would overflow the arithmetic)."""
-    try:
-        day = date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-    return day if day is not None and 2000 <= day.year <= 2100 else None
 
 
 def _month_after(first: date) -> date:

@@ -1,0 +1,63 @@
+"""`jibao unit add|list`: reporting units and their tokens."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from alerts.clock import SystemClock
+from alerts.config import Settings
+from alerts.storage.database import make_engine, make_session_factory
+from alerts.storage.queries.units import add_token, add_unit, all_units, unit_by_code
+
+
+def add_unit_commands(commands: Any) -> None:
+    """Add the `unit` command group to the `jibao` parser."""
+    unit = commands.add_parser("unit", help="reporting units").add_subparsers(
+        dest="unit_command", required=True
+    )
+    add = unit.add_parser("add", help="add a unit and print its token on the last line")
+    add.add_argument("--code", required=True)
+    add.add_argument("--name", required=True)
+    add.add_argument("--parent", help="code of the parent unit")
+    add.add_argument(
+        "--office", action="store_true", help="this unit is the office running the service"
+    )
+    add.set_defaults(handler=_add)
+    unit.add_parser("list", help="list units").set_defaults(handler=_list)
+
+
+def _add(args: argparse.Namespace, settings: Settings) -> int:
+    sessions = make_session_factory(make_engine(settings.database_url))
+    now = SystemClock().now()
+    with sessions() as session:
+        if unit_by_code(session, code=args.code) is not None:
+            print(f"error: unit {args.code!r} already exists", file=sys.stderr)
+            return 1
+        parent = None
+        if args.parent:
+            parent = unit_by_code(session, code=args.parent)
+            if parent is None:
+                print(f"error: no parent unit {args.parent!r}", file=sys.stderr)
+                return 1
+        unit = add_unit(
+            session, code=args.code, name=args.name, parent=parent, is_office=args.office, now=now
+        )
+        token = add_token(session, unit=unit, label="cli", now=now)
+        session.commit()
+    print(f"unit {args.code} added; its token is shown once:")
+    print(token)
+    return 0
+
+
+def _list(_: argparse.Namespace, settings: Settings) -> int:
+    sessions = make_session_factory(make_engine(settings.database_url))
+    with sessions() as session:
+        units = all_units(session)
+        by_id = {u.id: u.code for u in units}
+        print(f"{'code':<16} {'parent':<16} {'office':<6} name")
+        for unit in units:
+            parent = by_id.get(unit.parent_id, "-") if unit.parent_id else "-"
+            print(f"{unit.code:<16} {parent:<16} {'yes' if unit.is_office else '':<6} {unit.name}")
+    return 0

@@ -1,0 +1,87 @@
+"""The Now page (值班台) over HTTP: what each open incident's card says, and that a refresh costs
+the same number of SQL statements with 20 open incidents as with 2."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+
+from tests.builders import County, at, county, initial, seed_roster
+from tests.dashboard.accounts import add_user, sign_in
+
+
+@contextmanager
+def _statements(c: County) -> Iterator[list[str]]:
+    """Every SQL statement the app's engine sends while the block runs."""
+    engine = c.client.app.state.services.engine  # type: ignore[attr-defined]
+    sent: list[str] = []
+
+    def record(*args: Any) -> None:
+        sent.append(args[2])  # (connection, cursor, statement, parameters, context, many)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def _page(c: County, path: str) -> tuple[str, int]:
+    """The page's HTML and how many statements answering it took."""
+    c.client.get(path)  # once before counting: nothing first-time is counted
+    with _statements(c) as sent:
+        response = c.client.get(path)
+    assert response.status_code == 200, response.text
+    return response.text, len(sent)
+
+
+def _cards(html: str) -> dict[int, str]:
+    """Each incident's card on the page, by incident id, as text without tags."""
+    found = re.findall(r'<li class="incident[^"]*" data-incident="(\d+)">(.*?)</li>', html, re.S)
+    return {int(i): " ".join(re.sub(r"<[^>]+>", " ", card).split()) for i, card in found}
+
+
+def _file(c: County, n: int) -> int:
+    token = c.tokens["qdh" if n % 2 == 0 else "wsh"]
+    body = initial(external_ref=f"NOW-{n:02d}", title=f"第{n:02d}起事件")
+    answer = c.post(body, token=token)
+    assert answer.status_code == 201, answer.text
+    return int(answer.json()["incident_id"])
+
+
+def test_now_page_costs_as_many_statements_for_20_open_incidents_as_for_2(
+    database_url: str,
+) -> None:
+    c = county(database_url, start=at(9, 10))
+    seed_roster(database_url, start=at(0))
+    add_user(database_url, "duty", "duty_room", "county", at(0))
+    first = [_file(c, n) for n in range(2)]
+    c.at_tick(at(12))  # K4 of both falls due: the ladder's first rung fires
+    c.clock.set(at(12, 5))
+    k4 = next(o for o in c.incident(first[0])["obligations"] if o["key"] == "upward")
+    acked = c.client.post(
+        f"/api/v1/obligations/{k4['id']}/acknowledge",
+        headers={"Authorization": f"Bearer {c.office_token}"},
+    )
+    assert acked.status_code == 201, acked.text
+    sign_in(c.client, "duty")
+
+    few_rows, few = _page(c, "/now/rows")
+    few_page, few_whole = _page(c, "/")
+    later = [_file(c, n) for n in range(2, 20)]
+    many_rows, many = _page(c, "/now/rows")
+    many_page, many_whole = _page(c, "/")
+
+    assert (few, few_whole) == (many, many_whole)
+    cards = _cards(many_rows)
+    assert list(cards) == [*first, *later], "soonest due first"
+    assert "已逾期" in cards[first[0]] and "县政府总值班室 · 向上级报告" in cards[first[0]]
+    assert "催报至" in cards[first[0]] and "已收到 12:05" in cards[first[0]]
+    assert "催报至" in cards[first[1]] and "已收到" not in cards[first[1]]
+    assert all("尚未催报" in cards[i] and "已收到" not in cards[i] for i in later)
+    assert _cards(few_rows) == {i: cards[i] for i in first}
+    assert _cards(few_page) == _cards(few_rows) and _cards(many_page) == cards
