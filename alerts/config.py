@@ -19,10 +19,13 @@ from pydantic import (
     PositiveInt,
     SecretStr,
     ValidationError,
+    field_serializer,
     field_validator,
 )
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from alerts.config_problems import (
     describe,
@@ -198,7 +201,9 @@ class FileSettings(BaseModel):
     """The keys of config.toml outside `[rules]` and `[escalation]`."""
 
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
-    database_url: str = Field(default="sqlite:///./jibao.db", repr=False)  # may hold a password
+    # not a SecretStr (most of it is no secret, and it is handed to SQLAlchemy in many places),
+    # but its password is never shown: left out of repr, masked in dumps
+    database_url: str = Field(default="sqlite:///./jibao.db", repr=False)
     timezone: str = "Asia/Shanghai"
     language: Literal["zh_CN", "en"] = "zh_CN"
     public_url: str = "http://127.0.0.1:8000"
@@ -206,6 +211,13 @@ class FileSettings(BaseModel):
     engine: EngineSettings = EngineSettings()
     notifications: NotificationSettings = NotificationSettings()
     roster: RosterSettings = RosterSettings()
+
+    @field_serializer("database_url")
+    def _masked(self, url: str) -> str:
+        try:
+            return make_url(url).render_as_string(hide_password=True)
+        except ArgumentError:
+            return "***"  # not a URL SQLAlchemy reads: it could be anything
 
 
 class Settings(FileSettings, BaseSettings):
