@@ -66,6 +66,10 @@ class ObligationKind(enum.Enum):
     FOLLOWUP = "followup"  # K5
     CHANGE = "change"  # K6
     FINAL = "final"  # K8
+    INSTRUCTION_RELAY = "instruction_relay"  # K9
+    INSTRUCTION_ACK = "instruction_ack"  # K10
+    INSTRUCTION_FEEDBACK = "instruction_feedback"  # K11
+    INSTRUCTION_VERIFY = "instruction_verify"  # the section verifies feedback
 
 
 class Status(enum.Enum):
