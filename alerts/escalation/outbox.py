@@ -6,25 +6,25 @@ before any provider is called; a row still `sending` when its lease ends is mark
 never re-sent (the ladder's next rung is the safety net). A row whose obligation was met or waived
 while it waited is marked `stale` at claim time and never sent. Temporary failures go back to
 `queued` with exponential back-off and jitter until `max_attempts`. Messages to one address and
-channel that the throttle or a person's rate limits hold are bundled into one when it may go; on
-PostgreSQL an address is claimed by one instance at a time (docs/decisions/0010)."""
+channel that the throttle or a person's rate limits hold are bundled into one when it may go; an
+address is claimed by one instance at a time (alerts/escalation/throttle.py)."""
 
 from __future__ import annotations
 
-import hashlib
 import random
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from alerts.config import NotificationSettings
 from alerts.escalation.messages.render import Messages
+from alerts.escalation.throttle import Address, free_at, lock_addresses
 from alerts.storage import models as m
 from notifiers.base import DeliveryState, Message, SendResult
-from rules.rate_limits import held_until
 
 STILL_OWED = ("pending", "missed")  # with no report yet (met_at unset): the ladder goes on
 
@@ -57,29 +57,25 @@ def claim(
     now: datetime,
     limit: int,
 ) -> list[Claimed]:
-    """Take due queued rows, set aside the stale ones, bundle per address and channel, and mark
-    the ones to send `sending`. The caller commits before sending."""
+    """Take due queued rows (SKIP LOCKED on PostgreSQL), set aside the stale ones, bundle per
+    address and channel, and mark the ones to send `sending`. The caller commits before
+    sending."""
+    rows = _fresh(session, _skip_locked(session, _due(now).limit(limit)), now)
     if settings.throttle <= timedelta(0) and not settings.rate_limits:
-        # nothing to bundle or hold: rows are claimed one by one (SKIP LOCKED on PostgreSQL)
-        rows = _fresh(session, _skip_locked(session, _due(now).limit(limit)), now)
         return [_take(session, settings, messages, [row], now) for row in rows]
-    claimed, looked_at = [], 0
-    for channel, address in _due_addresses(session, now=now, limit=limit):
-        if looked_at >= limit:
-            break
-        if not _lock_address(session, channel, address):
-            continue  # another instance is claiming for this address right now
-        query = _due(now).where(
-            m.Notification.channel == channel, m.Notification.address == address
-        )
-        rows = _fresh(session, _skip_locked(session, query.limit(limit)), now)
-        looked_at += len(rows)
-        window_end = _throttled_until(session, settings, rows, now) if rows else None
-        if window_end is not None:
-            for row in rows:
-                row.next_attempt_at = window_end
-        elif rows:
-            claimed.append(_take(session, settings, messages, rows, now))
+    groups: dict[Address, list[m.Notification]] = defaultdict(list)
+    for row in rows:
+        groups[(row.channel, row.address)].append(row)
+    # an address another instance is claiming for right now is left for the next claim
+    held = lock_addresses(session, groups)
+    mine = {address: group for address, group in groups.items() if address in held}
+    claimed = []
+    for address, window_end in free_at(session, settings, mine, now).items():
+        if window_end is None:
+            claimed.append(_take(session, settings, messages, mine[address], now))
+            continue
+        for row in mine[address]:
+            row.next_attempt_at = window_end
     return claimed
 
 
@@ -95,31 +91,6 @@ def _skip_locked(session: Session, query: Select[m.Notification]) -> list[m.Noti
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     return list(session.scalars(query))
-
-
-def _due_addresses(session: Session, *, now: datetime, limit: int) -> list[tuple[str, str]]:
-    """The addresses with something due, the longest waiting first (no lock taken here)."""
-    query = (
-        select(m.Notification.channel, m.Notification.address)
-        .where(m.Notification.state == "queued", m.Notification.next_attempt_at <= now)
-        .group_by(m.Notification.channel, m.Notification.address)
-        .order_by(func.min(m.Notification.next_attempt_at), func.min(m.Notification.id))
-        .limit(limit)
-    )
-    return [(channel, address) for channel, address in session.execute(query)]
-
-
-def _lock_address(session: Session, channel: str, address: str) -> bool:
-    """Hold the address until this transaction ends, or False if another instance holds it.
-
-    A lock on the address, not on its rows: it also covers rows queued after our select, and
-    the throttle is read under it, after the holder before us has committed what it claimed.
-    SQLite has one writer at a time (docs/decisions/0002), so there it always succeeds."""
-    if session.get_bind().dialect.name != "postgresql":
-        return True
-    digest = hashlib.blake2b(f"jibao-outbox\n{channel}\n{address}".encode(), digest_size=8)
-    key = int.from_bytes(digest.digest(), "big", signed=True)
-    return bool(session.scalar(select(func.pg_try_advisory_xact_lock(key))))
 
 
 def _fresh(session: Session, rows: list[m.Notification], now: datetime) -> list[m.Notification]:
@@ -143,29 +114,6 @@ def _fresh(session: Session, rows: list[m.Notification], now: datetime) -> list[
         else:
             set_state(session, row, DeliveryState.STALE, now, f"obligation {outcome}")
     return fresh
-
-
-def _throttled_until(
-    session: Session,
-    settings: NotificationSettings,
-    rows: list[m.Notification],
-    now: datetime,
-) -> datetime | None:
-    """When this address may next get a message on this channel: the throttle (one per window)
-    for everyone, and the rate limits for people (a webhook is a group, not a person). A send
-    still in flight (claimed, its outcome not yet written) counts as sent now."""
-    limits = dict(settings.rate_limits) if rows[0].person_id is not None else {}
-    if settings.throttle > timedelta(0):
-        limits[settings.throttle] = 1
-    if not limits:
-        return None
-    query = select(m.Notification.sent_at, m.Notification.state).where(
-        m.Notification.channel == rows[0].channel,
-        m.Notification.address == rows[0].address,
-        or_(m.Notification.sent_at > now - max(limits), m.Notification.state == "sending"),
-    )
-    sent = [now if state == "sending" else at for at, state in session.execute(query)]
-    return held_until([t for t in sent if t is not None], limits, now)
 
 
 def _take(
