@@ -1,4 +1,8 @@
-"""Settings: config.toml (tomllib) validated once at start, secrets from the environment."""
+"""Settings: config.toml (tomllib) validated once at start, secrets from the environment.
+
+`Settings` is a pydantic-settings model over two sources (alerts/config_sources.py): the JIBAO_*
+environment over config.toml. Every secret is a `SecretStr`, read with `.get_secret_value()`
+where it is used and nowhere else, so no repr, log line or message can show it."""
 
 from __future__ import annotations
 
@@ -8,8 +12,20 @@ from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveInt,
+    SecretStr,
+    ValidationError,
+    field_serializer,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from alerts.config_problems import (
     describe,
@@ -18,6 +34,7 @@ from alerts.config_problems import (
     unknown_keys,
     validation_problems,
 )
+from alerts.config_sources import SECRET_KEY, ConfigTable, Environment
 from alerts.i18n import Translator
 from rules.durations import parse_duration, parse_time_of_day
 from rules.escalation import Policy, parse_policy
@@ -86,7 +103,7 @@ class TwilioConfig(BaseModel):
     from_number: str = ""
     api_base_url: str = "https://api.twilio.com"
     timeout_seconds: float = Field(default=10.0, gt=0)
-    auth_token: str = Field(default="", exclude=True)  # from the environment only
+    auth_token: SecretStr = Field(default=SecretStr(""), exclude=True)  # JIBAO_TWILIO_AUTH_TOKEN
 
 
 class EmailConfig(BaseModel):
@@ -99,7 +116,7 @@ class EmailConfig(BaseModel):
     username: str = ""
     from_address: str = "jibao@example.gov.cn"
     timeout_seconds: float = Field(default=10.0, gt=0)
-    password: str = Field(default="", exclude=True)  # from the environment only
+    password: SecretStr = Field(default=SecretStr(""), exclude=True)  # JIBAO_SMTP_PASSWORD
 
 
 class WebhookConfig(BaseModel):
@@ -109,7 +126,6 @@ class WebhookConfig(BaseModel):
     name: str = Field(min_length=1, pattern=r"^[a-z0-9_-]+$")
     url: str = Field(min_length=1)
     timeout_seconds: float = Field(default=10.0, gt=0)
-    secret: str = Field(default="", exclude=True)  # JIBAO_WEBHOOK_SECRET_<NAME>
 
 
 # in the spirit of GoAlert's per-number limits (besides `throttle`, one a minute)
@@ -132,6 +148,8 @@ class NotificationSettings(BaseModel):
     twilio: TwilioConfig = TwilioConfig()
     email: EmailConfig = EmailConfig()
     webhooks: list[WebhookConfig] = []
+    # JIBAO_WEBHOOK_SECRET_<NAME>, by webhook name: from the environment only
+    webhook_secrets: dict[str, SecretStr] = Field(default_factory=dict, exclude=True)
     # per person and channel, at most N messages in each window; the rest wait and are bundled
     rate_limits: dict[timedelta, PositiveInt] = Field(
         default_factory=lambda: dict(DEFAULT_RATE_LIMITS)
@@ -183,7 +201,9 @@ class FileSettings(BaseModel):
     """The keys of config.toml outside `[rules]` and `[escalation]`."""
 
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
-    database_url: str = "sqlite:///./jibao.db"
+    # not a SecretStr (most of it is no secret, and it is handed to SQLAlchemy in many places),
+    # but its password is never shown: left out of repr, masked in dumps
+    database_url: str = Field(default="sqlite:///./jibao.db", repr=False)
     timezone: str = "Asia/Shanghai"
     language: Literal["zh_CN", "en"] = "zh_CN"
     public_url: str = "http://127.0.0.1:8000"
@@ -192,14 +212,36 @@ class FileSettings(BaseModel):
     notifications: NotificationSettings = NotificationSettings()
     roster: RosterSettings = RosterSettings()
 
+    @field_serializer("database_url")
+    def _masked(self, url: str) -> str:
+        try:
+            return make_url(url).render_as_string(hide_password=True)
+        except ArgumentError:
+            return "***"  # not a URL SQLAlchemy reads: it could be anything
 
-class Settings(FileSettings):
+
+class Settings(FileSettings, BaseSettings):
     """Everything the service is configured with, loaded once and passed down."""
 
-    secret_key: str = Field(default="", exclude=True)  # JIBAO_SECRET_KEY: signs links
+    model_config = SettingsConfigDict(extra="forbid", arbitrary_types_allowed=True)
+    secret_key: SecretStr = Field(default=SecretStr(""), exclude=True)  # JIBAO_SECRET_KEY
     rules: Ruleset
     rules_table: dict[str, Any]
     escalation: Policy
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Built directly, only the values given: `settings_from_table` brings config.toml and
+        the environment as sources of their own; nothing is read from os.environ by surprise
+        (LANGUAGE, say), nor from a .env file or a secrets directory."""
+        return (init_settings,)
 
 
 def config_path(explicit: str | None = None) -> Path:
@@ -235,8 +277,6 @@ def settings_from_table(table: dict[str, Any], *, environ: Any = None) -> Settin
     """Validate a parsed config table (tests build them in memory); every problem at once."""
     environ = environ or {}
     file_table = {k: v for k, v in table.items() if k not in RULE_TABLES}
-    if environ.get("JIBAO_DATABASE_URL"):
-        file_table["database_url"] = environ["JIBAO_DATABASE_URL"]
     problems = unknown_keys(table, FileSettings, "", extra=RULE_TABLES)
     try:
         FileSettings(**file_table)
@@ -245,22 +285,15 @@ def settings_from_table(table: dict[str, Any], *, environ: Any = None) -> Settin
     zone = table.get("timezone")
     rules = _parsed(table, "rules", problems, parse_ruleset, timezone=_zone_name(zone))
     policy = _parsed(table, "escalation", problems, parse_policy)
-    secret = environ.get("JIBAO_SECRET_KEY", "")
+    secret = environ.get(SECRET_KEY, "")
     if secret and len(secret) < MIN_SECRET_KEY:
-        problems.append(
-            Problem("JIBAO_SECRET_KEY", "secret_too_short", {"min": str(MIN_SECRET_KEY)})
-        )
+        problems.append(Problem(SECRET_KEY, "secret_too_short", {"min": str(MIN_SECRET_KEY)}))
     if problems:
         translate = Translator(file_language(table))
         raise ConfigError(describe(problems, translate), translate.language)
-    settings = Settings(
-        **file_table,
-        rules=rules,
-        rules_table=table["rules"],
-        escalation=policy,
-        secret_key=secret,
-    )
-    return _with_secrets(settings, environ)
+    checked = {**file_table, "rules": rules, "rules_table": table["rules"], "escalation": policy}
+    sources = (Environment(Settings, environ), ConfigTable(Settings, checked))
+    return Settings(_build_sources=(sources, {}))
 
 
 def _zone_name(value: object) -> str:
@@ -279,20 +312,3 @@ def _parsed(
     except RulesetError as exc:
         problems.extend(exc.problems)
         return None
-
-
-def _with_secrets(settings: Settings, environ: Any) -> Settings:
-    """Channel secrets come from the environment, never from config.toml."""
-    channels = settings.notifications
-    twilio = channels.twilio.model_copy(
-        update={"auth_token": environ.get("JIBAO_TWILIO_AUTH_TOKEN", "")}
-    )
-    email = channels.email.model_copy(update={"password": environ.get("JIBAO_SMTP_PASSWORD", "")})
-    hooks = [
-        hook.model_copy(
-            update={"secret": environ.get(f"JIBAO_WEBHOOK_SECRET_{hook.name.upper()}", "")}
-        )
-        for hook in channels.webhooks
-    ]
-    updated = channels.model_copy(update={"twilio": twilio, "email": email, "webhooks": hooks})
-    return settings.model_copy(update={"notifications": updated})

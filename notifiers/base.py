@@ -22,6 +22,7 @@ class DeliveryState(enum.Enum):
     UNKNOWN = "unknown"  # the outcome is unknown (timeout, crash mid-send): never re-sent blindly
     DRY = "dry"  # recorded instead of sent: the channel has no credentials
     BUNDLED = "bundled"  # sent as part of another notification to the same person
+    STALE = "stale"  # its obligation was met or waived before it went: never sent
 
 
 @dataclass(frozen=True)

@@ -167,7 +167,7 @@ def test_a_short_secret_key_is_refused_and_a_long_one_accepted() -> None:
     (line,) = _problems(config_table(language="en"), environ={"JIBAO_SECRET_KEY": "short"})
     assert line.startswith("JIBAO_SECRET_KEY: is too short: at least 16 characters")
     settings = settings_from_table(config_table(), environ={"JIBAO_SECRET_KEY": "x" * 16})
-    assert settings.secret_key == "x" * 16
+    assert settings.secret_key.get_secret_value() == "x" * 16
 
 
 def test_the_shipped_config_is_accepted() -> None:

@@ -258,7 +258,7 @@ def _links(request: Request, services: Services) -> CalendarLinks:
     """One link maker per app; without JIBAO_SECRET_KEY a random key that dies with the process."""
     links: CalendarLinks | None = getattr(request.app.state, "calendar_links", None)
     if links is None:
-        key = services.settings.secret_key
+        key = services.settings.secret_key.get_secret_value()
         if not key:
             log.warning(
                 "JIBAO_SECRET_KEY is not set: calendar links are signed with a random key "

@@ -5,8 +5,6 @@ plus the path) and the form it sent; without one it is refused with 403 and chan
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -25,7 +23,7 @@ from alerts.escalation.acks import (
     person_by_phone,
 )
 from alerts.escalation.ladder import ack_code
-from alerts.escalation.outbox import in_flight, mark_delivery
+from alerts.escalation.statuses import apply_early, hold_early, mark_delivery
 from alerts.services import Services, ServicesDep
 from alerts.storage import models as m
 from notifiers.base import DeliveryState
@@ -35,11 +33,10 @@ router = APIRouter(tags=["twilio"], include_in_schema=False)
 
 _DELIVERED = {"delivered", "completed", "read"}
 _FAILED = {"undelivered", "failed", "busy", "no-answer", "canceled"}
-CALLBACK_WAIT_SECONDS = 10.0  # Twilio gives up on a callback after 15 s
 
 
 async def _verified_form(request: Request, services: Services) -> dict[str, str]:
-    token = services.settings.notifications.twilio.auth_token
+    token = services.settings.notifications.twilio.auth_token.get_secret_value()
     form = {key: str(value) for key, value in (await request.form()).items()}
     url = services.settings.public_url.rstrip("/") + request.url.path
     if request.url.query:
@@ -61,28 +58,25 @@ async def status_callback(request: Request, services: ServicesDep) -> Response:
         if status in _DELIVERED
         else (DeliveryState.FAILED_PERM if status in _FAILED else None)
     )
-    if state is not None:
-        channel = "sms" if form.get("MessageSid") else "voice"
-        await _mark_when_recorded(services, sid, state, status, channel, form.get("To", ""))
+    if state is not None and sid:
+        _mark(services, sid, state, status)
     return Response(status_code=204)
 
 
-async def _mark_when_recorded(
-    services: Services, sid: str, state: DeliveryState, status: str, channel: str, to: str
-) -> None:
-    """Twilio may call back before the outbox has written the SID it answered (another send of
-    the same batch is still out): while a send to that number is in flight, wait for it."""
-    deadline = time.monotonic() + CALLBACK_WAIT_SECONDS
-    while True:
-        with services.session() as session:
-            now = services.clock.now()
-            if mark_delivery(session, provider_id=sid, state=state, detail=status, now=now):
-                session.commit()
-                return
-            waiting = in_flight(session, channel=channel, address=to)
-        if not waiting or time.monotonic() > deadline:
+def _mark(services: Services, sid: str, state: DeliveryState, status: str) -> None:
+    """Apply the status now, or hold it when the outbox has not stored that SID yet (Twilio may
+    call back before our send's answer is recorded): the outbox applies it when it lands, and
+    the second look here catches a result committed in between (docs/decisions/0010)."""
+    with services.session() as session:
+        now = services.clock.now()
+        if mark_delivery(session, provider_id=sid, state=state, detail=status, now=now):
+            session.commit()
             return
-        await asyncio.sleep(0.05)
+        hold_early(session, provider_id=sid, state=state, detail=status, now=now)
+        session.commit()
+    with services.session() as session:
+        apply_early(session, provider_ids=[sid])
+        session.commit()
 
 
 @router.post("/api/v1/twilio/sms")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
+from pydantic import SecretStr
+
 from alerts.config import NotificationSettings
 from notifiers.base import Notifier
 from notifiers.dry import DryNotifier
@@ -22,10 +24,11 @@ def build_notifiers(settings: NotificationSettings, public_url: str) -> dict[str
 
     notifiers: dict[str, Notifier] = {}
     twilio = settings.twilio
-    if twilio.account_sid and twilio.auth_token and twilio.from_number:
+    token = twilio.auth_token.get_secret_value()
+    if twilio.account_sid and token and twilio.from_number:
         config = TwilioSettings(
             account_sid=twilio.account_sid,
-            auth_token=twilio.auth_token,
+            auth_token=token,
             from_number=twilio.from_number,
             api_base_url=twilio.api_base_url,
             callback_base_url=public_url,
@@ -40,17 +43,18 @@ def build_notifiers(settings: NotificationSettings, public_url: str) -> dict[str
                 port=email.port,
                 security=email.security,
                 username=email.username or None,
-                password=email.password or None,
+                password=email.password.get_secret_value() or None,
                 from_address=email.from_address,
                 timeout_seconds=email.timeout_seconds,
             )
         )
     for hook in settings.webhooks:
+        secret = settings.webhook_secrets.get(hook.name, SecretStr(""))
         notifiers[f"webhook:{hook.name}"] = WebhookNotifier(
             WebhookSettings(
                 name=hook.name,
                 url=hook.url,
-                secret=hook.secret or None,
+                secret=secret.get_secret_value() or None,
                 timeout_seconds=hook.timeout_seconds,
             )
         )

@@ -2,8 +2,8 @@
 
 decide: re-assess incidents whose clocks moved with time alone, then fire the ladder steps
 that are due, writing escalations and queued notifications in the same transaction.
-deliver: claim queued notifications, commit the claim, send, record the outcomes.
-A crash between the two loses nothing and sends nothing twice (docs/decisions/0005-outbox.md)."""
+deliver: claim queued notifications, commit the claim, send, record each outcome as it comes.
+A crash between the two loses nothing and sends nothing twice (docs/decisions/0005, 0010)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ from alerts.escalation.digests import digest_moment, queue_digests
 from alerts.escalation.ladder import Escalator, claim_due_obligations, escalate
 from alerts.escalation.links import AckLinks
 from alerts.escalation.messages.render import Messages
-from alerts.escalation.outbox import claim, expire_stale_claims, record, send
+from alerts.escalation.outbox import claim, expire_stale_claims, record
+from alerts.escalation.sending import Outcome, send_all
+from alerts.escalation.statuses import apply_early, drop_early
 from alerts.filing.assessments import reassess
 from alerts.roster.book import RosterBook
 from alerts.roster.watch import RosterWatch
@@ -52,7 +54,7 @@ class Engine:
             settings.language, settings.rules.timezone, ack_pause=settings.escalation.ack_pause
         )
         self.links = AckLinks(
-            _secret_key(settings.secret_key),
+            _secret_key(settings.secret_key.get_secret_value()),
             settings.public_url,
             settings.notifications.ack_link_valid,
         )
@@ -130,28 +132,37 @@ class Engine:
         self._digested_on = day
 
     async def deliver(self) -> int:
-        """Send one batch of due notifications; how many were sent (0: nothing was due)."""
+        """Send one batch of due notifications, recording each result as it completes; how
+        many were sent (0: nothing was due)."""
         settings = self.services.settings.notifications
         now = self.services.clock.now()
         with self.services.session() as session:
             expire_stale_claims(session, now=now)
+            drop_early(session, before=now - settings.claim_lease)
             claimed = claim(
                 session, settings=settings, messages=self.messages, now=now, limit=BATCH
             )
             session.commit()
         if not claimed:
             return 0
-        results = await send(claimed, self.notifiers)
+        await send_all(claimed, self.notifiers, self._record)
+        return len(claimed)
+
+    def _record(self, results: list[Outcome]) -> None:
+        """Store a group of send results in its own transaction, then apply status callbacks
+        that came before them (only after the commit: docs/decisions/0010)."""
         with self.services.session() as session:
-            record(
+            provider_ids = record(
                 session,
-                settings=settings,
-                claimed=claimed,
+                settings=self.services.settings.notifications,
                 results=results,
                 now=self.services.clock.now(),
             )
             session.commit()
-        return len(claimed)
+        if provider_ids:
+            with self.services.session() as session:
+                apply_early(session, provider_ids=provider_ids)
+                session.commit()
 
     def next_wake(self) -> datetime | None:
         """The earliest moment anything stored becomes due."""

@@ -1,29 +1,32 @@
-"""The outbox: claim queued notifications, send them through the notifiers, record outcomes.
+"""The outbox: claim queued notifications and record each outcome (sending is alerts/escalation/
+sending.py).
 
 Every message is a row before it is sent. A claim marks rows `sending` with a lease and commits
 before any provider is called; a row still `sending` when its lease ends is marked `unknown` and
-never re-sent (the ladder's next rung is the safety net). Temporary failures go back to `queued`
-with exponential back-off and jitter until `max_attempts`. Messages to one address and channel
-that the throttle or a person's rate limits hold are bundled into one when it may go."""
+never re-sent (the ladder's next rung is the safety net). A row whose obligation was met or waived
+while it waited is marked `stale` at claim time and never sent. Temporary failures go back to
+`queued` with exponential back-off and jitter until `max_attempts`. Messages to one address and
+channel that the throttle or a person's rate limits hold are bundled into one when it may go; an
+address is claimed by one instance at a time (alerts/escalation/throttle.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import random
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from alerts.config import NotificationSettings
 from alerts.escalation.messages.render import Messages
+from alerts.escalation.throttle import Address, free_at, lock_addresses
 from alerts.storage import models as m
-from notifiers.base import DeliveryState, Message, Notifier, SendResult
-from rules.rate_limits import held_until
+from notifiers.base import DeliveryState, Message, SendResult
 
-SEND_CONCURRENCY = 64
+STILL_OWED = ("pending", "missed")  # with no report yet (met_at unset): the ladder goes on
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ def expire_stale_claims(session: Session, *, now: datetime) -> int:
         )
     ).all()
     for row in stale:
-        _set_state(session, row, DeliveryState.UNKNOWN, now, "claim lease ended mid-send")
+        set_state(session, row, DeliveryState.UNKNOWN, now, "claim lease ended mid-send")
     return len(stale)
 
 
@@ -54,52 +57,63 @@ def claim(
     now: datetime,
     limit: int,
 ) -> list[Claimed]:
-    """Take due queued rows (SKIP LOCKED on PostgreSQL), bundle per address and channel, mark the
-    sent ones `sending`. The caller commits before sending."""
-    query = (
-        select(m.Notification)
-        .where(m.Notification.state == "queued", m.Notification.next_attempt_at <= now)
-        .order_by(m.Notification.next_attempt_at, m.Notification.id)
-        .limit(limit)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    groups: dict[tuple[str, str, int], list[m.Notification]] = defaultdict(list)
-    bundling = settings.throttle > timedelta(0) or bool(settings.rate_limits)
-    for row in session.scalars(query):
-        groups[(row.channel, row.address, 0 if bundling else row.id)].append(row)
+    """Take due queued rows (SKIP LOCKED on PostgreSQL), set aside the stale ones, bundle per
+    address and channel, and mark the ones to send `sending`. The caller commits before
+    sending."""
+    rows = _fresh(session, _skip_locked(session, _due(now).limit(limit)), now)
+    if settings.throttle <= timedelta(0) and not settings.rate_limits:
+        return [_take(session, settings, messages, [row], now) for row in rows]
+    groups: dict[Address, list[m.Notification]] = defaultdict(list)
+    for row in rows:
+        groups[(row.channel, row.address)].append(row)
+    # an address another instance is claiming for right now is left for the next claim
+    held = lock_addresses(session, groups)
+    mine = {address: group for address, group in groups.items() if address in held}
     claimed = []
-    for rows in groups.values():
-        window_end = _throttled_until(session, settings, rows, now)
-        if window_end is not None:
-            for row in rows:
-                row.next_attempt_at = window_end
+    for address, window_end in free_at(session, settings, mine, now).items():
+        if window_end is None:
+            claimed.append(_take(session, settings, messages, mine[address], now))
             continue
-        claimed.append(_take(session, settings, messages, rows, now))
+        for row in mine[address]:
+            row.next_attempt_at = window_end
     return claimed
 
 
-def _throttled_until(
-    session: Session,
-    settings: NotificationSettings,
-    rows: list[m.Notification],
-    now: datetime,
-) -> datetime | None:
-    """When this address may next get a message on this channel: the throttle (one per window)
-    for everyone, and the rate limits for people (a webhook is a group, not a person)."""
-    limits = dict(settings.rate_limits) if rows[0].person_id is not None else {}
-    if settings.throttle > timedelta(0):
-        limits[settings.throttle] = 1
-    if not limits:
-        return None
-    sent = session.scalars(
-        select(m.Notification.sent_at).where(
-            m.Notification.channel == rows[0].channel,
-            m.Notification.address == rows[0].address,
-            m.Notification.sent_at > now - max(limits),
+def _due(now: datetime) -> Select[m.Notification]:
+    return (
+        select(m.Notification)
+        .where(m.Notification.state == "queued", m.Notification.next_attempt_at <= now)
+        .order_by(m.Notification.next_attempt_at, m.Notification.id)
+    )
+
+
+def _skip_locked(session: Session, query: Select[m.Notification]) -> list[m.Notification]:
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(session.scalars(query))
+
+
+def _fresh(session: Session, rows: list[m.Notification], now: datetime) -> list[m.Notification]:
+    """The rows still worth sending; those whose obligation was met or waived become `stale`."""
+    ids = {row.obligation_id for row in rows if row.obligation_id is not None}
+    settled = {}
+    if ids:
+        query = select(m.Obligation.id, m.Obligation.status, m.Obligation.met_at).where(
+            m.Obligation.id.in_(ids),
+            or_(m.Obligation.met_at.is_not(None), m.Obligation.status.not_in(STILL_OWED)),
         )
-    ).all()
-    return held_until([t for t in sent if t is not None], limits, now)
+        settled = {
+            id_: "met" if met_at is not None else status
+            for id_, status, met_at in session.execute(query)
+        }
+    fresh = []
+    for row in rows:
+        outcome = settled.get(row.obligation_id) if row.obligation_id is not None else None
+        if outcome is None:
+            fresh.append(row)
+        else:
+            set_state(session, row, DeliveryState.STALE, now, f"obligation {outcome}")
+    return fresh
 
 
 def _take(
@@ -116,7 +130,7 @@ def _take(
         first.html = None
         for row in rest:
             row.bundled_into_id = first.id
-            _set_state(
+            set_state(
                 session, row, DeliveryState.BUNDLED, now, f"sent within notification {first.id}"
             )
     first.state, first.attempts = "sending", first.attempts + 1
@@ -138,57 +152,41 @@ def _take(
     return Claimed(first.id, message)
 
 
-async def send(claimed: list[Claimed], notifiers: dict[str, Notifier]) -> list[SendResult]:
-    """Send claimed messages concurrently; a missing channel is a permanent failure."""
-    gate = asyncio.Semaphore(SEND_CONCURRENCY)
-
-    async def one(item: Claimed) -> SendResult:
-        notifier = notifiers.get(_channel_key(item))
-        if notifier is None:
-            return SendResult(DeliveryState.FAILED_PERM, error=f"no channel {item.message.channel}")
-        async with gate:
-            return await notifier.send(item.message)
-
-    return list(await asyncio.gather(*(one(item) for item in claimed)))
-
-
-def _channel_key(item: Claimed) -> str:
-    return (
-        item.message.channel if item.message.channel != "webhook" else f"webhook:{item.message.to}"
-    )
-
-
 def record(
     session: Session,
     *,
     settings: NotificationSettings,
-    claimed: list[Claimed],
-    results: list[SendResult],
+    results: Sequence[tuple[Claimed, SendResult]],
     now: datetime,
-) -> None:
-    """Write each outcome: sent, dry, retry later, failed for good, or unknown."""
-    ids = [item.id for item in claimed]
+) -> list[str]:
+    """Write each outcome: sent, dry, retry later, failed for good, or unknown; the provider ids
+    written (early status callbacks for them may be waiting: alerts/escalation/statuses.py)."""
+    ids = [item.id for item, _ in results]
     rows = {
         row.id: row
         for row in session.scalars(select(m.Notification).where(m.Notification.id.in_(ids)))
     }
-    for item, result in zip(claimed, results, strict=True):
+    written = []
+    for item, result in results:
         row = rows.get(item.id)
         if row is None or row.state != "sending":
             continue  # the lease ended and another worker marked it unknown
         row.claimed_until = None
         row.provider_id = result.provider_id or row.provider_id
         row.last_error = result.error
+        if result.provider_id:
+            written.append(result.provider_id)
         if result.state in (DeliveryState.SENT, DeliveryState.DRY):
             row.sent_at = now
-            _set_state(session, row, result.state, now, result.provider_id or "")
+            set_state(session, row, result.state, now, result.provider_id or "")
         elif result.state is DeliveryState.FAILED_TEMP and row.attempts < settings.max_attempts:
             row.next_attempt_at = now + _backoff(settings, row.attempts, result.retry_after)
-            _set_state(session, row, DeliveryState.QUEUED, now, f"retry: {result.error or ''}")
+            set_state(session, row, DeliveryState.QUEUED, now, f"retry: {result.error or ''}")
         elif result.state is DeliveryState.UNKNOWN:
-            _set_state(session, row, DeliveryState.UNKNOWN, now, result.error or "")
+            set_state(session, row, DeliveryState.UNKNOWN, now, result.error or "")
         else:
-            _set_state(session, row, DeliveryState.FAILED_PERM, now, result.error or "")
+            set_state(session, row, DeliveryState.FAILED_PERM, now, result.error or "")
+    return written
 
 
 def _backoff(settings: NotificationSettings, attempts: int, retry_after: float | None) -> timedelta:
@@ -197,39 +195,11 @@ def _backoff(settings: NotificationSettings, attempts: int, retry_after: float |
     return timedelta(seconds=max(delay, retry_after or 0))
 
 
-def _set_state(
+def set_state(
     session: Session, row: m.Notification, state: DeliveryState, now: datetime, detail: str
 ) -> None:
+    """Move a notification to `state` and add the step to its delivery history."""
     row.state = state.value
     session.add(
         m.NotificationEvent(notification_id=row.id, at=now, state=state.value, detail=detail)
     )
-
-
-def in_flight(session: Session, *, channel: str, address: str) -> bool:
-    """Whether a send to `address` on `channel` is claimed and its outcome not yet written."""
-    query = select(m.Notification.id).where(
-        m.Notification.state == "sending",
-        m.Notification.channel == channel,
-        m.Notification.address == address,
-    )
-    return session.scalar(query.limit(1)) is not None
-
-
-def mark_delivery(
-    session: Session, *, provider_id: str, state: DeliveryState, detail: str, now: datetime
-) -> bool:
-    """A provider's status callback: delivered, or failed after acceptance. False if unknown id."""
-    row = session.scalar(select(m.Notification).where(m.Notification.provider_id == provider_id))
-    if row is None:
-        return False
-    if state is DeliveryState.DELIVERED:
-        row.delivered_at = now
-    if row.state not in ("delivered", "failed_perm") or state is DeliveryState.DELIVERED:
-        _set_state(session, row, state, now, detail)
-    session.execute(
-        update(m.Notification)
-        .where(m.Notification.bundled_into_id == row.id)
-        .values(delivered_at=row.delivered_at)
-    )
-    return True

@@ -313,7 +313,7 @@ class Notification(Base):
     obligation_id: Mapped[int | None] = mapped_column(ForeignKey("obligations.id"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
     channel: Mapped[str] = mapped_column(String(16))
-    address: Mapped[str] = mapped_column(String(300))
+    address: Mapped[str] = mapped_column(String(300), index=True)  # throttles look it up
     subject: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(String(300))  # one line, for bundling a burst
     body: Mapped[str] = mapped_column(Text)
@@ -340,6 +340,17 @@ class NotificationEvent(Base):
     at: Mapped[datetime]
     state: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class EarlyStatus(Base):
+    """A status callback that came before its send's result was stored; applied when it lands."""
+
+    __tablename__ = "early_statuses"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[str] = mapped_column(String(100), index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime]
 
 
 class Acknowledgement(Base):

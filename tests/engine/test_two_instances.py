@@ -1,13 +1,16 @@
 """Two service instances on one PostgreSQL tick at the same moments while 150 obligations come due
 together: every ladder step fires once, and every (obligation, step, person, channel) reaches
-the Twilio stand-in exactly once. Also the claims themselves, held open side by side."""
+the Twilio stand-in exactly once. A burst to one person under a throttle or rate limits sends
+exactly what one instance would. Also the claims themselves, held open side by side."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import Counter
 from collections.abc import Callable
 from concurrent import futures
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -22,12 +25,13 @@ from alerts.escalation.messages.render import Messages
 from alerts.escalation.outbox import claim
 from alerts.storage import models as m
 from alerts.storage.database import make_engine, make_session_factory
-from tests.builders import at, initial
+from tests.builders import at, initial, phone_of
 from tests.engine.harness import (
     Served,
     channel_settings,
     empty,
     notification_rows,
+    one_rung,
     seed,
     served,
 )
@@ -88,6 +92,76 @@ def test_two_instances_send_every_step_to_every_person_once(
     # both instances took part, or the test proved nothing about two
     assert all(sum(r.fired for r in instance) > 0 for instance in zip(*at_due, strict=True))
     assert all(sum(r.sent for r in instance) > 0 for instance in zip(*after, strict=True))
+
+
+BURST = 20  # incidents whose K4 tells the section head at 12:00: a burst to one phone
+LIMITED: dict[str, dict[str, Any]] = {  # per-address limits, and (minute, SMS sent so far)
+    "throttle": {
+        "settings": {"notifications__throttle": "60s", "notifications__rate_limits": {}},
+        "expected": [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5), (5, 5)],
+    },
+    "rate_limits": {  # a person's limits alone (no throttle): one SMS in any five minutes
+        "settings": {"notifications__throttle": "0s", "notifications__rate_limits": {"5m": 1}},
+        "expected": [(0, 1), (2, 1), (5, 2), (10, 3), (15, 4), (20, 5), (25, 5)],
+    },
+}
+
+
+@pytest.mark.parametrize("limited", sorted(LIMITED))
+@pytest.mark.parametrize("instances", [1, 2])
+def test_a_burst_to_one_person_sends_exactly_what_one_instance_would(
+    postgres_database: str,
+    twilio: TwilioStandIn,
+    monkeypatch: pytest.MonkeyPatch,
+    instances: int,
+    limited: str,
+) -> None:
+    """Small batches, so deciding and sending interleave, and slow sends: while one instance's
+    message to the section head is out, the other has rows for the same phone to claim. Each
+    SMS bundles four (the batch), and the schedule of sends is the same with one instance or
+    two."""
+    url = postgres_database
+    empty(url)
+    monkeypatch.setattr(alerts.escalation.engine, "BATCH", 4)
+    twilio.callback_outcome.enabled = False
+    twilio.hang_next(0.3, count=BURST)  # each send is out a while: claims overlap with it
+    seeded = seed(url, start=at(9, 10))
+    case = LIMITED[limited]
+    config = channel_settings(
+        url, twilio=twilio, escalation__office=one_rung("sms"), **case["settings"]
+    )
+    apps = [served(config, seeded.clock) for _ in range(instances)]
+    asyncio.run(_file(apps[0], apps[-1], seeded.tokens, count=BURST))
+    head = phone_of("county", "section_head")
+
+    sent_so_far, reports = [], []
+    for minute, _ in case["expected"]:
+        seeded.clock.set(at(12, minute))
+        reports += [_all_at_once(apps) for _ in range(2)]
+        sent_so_far.append((minute, len(twilio.messages_to(head))))
+
+    assert sent_so_far == case["expected"]
+    assert len(twilio.messages) == len(twilio.messages_to(head))
+    assert [_items(m.body) for m in twilio.messages] == [4] * 5
+    rows = notification_rows(url)
+    assert Counter(r.state for r in rows) == {"sent": 5, "bundled": BURST - 5}
+    carriers = {r.id for r in rows if r.state == "sent"}
+    assert all(r.bundled_into_id in carriers for r in rows if r.state == "bundled")
+    if instances == 2:  # both decided and both claimed, or the test proved nothing about two
+        assert all(sum(r.fired for r in mine) > 0 for mine in zip(*reports, strict=True))
+
+
+def _all_at_once(apps: list[Served]) -> list[TickReport]:
+    """Every instance ticks at once, each in its own loop; all are waited for."""
+    running = [app.submit(app.engine.tick()) for app in apps]
+    futures.wait(running, timeout=60)
+    return [future.result(timeout=0) for future in running]
+
+
+def _items(body: str) -> int:
+    """How many items an SMS carries: a bundle says so, a single message is one."""
+    found = re.search(r"您有(\d+)项报送待办", body)
+    return int(found.group(1)) if found else 1
 
 
 def test_claims_made_at_the_same_moment_take_disjoint_rows(

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from icalendar import Calendar
+from pydantic import SecretStr
 
 from alerts.app import create_app
 from alerts.storage.database import make_engine, make_session_factory
@@ -179,7 +180,7 @@ def test_a_genuine_token_for_someone_who_is_gone_is_404(database_url: str) -> No
 def test_links_signed_with_the_configured_key_survive_a_restart(database_url: str) -> None:
     c = county(database_url)
     ids = add_people(database_url)
-    keyed = c.settings.model_copy(update={"secret_key": "a-long-random-secret"})
+    keyed = c.settings.model_copy(update={"secret_key": SecretStr("a-long-random-secret")})
     with TestClient(create_app(keyed, clock=c.clock, run_scheduler=False)) as first:
         answer = first.post(
             "/api/v1/roster/calendar-links",

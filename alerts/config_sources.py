@@ -1,0 +1,72 @@
+"""Where settings come from, as pydantic-settings sources: the JIBAO_* environment over
+config.toml's checked table.
+
+The environment is a mapping handed in (os.environ in the service, a dict in tests), and its
+names are the documented ones (JIBAO_TWILIO_AUTH_TOKEN, not pydantic-settings' nested
+JIBAO_NOTIFICATIONS__TWILIO__AUTH_TOKEN). Secrets come from here only: config.toml may not hold
+them (alerts/config_problems.py refuses them as unknown keys)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import SecretStr
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
+
+DATABASE_URL = "JIBAO_DATABASE_URL"
+SECRET_KEY = "JIBAO_SECRET_KEY"
+TWILIO_AUTH_TOKEN = "JIBAO_TWILIO_AUTH_TOKEN"
+SMTP_PASSWORD = "JIBAO_SMTP_PASSWORD"
+WEBHOOK_SECRET = "JIBAO_WEBHOOK_SECRET_"  # + the webhook's name in capitals
+
+
+class _Values(PydanticBaseSettingsSource):
+    """A source whose values are worked out once, as one (nested) table."""
+
+    def __init__(self, settings_cls: type[BaseSettings], values: Mapping[str, Any]) -> None:
+        super().__init__(settings_cls)
+        self.values = dict(values)
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        """The value of one top-level field (pydantic-settings' per-field interface)."""
+        return self.values.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self.values)
+
+    def __repr__(self) -> str:  # its values may be secrets
+        return f"{type(self).__name__}({sorted(self.values)})"
+
+
+class ConfigTable(_Values):
+    """config.toml once checked: its keys, with [rules] and [escalation] as parsed."""
+
+
+class Environment(_Values):
+    """The JIBAO_* variables of one environment: the database URL and every secret."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        super().__init__(settings_cls, environment_values(environ))
+
+
+def environment_values(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The settings the environment sets, as a table shaped like config.toml's; secrets are
+    wrapped at once, so not even pydantic-settings' debug log can show them."""
+    values: dict[str, Any] = {"secret_key": SecretStr(environ.get(SECRET_KEY, ""))}
+    if environ.get(DATABASE_URL):
+        values["database_url"] = environ[DATABASE_URL]
+    notifications: dict[str, Any] = {
+        "webhook_secrets": {
+            name.removeprefix(WEBHOOK_SECRET).lower(): SecretStr(value)
+            for name, value in environ.items()
+            if name.startswith(WEBHOOK_SECRET) and value
+        }
+    }
+    if environ.get(TWILIO_AUTH_TOKEN):
+        notifications["twilio"] = {"auth_token": SecretStr(environ[TWILIO_AUTH_TOKEN])}
+    if environ.get(SMTP_PASSWORD):
+        notifications["email"] = {"password": SecretStr(environ[SMTP_PASSWORD])}
+    values["notifications"] = notifications
+    return values
