@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from alerts.api.filing_in import FilingIn
 from alerts.clock import SystemClock
 from alerts.config import Settings
 from alerts.demo.accounts import ACCOUNTS, DEMO_PASSWORD, add_accounts
@@ -35,6 +34,7 @@ from alerts.demo.data import (
 from alerts.demo.roster import add_roster
 from alerts.filing.assessments import reassess
 from alerts.filing.intake import file_report
+from alerts.filing.report import read_report
 from alerts.storage import models as m
 from alerts.storage.database import make_engine, make_session_factory, migrate, normalize_url
 from alerts.storage.queries import add_token, add_unit, office, unit_by_code
@@ -183,7 +183,7 @@ def _file_scenario(
                 session,
                 settings=settings,
                 filer=filer,
-                body=FilingIn.model_validate(body),
+                body=read_report(body),
                 now=moments.at(step.ago),
             )
             session.commit()

@@ -25,10 +25,9 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from alerts.api.filing_in import Phone
 from alerts.config import Settings
 from alerts.i18n import Translator
-from alerts.phones import same_phone
+from alerts.phones import Phone, same_phone
 from alerts.roster.book import RosterBook
 from alerts.storage.models import Person, RosterShift, Unit
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, and_
+from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 
+from alerts.phones import E164_MAX, EXTENSION_MAX, parse_phone
 from alerts.storage.types import UTCDateTime
+from rules.model import OWED_STATES, still_owed
 
 
 class Base(DeclarativeBase):
@@ -55,9 +58,19 @@ class Person(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     post: Mapped[str] = mapped_column(String(100), default="")
-    phone: Mapped[str | None] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(String(32))  # as typed
+    # what `phone` dials, set with it: an SMS reply finds its sender by this index
+    phone_e164: Mapped[str | None] = mapped_column(String(E164_MAX), index=True)
+    phone_extension: Mapped[str | None] = mapped_column(String(EXTENSION_MAX))
     email: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime]
+
+    @validates("phone")
+    def _read_phone(self, _: str, phone: str | None) -> str | None:
+        found = parse_phone(phone) if phone else None
+        self.phone_e164 = found.e164 if found else None
+        self.phone_extension = found.extension if found else None
+        return phone
 
 
 class Incident(Base):
@@ -124,6 +137,16 @@ class Obligation(Base):
     updated_at: Mapped[datetime]
     # when the engine must look at this obligation's ladder next; None: nothing to escalate
     next_escalation_at: Mapped[datetime | None] = mapped_column(index=True)
+
+    @hybrid_property
+    def still_owed(self) -> bool:
+        """Not met and not waived (rules.model.still_owed); in a query, the same as SQL."""
+        return still_owed(self.status, self.met_at)
+
+    @still_owed.inplace.expression
+    @classmethod
+    def _still_owed_sql(cls) -> ColumnElement[bool]:
+        return and_(cls.met_at.is_(None), cls.status.in_([s.value for s in OWED_STATES]))
 
 
 class Waiver(Base):
