@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from alerts.api.auth import authenticate
 from alerts.api.bounds import RowId
 from alerts.api.errors import ApiError, FieldProblem
-from alerts.roster.actions import RosterRefused
 from alerts.roster.book import RosterBook
 from alerts.services import Services
 from alerts.storage import models as m
@@ -42,13 +41,6 @@ class PersonIn(In):
 
     person_id: RowId
     notes: str = Field(default="", max_length=4000)
-
-
-def refused_by_person(refused: RosterRefused) -> ApiError:
-    """A roster action the named person may not take: 409 when already decided, else 403."""
-    if refused.code == "already_decided":
-        return ApiError(409, "already_decided")
-    return ApiError(403, "forbidden", fields=[FieldProblem("person_id", refused.code)])
 
 
 def roster_book(request: Request) -> RosterBook:

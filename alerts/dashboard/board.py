@@ -79,8 +79,7 @@ def board_rows(session: Session, viewer: Viewer, units: list[m.Unit]) -> list[Bo
             select(m.Obligation)
             .where(
                 m.Obligation.incident_id == incident.id,
-                m.Obligation.met_at.is_(None),
-                m.Obligation.status.in_(("pending", "missed")),
+                m.Obligation.still_owed,
             )
             .order_by(m.Obligation.due_at)
             .limit(1)

@@ -211,7 +211,7 @@ def _first_look(obligation: r.Obligation, policy: Policy, now: datetime) -> date
 
 def _escalates(obligation: r.Obligation) -> bool:
     """Unreported obligations escalate, also once a missed cut-off has passed."""
-    return obligation.met_at is None and obligation.status in (r.Status.PENDING, r.Status.MISSED)
+    return obligation.still_owed
 
 
 def _obligation_values(obligation: r.Obligation, owed_by: int) -> dict[str, Any]:

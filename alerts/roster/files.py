@@ -21,15 +21,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 import openpyxl
-from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from alerts.config import Settings
 from alerts.i18n import Translator
-from alerts.phones import Phone, same_phone
+from alerts.phones import parse_phone, same_phone
 from alerts.roster.book import RosterBook
 from alerts.storage.models import Person, RosterShift, Unit
+from rules.roles import DUTY_ROLES, GAP_ROLES
 
 Format = Literal["csv", "xlsx"]
 MEDIA_TYPES: dict[Format, str] = {
@@ -47,14 +47,12 @@ COLUMNS: dict[str, tuple[str, str]] = {  # canonical name: (Chinese header, Engl
 }
 REQUIRED_COLUMNS = (
     "date",
-    *(c for r in ("duty_officer", "leader_on_duty") for c in (r, r + "_phone")),
+    *(c for r in GAP_ROLES for c in (r, r + "_phone")),
 )
-ROLES = ("duty_officer", "deputy_duty_officer", "leader_on_duty")  # in the form's column order
-GAP_ROLES = ("duty_officer", "leader_on_duty")  # an empty cell for these is worth a warning
+ROLES: tuple[str, ...] = DUTY_ROLES  # in the form's column order
 MAX_ROWS = 200  # a month is 31 rows; more is the wrong file
 HEADER_SEARCH = 5  # the header may sit below a title row or two
 _ALIASES = {_key: name for name, pair in COLUMNS.items() for _key in pair}
-_PHONE = TypeAdapter(Phone)  # the filing webhook's rules: mobile, E.164, landline with area code
 _DATE = re.compile(
     r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+0?0:00(?::00)?)?"
 )
@@ -319,7 +317,7 @@ class _Checker:
         if not name:
             if phone:
                 self.error(number, role, "phone_without_name", phone=phone)
-            elif role in GAP_ROLES:
+            elif role in GAP_ROLES:  # an empty cell for these is worth a warning
                 self.checked.warnings.append(Problem(number, role, "nobody", {"role": role}))
             return None
         if not phone:
@@ -354,11 +352,8 @@ def _header_key(cell: object) -> str:
 
 
 def _is_phone(text: str) -> bool:
-    try:
-        _PHONE.validate_python(text)
-    except ValidationError:
-        return False
-    return True
+    """The filing webhook's rule: a mobile, a landline with its area code, or E.164."""
+    return parse_phone(text) is not None
 
 
 def import_roster(

@@ -146,7 +146,7 @@ class Obligation(Base):
     @still_owed.inplace.expression
     @classmethod
     def _still_owed_sql(cls) -> ColumnElement[bool]:
-        return and_(cls.met_at.is_(None), cls.status.in_([s.value for s in OWED_STATES]))
+        return and_(cls.met_at.is_(None), cls.status.in_(sorted(s.value for s in OWED_STATES)))
 
 
 class Waiver(Base):
