@@ -51,8 +51,9 @@ class IssuedToken(NamedTuple):
     token: str
 
 
-def run_demo(settings: Settings, *, host: str, port: int, fresh: bool, serve: bool) -> int:
-    """Seed the demo county unless it is there, print how to try it, and serve when asked."""
+def run_demo(settings: Settings, *, host: str, port: int, fresh: bool) -> int:
+    """Seed the demo county unless it is there and print how to try it (at `host`:`port`, where
+    the command then serves it)."""
     url = settings.database_url
     if fresh and not is_sqlite(url):
         print(
@@ -74,11 +75,7 @@ def run_demo(settings: Settings, *, host: str, port: int, fresh: bool, serve: bo
     finally:
         engine.dispose()
     print(banner(settings, host=host, port=port, tokens=tokens, seeded=seeded))
-    if not serve:
-        return 0
-    from alerts.server import run  # imported late: uvicorn is only needed to serve
-
-    return run(settings, host=host, port=port)
+    return 0
 
 
 def is_sqlite(url: str) -> bool:

@@ -13,11 +13,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
-from alerts.api.roster_access import has_roster, person_names
 from alerts.dashboard.board import visible_units
 from alerts.dashboard.pages.common import Forbidden, PageContext, page_context
 from alerts.errors import Conflict, Refused
 from alerts.roster import actions as roster_actions
+from alerts.roster.access import has_roster, person_names
 from alerts.roster.book import DUTY_ROLES
 from alerts.roster.files import (
     MEDIA_TYPES,
