@@ -18,6 +18,9 @@ from pydantic_core import PydanticCustomError
 REGION = "CN"  # a number without +country is read as dialled in China
 E164_MAX = 16  # "+" and at most 15 digits
 EXTENSION_MAX = 8
+# digits and the punctuation people type between them, then perhaps an extension: no letters,
+# which phonenumbers would otherwise read as a vanity number (1-800-FLOWERS)
+_SHAPE = re.compile(r"\+?[\d\s\-()]+(?:\s*(?:转|分机|ext\.?|x|#)\s*\d{1,6})?", re.IGNORECASE)
 _EXTENSION = re.compile(
     r"^(?P<number>.+?)\s*(?:转|分机|ext\.?|x|#|-)\s*(?P<extension>\d{1,6})\s*$", re.IGNORECASE
 )
@@ -34,7 +37,7 @@ class PhoneNumber:
 def parse_phone(text: str) -> PhoneNumber | None:
     """The number `text` spells, or None when it is no valid phone number."""
     text = text.strip()
-    if not text:
+    if not _SHAPE.fullmatch(text):
         return None
     whole = _parse(text)
     if whole is not None:
