@@ -1,4 +1,6 @@
-"""FilingIn: the webhook body of CONTRACT.md §2, with field rules from DOMAIN.md §5."""
+"""FilingIn: the webhook body of CONTRACT.md §2. Its fields follow the rules of DOMAIN.md §5,
+which live with the report intake takes (alerts/filing/report.py); the parts of a body
+(location, casualties, reporter, who was told) are the report's own."""
 
 from __future__ import annotations
 
@@ -8,11 +10,13 @@ from pydantic_core import PydanticCustomError
 from alerts.api.bounds import RowId, WireTime
 from alerts.filing.report import (
     MAX_REPORTED_TO,
+    Casualties,
     CategoryIn,
-    Figure,
-    Level,
+    Location,
     Loss,
     Report,
+    ReportedTo,
+    Reporter,
     SeverityIn,
     ShortText,
     Text,
@@ -21,45 +25,7 @@ from alerts.filing.report import (
     missing_fields,
     read_report,
 )
-from alerts.phones import Phone
 from rules.model import FilingKind
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Location(_Strict):
-    """Administrative area and address."""
-
-    area: ShortText
-    address: Text
-
-
-class Casualties(_Strict):
-    """Cumulative figures; omitted ones stay as last reported."""
-
-    dead: Figure | None = None
-    missing: Figure | None = None
-    seriously_injured: Figure | None = None
-    injured: Figure | None = None
-    trapped: Figure | None = None
-
-
-class ReportedTo(_Strict):
-    """Someone the unit already reported to, and when; `level` feeds the county-knows-first rule."""
-
-    to: ShortText
-    at: WireTime
-    level: Level | None = None
-
-
-class Reporter(_Strict):
-    """Who reports: name, post and a phone to call back."""
-
-    name: ShortText
-    post: ShortText
-    phone: Phone
 
 
 class FilingIn(BaseModel):

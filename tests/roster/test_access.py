@@ -43,7 +43,13 @@ def test_the_api_and_the_dashboard_see_the_same_units(database_url: str) -> None
             ("unit_officer", town, [town]),
             ("leader", lone, [lone]),
         ]:
-            user = m.User(username=role, display_name=role, password_hash="", role=role,
-                          unit_id=unit.id, created_at=NOW)  # fmt: skip
+            user = m.User(
+                username=role,
+                display_name=role,
+                password_hash="",
+                role=role,
+                unit_id=unit.id,
+                created_at=NOW,
+            )
             assert visible_units(session, Viewer(user, unit, "csrf")) == expected, (role, unit)
     engine.dispose()

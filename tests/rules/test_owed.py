@@ -1,4 +1,4 @@
-""""Still owed", defined once: not met and not waived; a missed report is owed all the same."""
+""" "Still owed", defined once: not met and not waived; a missed report is owed all the same."""
 
 from __future__ import annotations
 

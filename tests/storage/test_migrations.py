@@ -18,15 +18,31 @@ from tests.conftest import BACKENDS, POSTGRES_URL
 
 AT = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
 OLD_FLAGS = [
-    {"code": "under_graded", "at": AT.isoformat(), "filing_id": 1,
-     "detail": "figures imply II, reported III"},
-    {"code": "chain_breach", "at": AT.isoformat(), "filing_id": 1,
-     "detail": "reported above the office first"},
-    {"code": "concealment_suspected", "at": AT.isoformat(), "filing_id": 2,
-     "detail": "knew 240 min before reporting"},
-    {"code": "after_chasing", "at": AT.isoformat(), "filing_id": 2,
-     "detail": "reported after chasing"},
-]  # fmt: skip
+    {
+        "code": "under_graded",
+        "at": AT.isoformat(),
+        "filing_id": 1,
+        "detail": "figures imply II, reported III",
+    },
+    {
+        "code": "chain_breach",
+        "at": AT.isoformat(),
+        "filing_id": 1,
+        "detail": "reported above the office first",
+    },
+    {
+        "code": "concealment_suspected",
+        "at": AT.isoformat(),
+        "filing_id": 2,
+        "detail": "knew 240 min before reporting",
+    },
+    {
+        "code": "after_chasing",
+        "at": AT.isoformat(),
+        "filing_id": 2,
+        "detail": "reported after chasing",
+    },
+]
 NEW_PARAMS = [{"implied": "II", "stated": "III"}, {}, {"minutes": 240}, {}]
 FLAGS = sa.table("incidents", sa.column("flags", sa.JSON())).c.flags
 PHONES = {  # as typed: (E.164, extension) after the upgrade
@@ -93,20 +109,38 @@ def _seed_before_0006(engine: sa.Engine) -> None:
     units, people, incidents = (tables.tables[n] for n in ("units", "people", "incidents"))
     with engine.begin() as connection:
         office = connection.execute(
-            units.insert().values(code="county", name="县值班室", is_office=True,
-                                  require_signature=False, created_at=AT)
-        ).inserted_primary_key[0]  # fmt: skip
+            units.insert().values(
+                code="county",
+                name="县值班室",
+                is_office=True,
+                require_signature=False,
+                created_at=AT,
+            )
+        ).inserted_primary_key[0]
         for phone in PHONES:
             connection.execute(
-                people.insert().values(unit_id=office, name=phone, post="", phone=phone,
-                                       created_at=AT)
-            )  # fmt: skip
-        connection.execute(people.insert().values(unit_id=office, name="无电话", post="",
-                                                  email="a@example.gov.cn", created_at=AT))  # fmt: skip
+                people.insert().values(
+                    unit_id=office, name=phone, post="", phone=phone, created_at=AT
+                )
+            )
+        connection.execute(
+            people.insert().values(
+                unit_id=office, name="无电话", post="", email="a@example.gov.cn", created_at=AT
+            )
+        )
         connection.execute(
             incidents.insert().values(
-                unit_id=office, office_id=office, title="t", category="accident",
-                clock_severity="III", sensitive=False, classified=False, state="open",
-                occurred_at=AT, created_at=AT, updated_at=AT, flags=OLD_FLAGS,
+                unit_id=office,
+                office_id=office,
+                title="t",
+                category="accident",
+                clock_severity="III",
+                sensitive=False,
+                classified=False,
+                state="open",
+                occurred_at=AT,
+                created_at=AT,
+                updated_at=AT,
+                flags=OLD_FLAGS,
             )
-        )  # fmt: skip
+        )
