@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, and_
-from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 
 from alerts.phones import E164_MAX, EXTENSION_MAX, parse_phone
+from alerts.storage.owed import StillOwed
 from alerts.storage.types import UTCDateTime
-from rules.model import OWED_STATES, still_owed
 
 
 class Base(DeclarativeBase):
@@ -59,13 +58,12 @@ class Person(Base):
     name: Mapped[str] = mapped_column(String(100))
     post: Mapped[str] = mapped_column(String(100), default="")
     phone: Mapped[str | None] = mapped_column(String(32))  # as typed
-    # what `phone` dials, set with it: an SMS reply finds its sender by this index
-    phone_e164: Mapped[str | None] = mapped_column(String(E164_MAX), index=True)
+    phone_e164: Mapped[str | None] = mapped_column(String(E164_MAX), index=True)  # dialled
     phone_extension: Mapped[str | None] = mapped_column(String(EXTENSION_MAX))
     email: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime]
 
-    @validates("phone")
+    @validates("phone")  # the dialled number, indexed: an SMS reply finds its sender by it
     def _read_phone(self, _: str, phone: str | None) -> str | None:
         found = parse_phone(phone) if phone else None
         self.phone_e164 = found.e164 if found else None
@@ -112,7 +110,7 @@ class Filing(Base):
     payload: Mapped[dict[str, Any]]
 
 
-class Obligation(Base):
+class Obligation(StillOwed, Base):
     """What is owed by when, as the rules last assessed it; one row per incident and key."""
 
     __tablename__ = "obligations"
@@ -137,16 +135,6 @@ class Obligation(Base):
     updated_at: Mapped[datetime]
     # when the engine must look at this obligation's ladder next; None: nothing to escalate
     next_escalation_at: Mapped[datetime | None] = mapped_column(index=True)
-
-    @hybrid_property
-    def still_owed(self) -> bool:
-        """Not met and not waived (rules.model.still_owed); in a query, the same as SQL."""
-        return still_owed(self.status, self.met_at)
-
-    @still_owed.inplace.expression
-    @classmethod
-    def _still_owed_sql(cls) -> ColumnElement[bool]:
-        return and_(cls.met_at.is_(None), cls.status.in_(sorted(s.value for s in OWED_STATES)))
 
 
 class Waiver(Base):
@@ -386,9 +374,8 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(
-        String(16)
-    )  # admin|duty_room|section_head|leader|unit_officer
+    # admin | duty_room | section_head | leader | unit_officer
+    role: Mapped[str] = mapped_column(String(16))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     failed_logins: Mapped[int] = mapped_column(default=0)
