@@ -22,8 +22,14 @@ SOURCES = ("media", "police", "above", "public", "department", "other")
 REPORTED_ROWS = 2
 _UNKNOWN_WORDS = {"unknown", "不详", "未知", "不明", "?", "？"}
 # problems a form words its own way (ui_incident.problem_…) rather than as the API does
-_OWN_PROBLEMS = {"time", "whole_number", "loss", "before_occurred", "decrease_unexplained"}
-_OWN_PROBLEMS |= {"not_open"}
+_OWN_PROBLEMS = {
+    "time",
+    "whole_number",
+    "loss",
+    "before_occurred",
+    "decrease_unexplained",
+    "not_open",
+}
 _TEXTS = (
     *("unit", "category", "subtype", "severity", "title", "external_ref", "description"),
     *("extent", "measures", "leaders_informed", "casualty_correction"),
