@@ -18,6 +18,7 @@ from alerts.api import (
     roster_files,
     swaps,
     twilio_hooks,
+    waivers,
 )
 from alerts.api.auth import CallerCache
 from alerts.api.bounds import path_ids_exist
@@ -95,6 +96,7 @@ def create_app(
         filings,
         incidents,
         acks,
+        waivers,
         twilio_hooks,
         roster,
         roster_files,

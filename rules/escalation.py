@@ -17,22 +17,13 @@ from typing import Any
 
 from rules.durations import parse_duration, parse_time_of_day
 from rules.problems import Problems, join
+from rules.roles import ROLES
 
 CHANNELS = ("sms", "voice", "email", "webhook")
 DEFAULT_REPEAT_LIMIT = 4  # repeats after a step's first firing: five messages, then the digest
 DEFAULT_FALLBACK = ("office.duty_officer", "office.director")
 DEFAULT_DIGEST_AT = time(8, 0)
 ROLE_SCOPES = ("unit", "office")
-ROLES = (
-    "duty_officer",
-    "deputy_duty_officer",
-    "leader_on_duty",
-    "leader",
-    "principal",
-    "section_head",
-    "director",
-    "county_leader",
-)
 
 # The keys each table may hold, one a line so adding one is a one-line change.
 ESCALATION_KEYS = (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -80,6 +80,16 @@ class Status(enum.Enum):
     LATE = "late"
     MISSED = "missed"
     WAIVED = "waived"
+
+
+# Still owed: not met and not waived. A missed report is owed all the same (its ladder goes on
+# past the cut-off), so acknowledging, chasing, handing over or waiving it still means something.
+OWED_STATES = frozenset({Status.PENDING, Status.MISSED})
+
+
+def still_owed(status: Status | str, met_at: datetime | None) -> bool:
+    """Whether an obligation in `status`, met at `met_at` (None: not met), is still owed."""
+    return met_at is None and Status(status) in OWED_STATES
 
 
 class IncidentState(enum.Enum):
@@ -181,6 +191,11 @@ class Obligation:
     grace_after_raise: bool = False  # due time moved by a grade raise; no lateness before it
     reason: str | None = None  # why waived or missed
 
+    @property
+    def still_owed(self) -> bool:
+        """Nobody has met it and nobody waived it."""
+        return still_owed(self.status, self.met_at)
+
 
 @dataclass(frozen=True)
 class Flag:
@@ -189,7 +204,9 @@ class Flag:
     code: str  # under_graded | chain_breach | concealment_suspected | after_chasing
     at: datetime
     filing_id: int | None = None
-    detail: str = ""
+    # what its message names, by the code's catalogue entry: under_graded {implied, stated}
+    # (grades), concealment_suspected {minutes}; the others none
+    params: dict[str, str | int] = field(default_factory=dict)
     implied_severity: Severity | None = None  # for under_graded: the grade the figures imply
 
 

@@ -173,19 +173,19 @@ class _Walk(Ledger):
         t = filing.received_at
         implied = is_under_graded(self.severity, self.category, filing.casualties, self.rules)
         if implied is not None:
-            detail = f"figures imply {implied.value}, reported {self._stated()}"
-            self.flags.append(Flag("under_graded", t, filing.id, detail, implied))
+            graded: dict[str, str | int] = {"implied": implied.value, "stated": self._stated()}
+            self.flags.append(Flag("under_graded", t, filing.id, graded, implied))
         if filing.party is not Party.UNIT:
             return
         if filing.reported_above_at is not None and filing.reported_above_at < t:
-            self.flags.append(Flag("chain_breach", t, filing.id, "reported above the office first"))
+            self.flags.append(Flag("chain_breach", t, filing.id))
         first_report = "initial" in self.drafts and self.drafts["initial"].met_at is None
         suspected = any(f.code == "concealment_suspected" for f in self.flags)
         if self.registered_at and first_report and self.unit_learned_at and not suspected:
             knew_for = t - self.unit_learned_at
             if knew_for >= self.rules.concealment_suspected_after:
-                detail = f"knew {int(knew_for.total_seconds() // 60)} min before reporting"
-                self.flags.append(Flag("concealment_suspected", t, filing.id, detail))
+                knew: dict[str, str | int] = {"minutes": int(knew_for.total_seconds() // 60)}
+                self.flags.append(Flag("concealment_suspected", t, filing.id, knew))
 
     def _stated(self) -> str:
         return self.severity.value if self.severity else "ungraded"
@@ -197,9 +197,7 @@ class _Walk(Ledger):
         for obligation in obligations:
             if obligation.key == "initial" and obligation.after_chasing:
                 at = obligation.met_at or now
-                self.flags.append(
-                    Flag("after_chasing", at, obligation.met_by, "reported after chasing")
-                )
+                self.flags.append(Flag("after_chasing", at, obligation.met_by))
         moments = []
         for draft, obligation in zip(self.drafts.values(), obligations, strict=True):
             if obligation.status is Status.PENDING:

@@ -38,8 +38,6 @@ def seed_demo(directory: Path) -> SeededDemo:
     path = directory / "demo.db"
     banner = io.StringIO()
     with contextlib.redirect_stdout(banner):
-        code = run_demo(
-            settings(f"sqlite:///{path}"), host="127.0.0.1", port=0, fresh=True, serve=False
-        )
+        code = run_demo(settings(f"sqlite:///{path}"), host="127.0.0.1", port=0, fresh=True)
     assert code == 0, banner.getvalue()
     return SeededDemo(path, banner.getvalue())

@@ -27,7 +27,7 @@ CURL_BODY = re.compile(r"-d '(\{.*\})'$", re.MULTILINE)
 
 
 def _demo(config: Settings, capsys: pytest.CaptureFixture[str], *, fresh: bool) -> str:
-    code = run_demo(config, host="127.0.0.1", port=0, fresh=fresh, serve=False)
+    code = run_demo(config, host="127.0.0.1", port=0, fresh=fresh)
     assert code == 0
     return capsys.readouterr().out
 
@@ -126,7 +126,7 @@ def test_demo_fresh_refuses_a_database_that_is_not_sqlite(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     config = make_settings("postgresql://jibao@localhost/jibao")
-    code = run_demo(config, host="127.0.0.1", port=0, fresh=True, serve=False)
+    code = run_demo(config, host="127.0.0.1", port=0, fresh=True)
     assert code == 1
     assert "refusing" in capsys.readouterr().err
 

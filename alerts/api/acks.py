@@ -9,9 +9,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from alerts.api.auth import authenticate
-from alerts.api.errors import ApiError, error_responses
+from alerts.api.errors import error_responses
 from alerts.api.wire import Wire
-from alerts.escalation.acks import acknowledge
+from alerts.escalation.acks import acknowledge, obligation_for
 from alerts.services import ServicesDep
 from alerts.storage import models as m
 
@@ -25,12 +25,7 @@ async def acknowledge_by_token(
     """收到 by the owing unit's or the office's token: pauses the ladder."""
     with services.session() as session:
         caller = authenticate(session, request, services.callers)
-        obligation = session.get(m.Obligation, obligation_id)
-        incident = session.get(m.Incident, obligation.incident_id) if obligation else None
-        if obligation is None or incident is None:
-            raise ApiError(404, "not_found")
-        if caller.id not in (incident.unit_id, incident.office_id):
-            raise ApiError(403, "forbidden")
+        obligation = obligation_for(session, obligation_id=obligation_id, unit=caller)
         ack = acknowledge(
             session, obligation=obligation, via="api", now=services.clock.now(), by=caller.code
         )

@@ -4,38 +4,16 @@ JSON bodies shallow enough to parse."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
-from typing import Annotated
 
-from annotated_types import Ge, Le
 from fastapi import Request
-from pydantic import AfterValidator, AwareDatetime
-from pydantic_core import PydanticCustomError
 
 from alerts.api.errors import ApiError
+from alerts.storage.bounds import MAX_ROW_ID
+from alerts.storage.bounds import RowId as RowId
+from alerts.storage.bounds import WireDate as WireDate
+from alerts.storage.bounds import WireTime as WireTime
 
-MAX_ROW_ID = 2**63 - 1  # a signed 64-bit integer: SQLite's and PostgreSQL's BIGINT
-EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 MAX_JSON_DEPTH = 32  # the deepest body we define nests 3 levels
-
-RowId = Annotated[int, Ge(1), Le(MAX_ROW_ID)]
-
-
-def _in_span(value: datetime) -> datetime:
-    if not EARLIEST <= value < LATEST:
-        raise PydanticCustomError("time_range", "time outside 1970-2099")
-    return value
-
-
-def _day_in_span(value: date) -> date:
-    if not EARLIEST.date() <= value < LATEST.date():
-        raise PydanticCustomError("time_range", "day outside 1970-2099")
-    return value
-
-
-WireTime = Annotated[AwareDatetime, AfterValidator(_in_span)]
-WireDate = Annotated[date, AfterValidator(_day_in_span)]
 
 # A string (escapes included) or a bracket; brackets inside strings do not nest.
 _JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)

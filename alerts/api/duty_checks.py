@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.api.auth import authenticate
-from alerts.api.errors import ApiError, FieldProblem, error_responses
+from alerts.api.errors import ApiError, error_responses
 from alerts.api.roster_access import (
     In,
     acting_for,
@@ -21,7 +21,7 @@ from alerts.api.roster_access import (
     units_below,
 )
 from alerts.api.wire import Wire
-from alerts.roster.actions import RosterRefused, start_duty_check
+from alerts.roster.actions import start_duty_check
 from alerts.services import Services, ServicesDep
 from alerts.storage import models as m
 
@@ -43,20 +43,15 @@ async def start_check(body: DutyCheckIn, request: Request, services: ServicesDep
         unit, caller = acting_for(session, services, request, body.unit)
         if not caller.is_office or unit.id == caller.id:
             raise ApiError(403, "forbidden")
-        try:
-            check, officer = start_duty_check(
-                session,
-                services,
-                book=book,
-                messages=request.app.state.engine.messages,
-                unit=unit,
-                office=caller,
-                voice=body.voice,
-            )
-        except RosterRefused as refused:
-            raise ApiError(
-                409, refused.code, fields=[FieldProblem("unit", refused.code)]
-            ) from refused
+        check, officer = start_duty_check(
+            session,
+            services,
+            book=book,
+            messages=request.app.state.engine.messages,
+            unit=unit,
+            office=caller,
+            voice=body.voice,
+        )
         session.commit()
         services.wake()
         return _check_out(check, Wire(services.settings.rules.timezone), officer.name, unit.code)

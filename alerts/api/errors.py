@@ -1,11 +1,11 @@
-"""Every API error as `{"error": {"code", "message", "fields": [{"field", "problem"}]}}`."""
+"""Every API error as `{"error": {"code", "message", "fields": [{"field", "problem"}]}}`: the
+API's own (ApiError) and the domain's refusals (alerts.errors.Refused), mapped to a status here
+and nowhere else."""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -14,19 +14,13 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from alerts.errors import Conflict, Forbidden, Invalid, NotFound, Refused
+from alerts.errors import FieldProblem as FieldProblem
+from alerts.errors import problems_from_validation as problems_from_validation
 from alerts.i18n import Translator
 
 log = logging.getLogger(__name__)
 FILINGS_PATH = "/api/v1/filings"
-
-
-@dataclass(frozen=True)
-class FieldProblem:
-    """One field and what is wrong with it, as a catalogue key under `problem.`."""
-
-    field: str
-    problem: str
-    params: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 class ApiError(Exception):
@@ -64,65 +58,19 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"description": _MEANINGS[status]} for status in statuses}
 
 
-_PYDANTIC_PROBLEMS = {
-    "missing": "required",
-    "string_too_short": "not_empty",
-    "string_too_long": "too_long",
-    "too_long": "too_long",
-    "string_type": "string",
-    "int_parsing": "integer",
-    "int_type": "integer",
-    "int_from_float": "integer",
-    "greater_than_equal": "integer",
-    "less_than_equal": "at_most",
-    "bool_parsing": "bool",
-    "bool_type": "bool",
-    "datetime_parsing": "time",
-    "datetime_type": "time",
-    "datetime_from_date_parsing": "time",
-    "timezone_aware": "time",
-    "model_type": "object",
-    "model_attributes_type": "object",
-    "list_type": "list",
-    "enum": "choice",
-    "literal_error": "choice",
-    "extra_forbidden": "not_allowed_here",
-}
+_STATUSES: dict[type[Refused], int] = {Invalid: 422, NotFound: 404, Forbidden: 403, Conflict: 409}
 
 
-def problems_from_validation(errors: Iterable[Any]) -> list[FieldProblem]:
-    """Turn pydantic's error list into field problems with catalogue keys."""
-    problems: list[FieldProblem] = []
-    for error in errors:
-        kind, ctx = error["type"], error.get("ctx") or {}
-        if kind == "required_fields":
-            problems.extend(FieldProblem(name, "required") for name in ctx["fields"])
-            continue
-        path = ".".join(str(part) for part in error["loc"] if part != "body")
-        path = ctx.get("field", path) or "body"
-        problem = _PYDANTIC_PROBLEMS.get(kind, kind if kind in _CUSTOM else "invalid")
-        params = {}
-        if problem == "too_long":
-            params["max"] = ctx.get("max_length", "")
-        if problem == "at_most":
-            params["max"] = ctx.get("le", "")
-        if problem == "choice":
-            params["choices"] = ctx.get("expected", "")
-        problems.append(FieldProblem(path, problem, params))
-    return problems
+def status_of(error: ApiError | Refused) -> int:
+    """The HTTP status an error answers with; a refusal's follows from its kind."""
+    if isinstance(error, ApiError):
+        return error.status
+    return next((s for kind, s in _STATUSES.items() if isinstance(error, kind)), 422)
 
 
-_CUSTOM = {
-    "severity",
-    "category",
-    "whole_number",
-    "loss",
-    "phone",
-    "before_occurred",
-    "time_range",
-    "figure_too_big",
-    "loss_too_big",
-}
+def from_refused(refused: Refused) -> ApiError:
+    """The domain's refusal as the API answers it."""
+    return ApiError(status_of(refused), refused.code, fields=refused.fields, **refused.params)
 
 
 def render(error: ApiError, translate: Translator) -> JSONResponse:
@@ -147,6 +95,10 @@ def install_error_handlers(app: FastAPI, translate: Translator) -> None:
         assert isinstance(exc, ApiError)
         return render(exc, translate)
 
+    async def on_refused(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, Refused)
+        return render(from_refused(exc), translate)
+
     async def on_validation(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError | ValidationError)
         fields = problems_from_validation(exc.errors())
@@ -168,6 +120,7 @@ def install_error_handlers(app: FastAPI, translate: Translator) -> None:
         )
 
     app.add_exception_handler(ApiError, on_api_error)
+    app.add_exception_handler(Refused, on_refused)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(ValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)

@@ -21,9 +21,11 @@ from alerts.api.errors import (
     FieldProblem,
     error_responses,
     problems_from_validation,
+    status_of,
 )
 from alerts.api.filing_in import FilingIn
 from alerts.api.wire import Wire
+from alerts.errors import Refused
 from alerts.filing.intake import FilingOutcome, file_report
 from alerts.i18n import Translator
 from alerts.services import Services, ServicesDep
@@ -44,8 +46,8 @@ async def post_filing(request: Request, services: ServicesDep) -> JSONResponse:
     try:
         with services.session() as session:
             status, body = _file(session, services, request, raw)
-    except ApiError as error:
-        services.metrics.rejected.labels(str(error.status)).inc()
+    except (ApiError, Refused) as error:
+        services.metrics.rejected.labels(str(status_of(error))).inc()
         raise
     services.metrics.filing_seconds.observe(time.perf_counter() - started)
     return JSONResponse(body, status_code=status)
@@ -60,7 +62,8 @@ def _file(session: Session, services: Services, request: Request, raw: bytes) ->
         return replay
     filing_in = _parse(raw)
     now = services.clock.now()
-    outcome = file_report(session, settings=services.settings, filer=filer, body=filing_in, now=now)
+    report = filing_in.to_report()
+    outcome = file_report(session, settings=services.settings, filer=filer, body=report, now=now)
     answer = _answer(outcome, Wire(services.settings.rules.timezone), services.translate)
     if key is not None:
         session.add(

@@ -14,14 +14,12 @@ from alerts.api.roster_access import (
     PersonIn,
     acting_for,
     person_names,
-    refused_by_person,
     unit_code,
     unit_codes,
     units_below,
 )
 from alerts.api.wire import Wire
 from alerts.roster import actions as roster_actions
-from alerts.roster.actions import RosterRefused
 from alerts.services import ServicesDep
 from alerts.storage import models as m
 
@@ -82,16 +80,13 @@ async def act_on_handover(
         if handover is None:
             raise ApiError(404, "not_found")
         acting_for(session, services, request, unit_code(session, handover.unit_id))
-        try:
-            roster_actions.act_on_handover(
-                handover,
-                action=action,
-                person_id=body.person_id,
-                notes=body.notes,
-                now=services.clock.now(),
-            )
-        except RosterRefused as refused:
-            raise refused_by_person(refused) from refused
+        roster_actions.act_on_handover(
+            handover,
+            action=action,
+            person_id=body.person_id,
+            notes=body.notes,
+            now=services.clock.now(),
+        )
         session.commit()
         return {
             "id": handover.id,

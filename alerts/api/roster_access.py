@@ -1,9 +1,10 @@
-"""Shared by the roster routers: who may act for which unit, request basics, small look-ups."""
+"""Shared by the roster routers: request basics, the caller's units (by the one visibility rule
+of alerts/roster/access.py, which the dashboard applies too) and small look-ups."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -13,23 +14,14 @@ from sqlalchemy.orm import Session
 from alerts.api.auth import authenticate
 from alerts.api.bounds import RowId
 from alerts.api.errors import ApiError, FieldProblem
-from alerts.roster.actions import RosterRefused
+from alerts.roster.access import has_roster as has_roster
+from alerts.roster.access import may_act_for, units_in_view
+from alerts.roster.access import person_names as person_names
 from alerts.roster.book import RosterBook
 from alerts.services import Services
 from alerts.storage import models as m
-from alerts.storage.queries import reporting_office, unit_by_code
-from alerts.storage.queries import roster as roster_queries
-
-Role = Literal[
-    "duty_officer",
-    "deputy_duty_officer",
-    "leader_on_duty",
-    "leader",
-    "principal",
-    "section_head",
-    "director",
-    "county_leader",
-]
+from alerts.storage.queries import unit_by_code
+from rules.roles import Role as Role  # the roles request bodies name
 
 
 class In(BaseModel):
@@ -43,13 +35,6 @@ class PersonIn(In):
 
     person_id: RowId
     notes: str = Field(default="", max_length=4000)
-
-
-def refused_by_person(refused: RosterRefused) -> ApiError:
-    """A roster action the named person may not take: 409 when already decided, else 403."""
-    if refused.code == "already_decided":
-        return ApiError(409, "already_decided")
-    return ApiError(403, "forbidden", fields=[FieldProblem("person_id", refused.code)])
 
 
 def roster_book(request: Request) -> RosterBook:
@@ -66,8 +51,7 @@ def acting_for(
     unit = caller if code is None or code == caller.code else unit_by_code(session, code=code)
     if unit is None:
         raise ApiError(422, "invalid", fields=[FieldProblem("unit", "unknown_unit")])
-    below = caller.is_office and reporting_office(session, unit=unit) is caller
-    if unit.id != caller.id and not below:
+    if not may_act_for(session, unit=caller, target=unit, for_office=caller.is_office):
         raise ApiError(403, "forbidden")
     return unit, caller
 
@@ -94,11 +78,6 @@ def person_out(person: m.Person) -> dict[str, Any]:
     return {"id": person.id, "name": person.name, "post": person.post, "phone": person.phone}
 
 
-def person_names(session: Session) -> dict[int, str]:
-    """Every person's name by id."""
-    return roster_queries.person_names(session)
-
-
 def unit_codes(session: Session) -> dict[int, str]:
     """Every unit's code by id."""
     return {i: c for i, c in session.execute(select(m.Unit.id, m.Unit.code))}
@@ -113,15 +92,4 @@ def unit_code(session: Session, unit_id: int) -> str:
 
 def units_below(session: Session, caller: m.Unit) -> list[m.Unit]:
     """The caller itself, or for the office every unit reporting to it (itself included)."""
-    if not caller.is_office:
-        return [caller]
-    return [
-        u
-        for u in session.scalars(select(m.Unit).order_by(m.Unit.code))
-        if reporting_office(session, unit=u) is caller
-    ]
-
-
-def has_roster(session: Session, unit: m.Unit) -> bool:
-    """Whether the unit keeps any roster here at all."""
-    return roster_queries.has_roster(session, unit_id=unit.id)
+    return units_in_view(session, unit=caller, for_office=caller.is_office)

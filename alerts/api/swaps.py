@@ -19,7 +19,6 @@ from alerts.api.roster_access import (
     check_people,
     check_span,
     person_names,
-    refused_by_person,
     roster_book,
     unit_code,
     unit_codes,
@@ -27,7 +26,6 @@ from alerts.api.roster_access import (
 )
 from alerts.api.wire import Wire
 from alerts.roster import actions as roster_actions
-from alerts.roster.actions import RosterRefused
 from alerts.services import ServicesDep
 from alerts.storage import models as m
 
@@ -123,16 +121,13 @@ async def decide_swap(
         if swap is None:
             raise ApiError(404, "not_found")
         acting_for(session, services, request, unit_code(session, swap.unit_id))
-        try:
-            roster_actions.decide_swap(
-                session,
-                book,
-                swap,
-                approve=decision == "approve",
-                person_id=body.person_id,
-                now=services.clock.now(),
-            )
-        except RosterRefused as refused:
-            raise refused_by_person(refused) from refused
+        roster_actions.decide_swap(
+            session,
+            book,
+            swap,
+            approve=decision == "approve",
+            person_id=body.person_id,
+            now=services.clock.now(),
+        )
         session.commit()
         return {"id": swap.id, "state": swap.state}

@@ -14,15 +14,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from alerts.api.errors import ApiError
-from alerts.escalation.acks import (
-    acknowledge,
-    answer_duty_checks,
-    is_duty_check_answer,
-    open_items,
-    parse_reply,
-    person_by_phone,
-)
-from alerts.escalation.ladder import ack_code
+from alerts.escalation.acks import acknowledge, answer_reply
 from alerts.escalation.statuses import apply_early, hold_early, mark_delivery
 from alerts.services import Services, ServicesDep
 from alerts.storage import models as m
@@ -84,34 +76,14 @@ async def inbound_sms(request: Request, services: ServicesDep) -> Response:
     """A reply: `1` or `收到`, with a short code when the person has several open items."""
     form = await _verified_form(request, services)
     with services.session() as session:
-        reply = _answer_reply(session, services, form.get("From", ""), form.get("Body", ""))
+        key, params = answer_reply(
+            session, phone=form.get("From", ""), body=form.get("Body", ""), now=services.clock.now()
+        )
         session.commit()
     services.wake()
     twiml = MessagingResponse()
-    twiml.message(reply)
+    twiml.message(services.translate(key, **params))
     return Response(str(twiml), media_type="application/xml")
-
-
-def _answer_reply(session: Session, services: Services, phone: str, body: str) -> str:
-    t = services.translate
-    person = person_by_phone(session, phone)
-    if person is not None and is_duty_check_answer(body):
-        answered = answer_duty_checks(session, person, services.clock.now())
-        return t("sms.on_duty_logged") if answered else t("sms.none")
-    is_ack, code = parse_reply(body)
-    items = list(open_items(session, person)) if person else []
-    if not is_ack or not items:
-        return t("sms.none")
-    by_code = {ack_code(o.id): o for o in items}
-    if code is None and len(items) > 1:
-        return t("sms.which", codes="、".join(by_code))
-    chosen = [items[0]] if code is None else [by_code[code]] if code in by_code else []
-    if not chosen:
-        return t("sms.unknown_code", codes=code)
-    now = services.clock.now()
-    for obligation in chosen:
-        acknowledge(session, obligation=obligation, via="sms", now=now, person=person)
-    return t("sms.acked", codes="、".join(ack_code(o.id) for o in chosen))
 
 
 @router.post("/api/v1/twilio/voice/{notification_id}/gather")

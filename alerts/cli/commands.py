@@ -143,9 +143,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from alerts.demo.seed import run_demo
 
-    return run_demo(
-        settings, host=args.host, port=args.port, fresh=args.fresh, serve=not args.no_serve
-    )
+    code = run_demo(settings, host=args.host, port=args.port, fresh=args.fresh)
+    return code if code or args.no_serve else _serve(args, settings)
 
 
 def _migrate(_: argparse.Namespace, settings: Settings) -> int:

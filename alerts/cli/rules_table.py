@@ -8,8 +8,9 @@ from datetime import timedelta
 from alerts.config import Settings
 from alerts.i18n import Translator
 from rules.durations import format_duration
-from rules.escalation import ROLE_SCOPES, ROLES, Recipient, Step
+from rules.escalation import ROLE_SCOPES, Recipient, Step
 from rules.model import Severity
+from rules.roles import ROLES
 
 
 def describe_rules(settings: Settings) -> str:

@@ -9,12 +9,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Request
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from alerts.passwords import HASHER as _hasher
+from alerts.passwords import hash_password as hash_password
 from alerts.storage.models import Unit, User, WebSession
 
 ROLES = ("admin", "duty_room", "section_head", "leader", "unit_officer")
@@ -23,8 +24,6 @@ LOGIN_CSRF_COOKIE = "jibao_login_csrf"
 SESSION_LIFETIME = timedelta(hours=12)  # a duty shift and some
 MAX_FAILURES = 5
 LOCK_FOR = timedelta(minutes=15)
-
-_hasher = PasswordHasher()
 
 
 class SignInRefused(Exception):
@@ -52,11 +51,6 @@ class Viewer:
     def is_admin(self) -> bool:
         """May manage units, people, tokens and users."""
         return self.user.role == "admin"
-
-
-def hash_password(password: str) -> str:
-    """An argon2id hash."""
-    return _hasher.hash(password)
 
 
 def sign_in(session: Session, *, username: str, password: str, now: datetime) -> str:

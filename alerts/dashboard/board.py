@@ -9,10 +9,11 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from alerts.dashboard.auth import Viewer
+from alerts.roster.access import units_in_view
 from alerts.roster.book import RosterBook
 from alerts.storage import models as m
 from alerts.storage.queries.board import open_incidents
-from alerts.storage.queries.units import office_and_its_units, reporting_office, unit_names
+from alerts.storage.queries.units import unit_names
 
 
 @dataclass(frozen=True)
@@ -37,11 +38,10 @@ class BoardRow:
 
 
 def visible_units(session: Session, viewer: Viewer) -> list[m.Unit]:
-    """The viewer's own unit, or the office and every unit reporting to it."""
-    if not viewer.sees_everything:
-        return [viewer.unit]
-    office = reporting_office(session, unit=viewer.unit) or viewer.unit
-    return office_and_its_units(session, office=office)
+    """The viewer's own unit, or the office and every unit reporting to it (the one rule of
+    alerts/roster/access.py: everyone but a unit officer acts for the office), office first."""
+    units = units_in_view(session, unit=viewer.unit, for_office=viewer.sees_everything)
+    return sorted(units, key=lambda u: not u.is_office)  # stable: by code after the office
 
 
 def duty_lines(

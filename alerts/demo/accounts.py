@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.config import Settings
-from alerts.dashboard.auth import hash_password
 from alerts.demo.data import COUNTY
+from alerts.passwords import hash_password
 from alerts.roster.book import RosterBook
 from alerts.storage.models import User
 from alerts.storage.queries.units import office, unit_by_code

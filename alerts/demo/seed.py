@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from alerts.api.filing_in import FilingIn
 from alerts.clock import SystemClock
 from alerts.config import Settings
 from alerts.demo.accounts import add_accounts
@@ -34,6 +33,7 @@ from alerts.demo.data import (
 from alerts.demo.roster import add_roster
 from alerts.filing.assessments import reassess
 from alerts.filing.intake import file_report
+from alerts.filing.report import read_report
 from alerts.storage import models as m
 from alerts.storage.database import make_engine, make_session_factory, migrate, normalize_url
 from alerts.storage.queries.units import add_token, add_unit, office, unit_by_code
@@ -50,8 +50,9 @@ class IssuedToken(NamedTuple):
     token: str
 
 
-def run_demo(settings: Settings, *, host: str, port: int, fresh: bool, serve: bool) -> int:
-    """Seed the demo county unless it is there, print how to try it, and serve when asked."""
+def run_demo(settings: Settings, *, host: str, port: int, fresh: bool) -> int:
+    """Seed the demo county unless it is there and print how to try it (at `host`:`port`, where
+    the command then serves it)."""
     url = settings.database_url
     if fresh and not is_sqlite(url):
         print(
@@ -73,11 +74,7 @@ def run_demo(settings: Settings, *, host: str, port: int, fresh: bool, serve: bo
     finally:
         engine.dispose()
     print(banner(settings, host=host, port=port, tokens=tokens, seeded=seeded))
-    if not serve:
-        return 0
-    from alerts.server import run  # imported late: uvicorn is only needed to serve
-
-    return run(settings, host=host, port=port)
+    return 0
 
 
 def is_sqlite(url: str) -> bool:
@@ -182,7 +179,7 @@ def _file_scenario(
                 session,
                 settings=settings,
                 filer=filer,
-                body=FilingIn.model_validate(body),
+                body=read_report(body),
                 now=moments.at(step.ago),
             )
             session.commit()

@@ -1,23 +1,24 @@
-"""Acknowledgement (收到): someone told of an obligation says they have it.
+"""Acknowledgement (收到): someone told of an obligation says they have it, on the dashboard, by
+API, by voice key or by SMS reply (what a reply means is decided in rules/replies.py).
 
 It pauses the obligation's ladder for `escalation.ack_pause`; only the report that meets the
 obligation ends it. Every acknowledgement lands on the incident's timeline."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.phones import same_phone
+from alerts.errors import Forbidden, NotFound
+from alerts.escalation.ladder import ack_code
+from alerts.phones import parse_phone
 from alerts.storage import models as m
 from alerts.timeline import Timeline
-
-_ON_DUTY = re.compile(r"^(?:在岗|到岗|on duty)\s*(?:C[0-9A-Z]+)?$", re.IGNORECASE)
-_REPLY = re.compile(r"^\s*(?:收到|1|确认|ok)\s*([0-9A-Za-z]*)\s*$", re.IGNORECASE)
+from rules.replies import Meaning, decide_reply
 
 
 def acknowledge(
@@ -55,11 +56,6 @@ def acknowledge(
     return ack
 
 
-def is_duty_check_answer(body: str) -> bool:
-    """`在岗`, `到岗` or `on duty`, with or without the check's code."""
-    return _ON_DUTY.match(body.strip()) is not None
-
-
 def answer_duty_checks(session: Session, person: m.Person, now: datetime) -> int:
     """Log the answer to this person's open duty checks (查岗); how many were open."""
     checks = session.scalars(
@@ -72,23 +68,14 @@ def answer_duty_checks(session: Session, person: m.Person, now: datetime) -> int
     return len(checks)
 
 
-def parse_reply(body: str) -> tuple[bool, str | None]:
-    """(is an acknowledgement, the short code if one was given) for an SMS reply."""
-    match = _REPLY.match(body.replace("“", "").replace("”", ""))
-    if match is None:
-        return False, None
-    return True, match.group(1).upper() or None
-
-
 def person_by_phone(session: Session, phone: str) -> m.Person | None:
-    """The person whose phone is `phone`, in any spelling."""
-    return next(
-        (
-            p
-            for p in session.scalars(select(m.Person).where(m.Person.phone.is_not(None)))
-            if p.phone and same_phone(p.phone, phone)
-        ),
-        None,
+    """The person whose phone is `phone`, in any spelling (by the E.164 index; the first one
+    made when two people share a number)."""
+    found = parse_phone(phone)
+    if found is None:
+        return None
+    return session.scalar(
+        select(m.Person).where(m.Person.phone_e164 == found.e164).order_by(m.Person.id).limit(1)
     )
 
 
@@ -99,9 +86,43 @@ def open_items(session: Session, person: m.Person) -> Sequence[m.Obligation]:
         .join(m.Notification, m.Notification.obligation_id == m.Obligation.id)
         .where(
             m.Notification.person_id == person.id,
-            m.Obligation.met_at.is_(None),
-            m.Obligation.status.in_(("pending", "missed")),
+            m.Obligation.still_owed,
         )
         .distinct()
         .order_by(m.Obligation.id.desc())
     ).all()
+
+
+def answer_reply(
+    session: Session, *, phone: str, body: str, now: datetime
+) -> tuple[str, dict[str, Any]]:
+    """Act on an SMS reply from `phone`; the answer to send back, as a catalogue key and its
+    parameters."""
+    person = person_by_phone(session, phone)
+    items = {ack_code(o.id): o for o in open_items(session, person)} if person else {}
+    decision = decide_reply(body, known_sender=person is not None, open_codes=list(items))
+    codes = "、".join(decision.codes)
+    if decision.meaning is Meaning.ON_DUTY and person is not None:
+        answered = answer_duty_checks(session, person, now)
+        return ("sms.on_duty_logged" if answered else "sms.none"), {}
+    if decision.meaning is Meaning.WHICH:
+        return "sms.which", {"codes": codes}
+    if decision.meaning is Meaning.UNKNOWN_CODE:
+        return "sms.unknown_code", {"codes": codes}
+    if decision.meaning is not Meaning.ACKNOWLEDGE:
+        return "sms.none", {}
+    for code in decision.codes:
+        acknowledge(session, obligation=items[code], via="sms", now=now, person=person)
+    return "sms.acked", {"codes": codes}
+
+
+def obligation_for(session: Session, *, obligation_id: int, unit: m.Unit) -> m.Obligation:
+    """The obligation `unit` may acknowledge by API: the incident's own unit's or its office's.
+    NotFound when there is none, Forbidden when it is another's."""
+    obligation = session.get(m.Obligation, obligation_id)
+    incident = session.get(m.Incident, obligation.incident_id) if obligation else None
+    if obligation is None or incident is None:
+        raise NotFound("not_found")
+    if unit.id not in (incident.unit_id, incident.office_id):
+        raise Forbidden()
+    return obligation

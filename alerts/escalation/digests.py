@@ -72,8 +72,7 @@ def _spent(session: Session) -> list[m.Obligation]:
         session.scalars(
             select(m.Obligation)
             .where(
-                m.Obligation.met_at.is_(None),
-                m.Obligation.status.in_(("pending", "missed")),
+                m.Obligation.still_owed,
                 m.Obligation.next_escalation_at.is_(None),
                 exists().where(m.Escalation.obligation_id == m.Obligation.id),
             )

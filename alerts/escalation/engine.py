@@ -22,7 +22,7 @@ from alerts.escalation.messages.render import Messages
 from alerts.escalation.outbox import claim, expire_stale_claims, record
 from alerts.escalation.sending import Outcome, send_all
 from alerts.escalation.statuses import apply_early, drop_early
-from alerts.filing.assessments import reassess
+from alerts.filing.assessments import reassess_stored
 from alerts.roster.book import RosterBook
 from alerts.roster.watch import RosterWatch
 from alerts.services import Services
@@ -102,7 +102,9 @@ class Engine:
         with self.services.session() as session:
             incidents = _claim_changed_incidents(session, now, BATCH)
             for incident in incidents:
-                reassess_stored(session, self.services, incident, now)
+                reassess_stored(
+                    session, settings=self.services.settings, incident=incident, now=now
+                )
             # committed alone: re-assessing waits for obligations another instance is
             # escalating, so holding our own claimed obligations meanwhile could deadlock
             session.commit()
@@ -192,23 +194,6 @@ def _secret_key(configured: str) -> str:
         "and stop working when the service restarts"
     )
     return secrets.token_urlsafe(32)
-
-
-def reassess_stored(
-    session: Session, services: Services, incident: m.Incident, now: datetime
-) -> None:
-    """Re-assess a stored incident (units looked up by id)."""
-    owner = session.get(m.Unit, incident.unit_id)
-    office = session.get(m.Unit, incident.office_id)
-    assert owner is not None and office is not None
-    reassess(
-        session,
-        incident=incident,
-        unit_code=owner.code,
-        office_code=office.code,
-        settings=services.settings,
-        now=now,
-    )
 
 
 def _claim_changed_incidents(session: Session, now: datetime, limit: int) -> list[m.Incident]:

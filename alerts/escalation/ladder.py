@@ -51,7 +51,7 @@ def escalate(
     session: Session, escalator: Escalator, obligation: m.Obligation, now: datetime
 ) -> int:
     """Fire every step of the obligation's ladder that is due and has not fired; the count."""
-    if obligation.met_at is not None or obligation.status not in ("pending", "missed"):
+    if not obligation.still_owed:
         obligation.next_escalation_at = None
         return 0
     ladder = escalator.policy.unit if obligation.party == "unit" else escalator.policy.office

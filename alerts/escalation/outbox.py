@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from alerts.config import NotificationSettings
@@ -25,8 +25,6 @@ from alerts.escalation.messages.render import Messages
 from alerts.escalation.throttle import Address, free_at, lock_addresses
 from alerts.storage import models as m
 from notifiers.base import DeliveryState, Message, SendResult
-
-STILL_OWED = ("pending", "missed")  # with no report yet (met_at unset): the ladder goes on
 
 
 @dataclass(frozen=True)
@@ -100,7 +98,7 @@ def _fresh(session: Session, rows: list[m.Notification], now: datetime) -> list[
     if ids:
         query = select(m.Obligation.id, m.Obligation.status, m.Obligation.met_at).where(
             m.Obligation.id.in_(ids),
-            or_(m.Obligation.met_at.is_not(None), m.Obligation.status.not_in(STILL_OWED)),
+            ~m.Obligation.still_owed,
         )
         settled = {
             id_: "met" if met_at is not None else status

@@ -1,2 +1,3 @@
-"""Taking in filings: who files for whom, checks against the incident's history, storing them
-(intake), and keeping each incident's obligations equal to what the rules say (assessments)."""
+"""Taking in filings: the report intake takes and the field rules it follows (report), who
+files for whom and the checks against the incident's history (intake), keeping each incident's
+obligations equal to what the rules say (assessments), and the office waiving one (waivers)."""

@@ -65,6 +65,23 @@ def reassess(
     return Reassessment(assessment, obligations)
 
 
+def reassess_stored(
+    session: Session, *, settings: Settings, incident: m.Incident, now: datetime
+) -> Reassessment:
+    """Re-assess a stored incident (its units looked up by id)."""
+    owner = session.get(m.Unit, incident.unit_id)
+    office = session.get(m.Unit, incident.office_id)
+    assert owner is not None and office is not None
+    return reassess(
+        session,
+        incident=incident,
+        unit_code=owner.code,
+        office_code=office.code,
+        settings=settings,
+        now=now,
+    )
+
+
 def to_rule_filings(rows: Sequence[m.Filing]) -> tuple[r.Filing, ...]:
     """Stored filings as the rules see them, with figures made cumulative per party."""
     unit_figures: dict[str, Any] = {}  # what the unit itself has reported
@@ -194,7 +211,7 @@ def _first_look(obligation: r.Obligation, policy: Policy, now: datetime) -> date
 
 def _escalates(obligation: r.Obligation) -> bool:
     """Unreported obligations escalate, also once a missed cut-off has passed."""
-    return obligation.met_at is None and obligation.status in (r.Status.PENDING, r.Status.MISSED)
+    return obligation.still_owed
 
 
 def _obligation_values(obligation: r.Obligation, owed_by: int) -> dict[str, Any]:
@@ -261,5 +278,5 @@ def _flag(flag: r.Flag) -> dict[str, Any]:
         "code": flag.code,
         "at": flag.at.isoformat(),
         "filing_id": flag.filing_id,
-        "detail": flag.detail,
+        "params": dict(flag.params),
     }

@@ -1,5 +1,6 @@
 """Taking in one filing: who files for whom, checks against what is already known, storing it
-and re-assessing the incident. Raises ApiError before anything is written; never commits."""
+and re-assessing the incident. Refuses (alerts.errors) before anything is written; never
+commits."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 import rules.model as r
-from alerts.api.errors import ApiError, FieldProblem
-from alerts.api.filing_in import COMPLETE_REPORT, FilingIn
 from alerts.config import Settings
+from alerts.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound, invalid
 from alerts.filing.assessments import FIGURES, reassess
+from alerts.filing.report import COMPLETE_REPORT, Report, check_complete
 from alerts.storage import models as m
 from alerts.storage.queries import filings_of, reporting_office, unit_by_code
 from alerts.timeline import Timeline
@@ -52,11 +53,12 @@ class _Parties:
 
 
 def file_report(
-    session: Session, *, settings: Settings, filer: m.Unit, body: FilingIn, now: datetime
+    session: Session, *, settings: Settings, filer: m.Unit, body: Report, now: datetime
 ) -> FilingOutcome:
-    """Check, store and assess one filing; raise ApiError (nothing written) when it is refused."""
+    """Check, store and assess one filing; Refused (nothing written) when it is refused."""
+    check_complete(body)
     if body.kind is r.FilingKind.FEEDBACK:
-        raise _invalid("kind", "feedback_unsupported")
+        raise invalid("kind", "feedback_unsupported")
     with session.no_autoflush:  # flush only where an id is needed: this is the hot path
         parties = _resolve_parties(session, filer, body)
         _check_times(body, settings, now)
@@ -100,7 +102,7 @@ def _store_filing(
     incident: m.Incident,
     parties: _Parties,
     filer: m.Unit,
-    body: FilingIn,
+    body: Report,
     previous: list[m.Filing],
     now: datetime,
 ) -> m.Filing:
@@ -114,90 +116,90 @@ def _store_filing(
         number=_followup_number(previous, parties.party) if is_followup else None,
         received_at=now,
         complete=all(getattr(body, name) is not None for name in COMPLETE_REPORT),
-        payload=body.model_dump(mode="json", exclude_none=True, exclude=set(body.unknown_keys())),
+        payload=body.payload(),
     )
     session.add(filing)
     session.flush()
     return filing
 
 
-def _resolve_parties(session: Session, filer: m.Unit, body: FilingIn) -> _Parties:
+def _resolve_parties(session: Session, filer: m.Unit, body: Report) -> _Parties:
     office = reporting_office(session, unit=filer)
     if office is None:
-        raise ApiError(403, "forbidden")
+        raise Forbidden()
     if filer.is_office and body.unit and body.unit != filer.code:
         named = unit_by_code(session, code=body.unit)
         if named is None:
-            raise _invalid("unit", "unknown_unit")
+            raise invalid("unit", "unknown_unit")
         if named.is_office or reporting_office(session, unit=named) is not office:
-            raise _invalid("unit", "not_below_office")
+            raise invalid("unit", "not_below_office")
         if body.kind not in _OFFICE_FOR_UNIT:
-            raise _invalid("kind", "choice", choices=", ".join(k.value for k in _OFFICE_FOR_UNIT))
+            raise invalid("kind", "choice", choices=", ".join(k.value for k in _OFFICE_FOR_UNIT))
         # a registration is the office's own record about the unit's incident, not the unit's report
         party = r.Party.OFFICE if body.kind is r.FilingKind.REGISTER else r.Party.UNIT
         return _Parties(named, office, party)
     if filer.is_office:
         if body.kind in (r.FilingKind.PHONE, r.FilingKind.REGISTER):
-            raise _invalid("unit", "unit_required")
+            raise invalid("unit", "unit_required")
         return _Parties(filer, office, r.Party.OFFICE)
     if body.unit and body.unit != filer.code:
-        raise ApiError(403, "forbidden")
+        raise Forbidden()
     if body.kind is r.FilingKind.PHONE:
-        raise ApiError(403, "forbidden", fields=[FieldProblem("kind", "unit_cannot_phone")])
+        raise Forbidden(FieldProblem("kind", "unit_cannot_phone"))
     if body.kind not in _UNIT_KINDS:
-        raise ApiError(403, "forbidden", fields=[FieldProblem("kind", "office_only")])
+        raise Forbidden(FieldProblem("kind", "office_only"))
     return _Parties(filer, office, r.Party.UNIT)
 
 
-def _check_times(body: FilingIn, settings: Settings, now: datetime) -> None:
+def _check_times(body: Report, settings: Settings, now: datetime) -> None:
     latest = now + settings.rules.clock_skew
     late = [
         FieldProblem(path, "in_future") for path, value in body.times().items() if value > latest
     ]
     if late:
-        raise ApiError(422, "invalid", fields=late)
+        raise Invalid(*late)
 
 
 def _resolve_incident(
-    session: Session, parties: _Parties, body: FilingIn
+    session: Session, parties: _Parties, body: Report
 ) -> tuple[m.Incident | None, list[m.Filing]]:
     if body.incident_id is None:
         if body.kind not in (r.FilingKind.INITIAL, r.FilingKind.PHONE, r.FilingKind.REGISTER):
-            raise _invalid("incident_id", "incident_required")
+            raise invalid("incident_id", "incident_required")
         return None, []
     incident = session.get(m.Incident, body.incident_id)
     if incident is None:
-        raise ApiError(404, "incident_not_found")
+        raise NotFound("incident_not_found")
     if incident.office_id != parties.office.id:
-        raise ApiError(403, "forbidden")
+        raise Forbidden()
     if parties.party is r.Party.UNIT and incident.unit_id != parties.reporting.id:
-        raise ApiError(403, "forbidden")
+        raise Forbidden()
     return incident, list(filings_of(session, incident_id=incident.id))
 
 
 def _check_against_history(
-    incident: m.Incident | None, previous: list[m.Filing], parties: _Parties, body: FilingIn
+    incident: m.Incident | None, previous: list[m.Filing], parties: _Parties, body: Report
 ) -> None:
     mine = [f for f in previous if f.party == parties.party.value]
     kind = body.kind
     closed = incident is not None and incident.state == "closed"
     if closed and kind is r.FilingKind.FOLLOWUP:
-        raise ApiError(409, "incident_closed")
+        raise Conflict("incident_closed")
     if kind is r.FilingKind.FINAL and any(f.kind == "final" for f in mine):
-        raise ApiError(409, "final_exists")
+        raise Conflict("final_exists")
     reported = any(f.kind in ("initial", "followup", "final") for f in mine)
     if kind in (r.FilingKind.INITIAL, r.FilingKind.PHONE) and incident is not None and reported:
-        raise ApiError(409, "initial_exists")
+        raise Conflict("initial_exists")
     if (
         incident is not None
         and body.learned_at
         and body.learned_at < incident.occurred_at
         and not body.occurred_at
     ):
-        raise _invalid("learned_at", "before_occurred")
+        raise invalid("learned_at", "before_occurred")
     figures = _latest_figures(previous)
     problems = []
-    stated = body.casualties.model_dump(exclude_none=True) if body.casualties else {}
+    stated = body.stated_figures()
     for name, value in stated.items():
         old = figures.get(name)
         if (
@@ -227,7 +229,7 @@ def _check_against_history(
         if loss == r.UNKNOWN:
             problems.append(FieldProblem("direct_loss_wan_yuan", "unknown_in_final"))
     if problems:
-        raise ApiError(422, "invalid", fields=problems)
+        raise Invalid(*problems)
 
 
 def _latest_figures(previous: list[m.Filing]) -> dict[str, Any]:
@@ -239,7 +241,7 @@ def _latest_figures(previous: list[m.Filing]) -> dict[str, Any]:
     return figures
 
 
-def _new_incident(session: Session, parties: _Parties, body: FilingIn, now: datetime) -> m.Incident:
+def _new_incident(session: Session, parties: _Parties, body: Report, now: datetime) -> m.Incident:
     assert body.occurred_at and body.category and body.title
     incident = m.Incident(
         unit_id=parties.reporting.id,
@@ -258,7 +260,7 @@ def _new_incident(session: Session, parties: _Parties, body: FilingIn, now: date
     return incident
 
 
-def _update_incident_facts(incident: m.Incident, body: FilingIn) -> None:
+def _update_incident_facts(incident: m.Incident, body: Report) -> None:
     for name in ("title", "external_ref", "sensitive", "classified", "occurred_at"):
         value = getattr(body, name)
         if value is not None and not (name == "occurred_at" and incident.occurred_at):
@@ -279,8 +281,8 @@ def _owner_code(session: Session, incident: m.Incident, parties: _Parties) -> st
     return owner.code
 
 
-def _notices(body: FilingIn, assessment: r.Assessment, filing: m.Filing) -> list[Notice]:
-    notices = [Notice("ignored_field", key, {"field": key}) for key in body.unknown_keys()]
+def _notices(body: Report, assessment: r.Assessment, filing: m.Filing) -> list[Notice]:
+    notices = [Notice("ignored_field", key, {"field": key}) for key in body.ignored_keys]
     if body.kind in (r.FilingKind.INITIAL, r.FilingKind.PHONE):
         wanted = [*COMPLETE_REPORT, *(("signed_by",) if body.kind is r.FilingKind.INITIAL else ())]
         notices += [
@@ -288,7 +290,7 @@ def _notices(body: FilingIn, assessment: r.Assessment, filing: m.Filing) -> list
             for name in wanted
             if getattr(body, name) is None
         ]
-    stated = body.casualties.model_dump(exclude_none=True) if body.casualties else {}
+    stated = body.stated_figures()
     notices += [
         Notice("unknown_figure", f"casualties.{name}", {"field": f"casualties.{name}"})
         for name, value in stated.items()
@@ -308,7 +310,3 @@ def _notices(body: FilingIn, assessment: r.Assessment, filing: m.Filing) -> list
         elif flag.code == "chain_breach":
             notices.append(Notice("chain_breach", "already_reported_to"))
     return notices
-
-
-def _invalid(field_name: str, problem: str, **params: Any) -> ApiError:
-    return ApiError(422, "invalid", fields=[FieldProblem(field_name, problem, params)])

@@ -1,6 +1,7 @@
 """What people do to a roster, shared by the roster API and the dashboard: decide a swap (only
 a leader on duty may), act on a handover (notes by the outgoing officer, acceptance by the
-incoming one), start a duty check (查岗). Nothing here commits; refusals are RosterRefused."""
+incoming one), start a duty check (查岗). Nothing here commits; refusals are alerts.errors
+Conflict (already decided, nobody on duty) and Forbidden (not this person's to do)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from alerts.errors import Conflict, FieldProblem, Forbidden
 from alerts.escalation.ladder import ack_code
 from alerts.escalation.messages.render import Messages
 from alerts.escalation.notices import enqueue_notice
@@ -15,14 +17,7 @@ from alerts.roster.book import RosterBook
 from alerts.services import Services
 from alerts.storage import models as m
 from alerts.storage.queries import reporting_office
-
-
-class RosterRefused(Exception):
-    """The action is not allowed; `code` is a catalogue key under `problem.` or `error.`."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+from rules.roles import Role
 
 
 def swap_deciders(session: Session, book: RosterBook, unit: m.Unit, at: datetime) -> set[int]:
@@ -31,7 +26,7 @@ def swap_deciders(session: Session, book: RosterBook, unit: m.Unit, at: datetime
     return {
         p.id
         for u in deciders
-        for p in book.holders(session, unit_id=u.id, role="leader_on_duty", at=at)
+        for p in book.holders(session, unit_id=u.id, role=Role.LEADER_ON_DUTY, at=at)
     }
 
 
@@ -46,11 +41,11 @@ def decide_swap(
 ) -> None:
     """Approve or reject a pending swap as `person_id`, who must be a leader on duty now."""
     if swap.state != "pending":
-        raise RosterRefused("already_decided")
+        raise Conflict("already_decided")
     unit = session.get(m.Unit, swap.unit_id)
     assert unit is not None
     if person_id is None or person_id not in swap_deciders(session, book, unit, now):
-        raise RosterRefused("not_leader_on_duty")
+        raise Forbidden(FieldProblem("person_id", "not_leader_on_duty"))
     swap.state = "approved" if approve else "rejected"
     swap.decided_by_person_id, swap.decided_at = person_id, now
 
@@ -60,10 +55,10 @@ def act_on_handover(
 ) -> None:
     """`notes` by the outgoing officer, `accept` by the incoming one; once, before acceptance."""
     if handover.accepted_at is not None:
-        raise RosterRefused("already_decided")
+        raise Conflict("already_decided")
     expected = handover.outgoing_person_id if action == "notes" else handover.incoming_person_id
     if person_id is None or person_id != expected:
-        raise RosterRefused(f"not_{action}_officer")
+        raise Forbidden(FieldProblem("person_id", f"not_{action}_officer"))
     if action == "notes":
         handover.notes = notes
     else:
@@ -82,9 +77,9 @@ def start_duty_check(
 ) -> tuple[m.DutyCheck, m.Person]:
     """Ping the unit's duty officer now (SMS, and voice if asked); the caller commits."""
     now = services.clock.now()
-    officers = book.holders(session, unit_id=unit.id, role="duty_officer", at=now)
+    officers = book.holders(session, unit_id=unit.id, role=Role.DUTY_OFFICER, at=now)
     if not officers:
-        raise RosterRefused("nobody_on_duty")
+        raise Conflict("nobody_on_duty", FieldProblem("unit", "nobody_on_duty"))
     within = services.settings.roster.duty_check_answer_within
     check = m.DutyCheck(
         unit_id=unit.id, person_id=officers[0].id, code="", asked_at=now, due_at=now + within

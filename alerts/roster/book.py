@@ -17,11 +17,12 @@ import rules.roster as rr
 from alerts.config import Settings
 from alerts.roster.holidays import HolidayCalendar
 from alerts.storage.models import Incident, Person, RosterShift, Rotation, SwapRequest
+from rules.roles import DUTY_ROLES as DUTY_ROLES
+from rules.roles import ROLES
 
 # Roles that come and go by shift; the rest (leader, principal, section_head, director,
 # county_leader) are standing roles, usually one long explicit shift.
-DUTY_ROLES = ("duty_officer", "deputy_duty_officer", "leader_on_duty")
-ALL_ROLES = (*DUTY_ROLES, "leader", "principal", "section_head", "director", "county_leader")
+ALL_ROLES = ROLES  # rules.roles holds the list; the names stay for the roster's readers
 
 
 @dataclass(frozen=True)

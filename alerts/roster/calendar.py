@@ -22,9 +22,10 @@ import rules.roster as rr
 from alerts.i18n import Translator
 from alerts.roster.book import RosterBook
 from alerts.storage.models import Person, RosterShift, Rotation, SwapRequest, Unit
+from rules.roles import DUTY_ROLES
 
 Target = Literal["person", "unit"]
-ROLES = ("duty_officer", "deputy_duty_officer", "leader_on_duty")  # standing roles stay out
+ROLES = DUTY_ROLES  # standing roles stay out
 PAST, AHEAD = timedelta(days=30), timedelta(days=90)
 MARGIN = timedelta(days=8)  # resolved this much wider, so shifts at the window's edges are whole
 _PREFIX = {"person": "p", "unit": "u"}

@@ -11,13 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
-
-from alerts.api.filing_in import Phone
-from alerts.phones import same_phone
+from alerts.phones import parse_phone, same_phone
 from alerts.roster.file_rows import HEADER_SEARCH, Rows, UnreadableFile, cell_text, read_rows
 from alerts.roster.months import month_days
 from alerts.storage.models import Person, Unit
+from rules.roles import DUTY_ROLES, GAP_ROLES
 
 COLUMNS: dict[str, tuple[str, str]] = {  # canonical name: (Chinese header, English header)
     "date": ("日期", "date"),
@@ -30,12 +28,10 @@ COLUMNS: dict[str, tuple[str, str]] = {  # canonical name: (Chinese header, Engl
 }
 REQUIRED_COLUMNS = (
     "date",
-    *(c for r in ("duty_officer", "leader_on_duty") for c in (r, r + "_phone")),
+    *(c for r in GAP_ROLES for c in (r, r + "_phone")),
 )
-ROLES = ("duty_officer", "deputy_duty_officer", "leader_on_duty")  # in the form's column order
-GAP_ROLES = ("duty_officer", "leader_on_duty")  # an empty cell for these is worth a warning
+ROLES: tuple[str, ...] = DUTY_ROLES  # in the form's column order
 _ALIASES = {_key: name for name, pair in COLUMNS.items() for _key in pair}
-_PHONE = TypeAdapter(Phone)  # the filing webhook's rules: mobile, E.164, landline with area code
 _DATE = re.compile(
     r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+0?0:00(?::00)?)?"
 )
@@ -194,7 +190,7 @@ class _Checker:
         if not name:
             if phone:
                 self.error(number, role, "phone_without_name", phone=phone)
-            elif role in GAP_ROLES:
+            elif role in GAP_ROLES:  # an empty cell for these is worth a warning
                 self.checked.warnings.append(Problem(number, role, "nobody", {"role": role}))
             return None
         if not phone:
@@ -229,8 +225,5 @@ def _header_key(cell: object) -> str:
 
 
 def _is_phone(text: str) -> bool:
-    try:
-        _PHONE.validate_python(text)
-    except ValidationError:
-        return False
-    return True
+    """The filing webhook's rule: a mobile, a landline with its area code, or E.164."""
+    return parse_phone(text) is not None

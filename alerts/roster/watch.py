@@ -220,7 +220,7 @@ def open_items(session: Session, unit: m.Unit) -> list[dict[str, Any]]:
     query = (
         select(m.Obligation, m.Incident)
         .join(m.Incident, m.Incident.id == m.Obligation.incident_id)
-        .where(m.Obligation.met_at.is_(None), m.Obligation.status.in_(("pending", "missed")))
+        .where(m.Obligation.still_owed)
     )
     if unit.is_office:
         query = query.where(m.Incident.office_id == unit.id)

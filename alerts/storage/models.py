@@ -6,8 +6,10 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 
+from alerts.phones import E164_MAX, EXTENSION_MAX, parse_phone
+from alerts.storage.owed import StillOwed
 from alerts.storage.types import UTCDateTime
 
 
@@ -55,9 +57,18 @@ class Person(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     post: Mapped[str] = mapped_column(String(100), default="")
-    phone: Mapped[str | None] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(String(32))  # as typed
+    phone_e164: Mapped[str | None] = mapped_column(String(E164_MAX), index=True)  # dialled
+    phone_extension: Mapped[str | None] = mapped_column(String(EXTENSION_MAX))
     email: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime]
+
+    @validates("phone")  # the dialled number, indexed: an SMS reply finds its sender by it
+    def _read_phone(self, _: str, phone: str | None) -> str | None:
+        found = parse_phone(phone) if phone else None
+        self.phone_e164 = found.e164 if found else None
+        self.phone_extension = found.extension if found else None
+        return phone
 
 
 class Incident(Base):
@@ -99,7 +110,7 @@ class Filing(Base):
     payload: Mapped[dict[str, Any]]
 
 
-class Obligation(Base):
+class Obligation(StillOwed, Base):
     """What is owed by when, as the rules last assessed it; one row per incident and key."""
 
     __tablename__ = "obligations"
@@ -374,9 +385,8 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(
-        String(16)
-    )  # admin|duty_room|section_head|leader|unit_officer
+    # admin | duty_room | section_head | leader | unit_officer
+    role: Mapped[str] = mapped_column(String(16))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     failed_logins: Mapped[int] = mapped_column(default=0)

@@ -104,6 +104,7 @@ def test_the_page_shows_every_report_obligation_timeline_entry_and_message(
     # K1: late, in words, with minutes; the findings
     assert "迟报 120 分钟" in html and "催报后报送" in html
     assert "疑似瞒报（待核实）" in html and "催报后才报送" in html
+    assert "单位获知后 240 分钟才报送" in html  # the finding's own figure, from its params
     # the timeline: the escalation step, who was told, every message's delivery
     assert "收到值班室登记（他处获知）（千岛湖镇）" in html
     assert "催报 首报 · 千岛湖镇" in html and "到期" in html

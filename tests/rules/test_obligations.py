@@ -661,7 +661,7 @@ def test_under_graded_flag(category, figures, stated, implied):
     else:
         assert len(found) == 1
         assert found[0].filing_id == report.id
-        assert f"imply {implied}" in found[0].detail
+        assert found[0].params == {"implied": implied, "stated": stated.value}
         assert found[0].implied_severity is Severity(implied)
         assert a.severity is stated  # a flag, not a silent regrade
 

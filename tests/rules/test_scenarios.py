@@ -196,6 +196,7 @@ def test_scenario_6_unit_files_after_being_registered_elsewhere():
     concealment = next(f for f in a.flags if f.code == "concealment_suspected")
     assert concealment.filing_id == late_report.id
     assert concealment.at == at(15, 40)
+    assert concealment.params == {"minutes": 240}  # learned 11:40, reported 15:40
 
 
 def test_scenario_6_before_the_unit_files_k1_counts_from_occurrence():

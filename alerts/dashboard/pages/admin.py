@@ -15,9 +15,9 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.api.filing_in import Phone
 from alerts.dashboard.auth import ROLES, hash_password
 from alerts.dashboard.pages.common import Forbidden, PageContext, page_context
+from alerts.phones import Phone
 from alerts.services import ServicesDep
 from alerts.storage import models as m
 from alerts.storage.queries import add_token, add_unit, all_units, unit_by_code

@@ -13,8 +13,8 @@ from starlette.datastructures import UploadFile
 from alerts.dashboard.board import visible_units
 from alerts.dashboard.pages.common import Forbidden, PageContext, page_context
 from alerts.dashboard.pages.roster_view import may_check, may_edit, page_values
+from alerts.errors import Conflict, Refused
 from alerts.roster import actions as roster_actions
-from alerts.roster.actions import RosterRefused
 from alerts.roster.files import (
     MEDIA_TYPES,
     Format,
@@ -65,7 +65,7 @@ async def decide_swap(
                 person_id=ctx.viewer.user.person_id,
                 now=services.clock.now(),
             )
-        except RosterRefused as refused:
+        except Refused as refused:
             return _refused(ctx, swap.unit_id, refused)
         ctx.session.commit()
         return _back(ctx, swap.unit_id, "approved" if decision == "approve" else "rejected")
@@ -87,7 +87,7 @@ async def accept_handover(handover_id: int, request: Request, services: Services
                 notes="",
                 now=services.clock.now(),
             )
-        except RosterRefused as refused:
+        except Refused as refused:
             return _refused(ctx, handover.unit_id, refused)
         ctx.session.commit()
         return _back(ctx, handover.unit_id, "accepted")
@@ -111,7 +111,7 @@ async def start_check(request: Request, services: ServicesDep) -> Response:
                 office=ctx.viewer.unit,
                 voice=form.get("voice") == "1",
             )
-        except RosterRefused as refused:
+        except Refused as refused:
             return _refused(ctx, unit.id, refused)
         ctx.session.commit()
         services.wake()
@@ -239,12 +239,12 @@ def _upload_page(
     )
 
 
-def _refused(ctx: PageContext, unit_id: int, refused: RosterRefused) -> HTMLResponse:
+def _refused(ctx: PageContext, unit_id: int, refused: Refused) -> HTMLResponse:
     ctx.session.rollback()
     unit = ctx.session.get(m.Unit, unit_id)
     code = unit.code if unit else None
-    status = 409 if refused.code in ("already_decided", "nobody_on_duty") else 403
-    return _page(ctx, code, "week", None, error=refused.code, status=status)
+    status = 409 if isinstance(refused, Conflict) else 403
+    return _page(ctx, code, "week", None, error=refused.reason, status=status)
 
 
 def _back(ctx: PageContext, unit_id: int, done: str) -> RedirectResponse:

@@ -68,8 +68,7 @@ def _most_urgent(session: Session, *, incident_ids: Sequence[int]) -> dict[int, 
         select(Obligation.id, rank)
         .where(
             Obligation.incident_id.in_(incident_ids),
-            Obligation.met_at.is_(None),
-            Obligation.status.in_(("pending", "missed")),
+            Obligation.still_owed,
         )
         .subquery()
     )
