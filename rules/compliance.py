@@ -1,4 +1,4 @@
-"""Per-unit records and the score of DOMAIN.md §6: on time, late, missed, after chasing,
+"""Per-unit records and the score of docs/rules.md: on time, late, missed, after chasing,
 under-graded, chain breaches, overdue follow-ups, duty checks, from plain data over a period.
 
 Pure: obligations, flags, incidents and duty checks in as frozen dataclasses; records out.
@@ -30,7 +30,7 @@ FEEDBACK_KINDS = frozenset({"feedback"})  # instruction feedback (落实反馈),
 
 @dataclass(frozen=True)
 class Weights:
-    """Points taken off per finding; the defaults of DOMAIN.md §6."""
+    """Points taken off per finding; the defaults of docs/rules.md."""
 
     start: int = 100
     late: int = 5

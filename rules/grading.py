@@ -7,7 +7,7 @@ from rules.ruleset import Ruleset
 
 
 def clock_severity(stated: Severity | None, sensitive: bool, ruleset: Ruleset) -> Severity:
-    """The grade whose clocks apply: ungraded and sensitive events are lifted (DOMAIN.md §2)."""
+    """The grade whose clocks apply: ungraded and sensitive events are lifted (docs/rules.md)."""
     grade = stated if stated is not None else ruleset.ungraded_as
     if sensitive and ruleset.sensitive_at_least.is_more_serious_than(grade):
         return ruleset.sensitive_at_least

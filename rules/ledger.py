@@ -153,7 +153,7 @@ class Ledger:
             self._add("final:office", ObligationKind.FINAL, Party.OFFICE, t, due)
 
     def _regrade(self, t: datetime) -> None:
-        """DOMAIN.md §3: late stays late; a clock that now applies and has passed gets grace."""
+        """docs/rules.md: late stays late; a clock that now applies and has passed gets grace."""
         for draft in self.drafts.values():
             if draft.kind not in _GRADED or not draft.is_open_at(t) or draft.due_at < t:
                 continue

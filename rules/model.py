@@ -38,7 +38,7 @@ class Category(enum.Enum):
 
 
 class FilingKind(enum.Enum):
-    """What a filing is: CONTRACT.md §1, plus `register` (登记: the office records an incident
+    """What a filing is: docs/api.md, plus `register` (登记: the office records an incident
     or a change it learned of elsewhere, which chases the responsible unit)."""
 
     PHONE = "phone"
@@ -58,7 +58,7 @@ class Party(enum.Enum):
 
 
 class ObligationKind(enum.Enum):
-    """Clock identifiers of CONTRACT.md §2."""
+    """Clock identifiers of docs/api.md."""
 
     INITIAL = "initial"  # K1
     WRITTEN = "written"  # K2

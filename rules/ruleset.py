@@ -67,7 +67,7 @@ class GradeClocks:
 
 @dataclass(frozen=True)
 class ImpliedGrade:
-    """Production-safety figures that imply at least this grade (DOMAIN.md §2)."""
+    """Production-safety figures that imply at least this grade (docs/rules.md)."""
 
     grade: Severity
     dead: int

@@ -1,4 +1,4 @@
-"""A report as intake takes it: the `Report` dataclass and the field rules of DOMAIN.md §5.
+"""A report as intake takes it: the `Report` dataclass and the field rules of docs/api.md.
 
 The API builds one from its `FilingIn` body and the dashboard from a form; both go through
 `read_report`, which checks every field and refuses with the fields named, so a report means
@@ -204,7 +204,7 @@ REQUIRED: dict[FilingKind, tuple[str, ...]] = {
 }
 _NEEDS_SEVERITY = {FilingKind.INITIAL, FilingKind.PHONE, FilingKind.REGISTER}
 
-# What a complete first report carries (DOMAIN.md §5): a phone log with all of it meets K1, and a
+# What a complete first report carries (docs/api.md): a phone log with all of it meets K1, and a
 # written initial report without some of it is accepted with the rest named as still owed.
 COMPLETE_REPORT = (
     "learned_at",

@@ -1,4 +1,4 @@
-"""DOMAIN.md §8 scenarios that concern filings and clocks, end to end through the webhook."""
+"""docs/scenarios.md: scenarios that concern filings and clocks, end to end through the webhook."""
 
 from __future__ import annotations
 

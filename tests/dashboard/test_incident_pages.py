@@ -33,7 +33,7 @@ def _desk(database_url: str, *, start: Any = None, **account: Any) -> County:
 
 
 def _phone_form(**overrides: str) -> dict[str, str]:
-    """The 电话报告 form filled as a duty officer would, complete (DOMAIN.md §5)."""
+    """The 电话报告 form filled as a duty officer would, complete (docs/api.md)."""
     form = {
         "form": "phone",
         "unit": "wsh",

@@ -54,7 +54,7 @@ def step(move: Move, at: str, unit: str = "B", day: int = 0) -> Step:
 
 
 def test_scenario_8_relay_at_10_30_ack_at_11_30_feedback_the_next_day_at_10() -> None:
-    """DOMAIN §8 scenario 8: "report within 24 hours", written as the next day's 10:00."""
+    """docs/scenarios.md, scenario 8: "report within 24 hours", written as the next day's 10:00."""
     written = local("10:00") + timedelta(days=1)
     relayed = instruction(step(Move.RELAY, "10:30"), deadline_at=written)
     result = assess_instruction(relayed, CLOCKS, local("10:40"))

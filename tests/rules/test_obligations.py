@@ -505,7 +505,7 @@ def test_register_with_risen_casualties_reopens_within_the_update_window(
 
 
 def test_reopened_incident_is_open():
-    """DOMAIN §4: a casualty change inside the update window reopens the incident.
+    """docs/rules.md: a casualty change inside the update window reopens the incident.
 
     Regression: the engine once answered handling_finished here."""
     when = at(10, 0, day=DAY3)
@@ -576,7 +576,7 @@ def test_waived_k1_does_not_become_missed_at_the_cutoff():
 
 
 def test_a_report_after_the_waiver_does_not_make_the_waived_obligation_late():
-    """A waived obligation is not owed (CONTRACT §1), so a later report cannot make it late.
+    """A waived obligation is not owed (docs/api.md), so a later report cannot make it late.
 
     Regression: the engine once dropped the waiver when a report followed and charged K1 late."""
     a = assess_at(
@@ -747,7 +747,7 @@ def test_nothing_is_owed_before_the_first_filing_arrives():
     ],
 )
 def test_unit_report_that_raises_the_grade_is_judged_on_k1_as_it_stood(learned_at):
-    """DOMAIN §3: a raise charges no lateness for a due time it makes pass.
+    """docs/rules.md: a raise charges no lateness for a due time it makes pass.
 
     Regression: K1 was once re-anchored on the NEW grade before the filing met it, so a
     learned_at equal to occurred_at turned a met K1 into 120 minutes late."""
@@ -764,7 +764,7 @@ def test_unit_report_that_raises_the_grade_is_judged_on_k1_as_it_stood(learned_a
 
 
 def test_raise_never_moves_a_pending_due_time_later():
-    """DOMAIN §3: a raise tightens clocks; its grace never moves a still-future due time later.
+    """docs/rules.md: a raise tightens clocks; its grace never moves a still-future due time later.
 
     Regression: the engine once moved K1 from 14:00 (IV) to 14:20 (raise at 13:50 + 30 min)."""
     a = assess_at(
@@ -778,7 +778,7 @@ def test_raise_never_moves_a_pending_due_time_later():
 
 
 def test_unit_confirming_registered_figures_is_no_change():
-    """DOMAIN §3 K6 needs a material change: repeating figures the county knew is none.
+    """docs/rules.md K6 needs a material change: repeating figures the county knew is none.
 
     Regression: the engine once compared with 'no unit figures yet' and opened change:office:1."""
     a = assess_at(

@@ -1,4 +1,4 @@
-"""DOMAIN.md §8 acceptance scenarios, as far as the pure rules engine answers them.
+"""docs/scenarios.md: acceptance scenarios, as far as the pure rules engine answers them.
 
 Times are Asia/Shanghai on 2026-11-21 ("day 1") unless a `day=` says otherwise. Scenarios 5, 8 and
 10-13 concern validation, instructions, rosters and delivery, which live outside `rules/`."""

@@ -228,7 +228,7 @@ def parse_time(text: Any) -> datetime | None:
 
 
 def missing(filing: m.Filing) -> list[str]:
-    """What a first report still lacks of a complete one (DOMAIN.md §5)."""
+    """What a first report still lacks of a complete one (docs/api.md)."""
     if filing.kind not in ("phone", "initial"):
         return []
     return [name for name in COMPLETE_REPORT if name not in filing.payload]

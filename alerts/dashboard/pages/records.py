@@ -1,6 +1,6 @@
 """报送记录 (Records): per unit and period, incidents filed, obligations on time, late (with
 minutes), missed, after chasing, under-graded, chain breaches, overdue follow-ups, duty checks
-missed and the DOMAIN.md §6 score (rules/compliance.py); sortable on the server by any column,
+missed and the score of docs/rules.md (rules/compliance.py); sortable on the server by any column,
 and exported as CSV or XLSX with the same columns."""
 
 from __future__ import annotations
