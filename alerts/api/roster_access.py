@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
-from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.api.auth import authenticate
 from alerts.api.bounds import RowId
 from alerts.api.errors import ApiError, FieldProblem
+from alerts.api.schemas import PersonOut
 from alerts.roster.actions import RosterRefused
-from alerts.roster.book import RosterBook
-from alerts.services import Services
 from alerts.storage import models as m
 from alerts.storage.queries import reporting_office, unit_by_code
 
@@ -51,24 +48,15 @@ def refused_by_person(refused: RosterRefused) -> ApiError:
     return ApiError(403, "forbidden", fields=[FieldProblem("person_id", refused.code)])
 
 
-def roster_book(request: Request) -> RosterBook:
-    """The engine's roster reader."""
-    book: RosterBook = request.app.state.engine.roster
-    return book
-
-
-def acting_for(
-    session: Session, services: Services, request: Request, code: str | None
-) -> tuple[m.Unit, m.Unit]:
-    """The unit named (or the caller's own) once the caller may act for it, and the caller."""
-    caller = authenticate(session, request, services.callers)
+def acting_for(session: Session, caller: m.Unit, code: str | None) -> m.Unit:
+    """The unit named (or the caller's own) once the caller may act for it."""
     unit = caller if code is None or code == caller.code else unit_by_code(session, code=code)
     if unit is None:
         raise ApiError(422, "invalid", fields=[FieldProblem("unit", "unknown_unit")])
     below = caller.is_office and reporting_office(session, unit=unit) is caller
     if unit.id != caller.id and not below:
         raise ApiError(403, "forbidden")
-    return unit, caller
+    return unit
 
 
 def check_people(session: Session, unit: m.Unit, ids: list[int], field: str) -> None:
@@ -88,9 +76,9 @@ def check_span(starts_at: datetime, ends_at: datetime) -> None:
         raise ApiError(422, "invalid", fields=[FieldProblem("ends_at", "not_after_start")])
 
 
-def person_out(person: m.Person) -> dict[str, Any]:
+def person_out(person: m.Person) -> PersonOut:
     """A person as the API shows them."""
-    return {"id": person.id, "name": person.name, "post": person.post, "phone": person.phone}
+    return PersonOut(id=person.id, name=person.name, post=person.post, phone=person.phone)
 
 
 def person_names(session: Session) -> dict[int, str]:
