@@ -13,6 +13,7 @@ from pydantic import (
     Field,
     StrictBool,
     StringConstraints,
+    WithJsonSchema,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -92,7 +93,23 @@ def _phone(value: Any) -> Any:
     raise PydanticCustomError("phone", "bad phone")
 
 
-Figure = Annotated[int | Literal["unknown"], BeforeValidator(_figure)]
+# "unknown" as a one-value enum, not a const: generated clients (openapi-python-client) read a
+# const inside a union as the only value the union may take
+_UNKNOWN_SCHEMA = {"type": "string", "enum": [UNKNOWN]}
+Figure = Annotated[
+    int | Literal["unknown"],
+    BeforeValidator(_figure),
+    WithJsonSchema(
+        {"anyOf": [{"type": "integer", "minimum": 0, "maximum": MAX_FIGURE}, _UNKNOWN_SCHEMA]}
+    ),
+]
+Loss = Annotated[
+    float | int | Literal["unknown"],
+    BeforeValidator(_loss),
+    WithJsonSchema(
+        {"anyOf": [{"type": "number", "minimum": 0, "maximum": MAX_LOSS}, _UNKNOWN_SCHEMA]}
+    ),
+]
 SeverityIn = Annotated[Severity | None, BeforeValidator(_severity)]
 CategoryIn = Annotated[Category, BeforeValidator(_category)]
 Phone = Annotated[str, BeforeValidator(_phone)]
@@ -160,9 +177,7 @@ class FilingIn(BaseModel):
     extent: Text | None = None
     casualties: Casualties | None = None
     casualty_correction: Text | None = None
-    direct_loss_wan_yuan: (
-        Annotated[float | int | Literal["unknown"], BeforeValidator(_loss)] | None
-    ) = None
+    direct_loss_wan_yuan: Loss | None = None
     measures: Text | None = None
     leaders_informed: Text | None = None
     already_reported_to: list[ReportedTo] | None = Field(default=None, max_length=50)

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
 from alerts.api.schemas import Out
-from alerts.services import ServicesDep
+from alerts.services import ServicesDep, SessionDep
 
 router = APIRouter(tags=["health"])
 
@@ -36,12 +36,11 @@ async def healthz() -> HealthOut:
     response_model=ReadyOut,
     responses={503: {"description": "database or scheduler not ready", "model": ReadyOut}},
 )
-async def readyz(services: ServicesDep) -> JSONResponse:
+async def readyz(session: SessionDep, services: ServicesDep) -> JSONResponse:
     """The database answers and the engine's scheduler is running."""
     checks: dict[str, str] = {}
     try:
-        with services.session() as session:
-            session.execute(text("SELECT 1"))
+        session.execute(text("SELECT 1"))
         checks["database"] = "ok"
     except Exception as exc:  # any failure means not ready; say which
         checks["database"] = f"error: {type(exc).__name__}"

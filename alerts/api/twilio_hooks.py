@@ -119,7 +119,7 @@ async def _mark_when_recorded(
     """Twilio may call back before the outbox has written the SID it answered (another send of
     the same batch is still out): while a send to that number is in flight, wait for it."""
     deadline = time.monotonic() + CALLBACK_WAIT_SECONDS
-    while True:
+    while True:  # a session per look: each must see what the outbox committed meanwhile
         with services.session() as session:
             now = services.clock.now()
             if mark_delivery(session, provider_id=sid, state=state, detail=status, now=now):

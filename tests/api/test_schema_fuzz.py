@@ -1,4 +1,5 @@
-"""Schemathesis over /openapi.json: no operation answers a 5xx or a status it does not document.
+"""Schemathesis over /openapi.json: no operation answers a 5xx, or a status, content type or body
+it does not document.
 
 SQLite only: the run is about what the API answers, and PostgreSQL would triple its time."""
 
@@ -10,7 +11,11 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import status_code_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from alerts.app import create_app
 from alerts.roster.files import MEDIA_TYPES
@@ -47,9 +52,11 @@ schema = schemathesis.openapi.from_asgi(
     ],
 )
 def test_no_server_error_and_only_documented_statuses(case: Any, fuzzed: County) -> None:
-    checks = [not_a_server_error, status_code_conformance]
+    # every answer has a documented status, content type and shape (the models forbid extras)
+    conformance = [status_code_conformance, content_type_conformance, response_schema_conformance]
+    checks = [not_a_server_error, *conformance]
     if case.operation.path == "/readyz":  # 503 by design: this app runs without its scheduler
-        checks = [status_code_conformance]
+        checks = conformance
     case.call_and_validate(
         app=fuzzed.client.app,
         headers={"Authorization": f"Bearer {fuzzed.office_token}"},
