@@ -66,6 +66,9 @@ async def _filer(session: SessionDep, services: ServicesDep, credentials: Bearer
         raise
 
 
+FilerDep = Annotated[Unit, Depends(_filer)]
+
+
 @router.post(
     FILINGS_PATH,
     status_code=201,
@@ -77,7 +80,7 @@ async def file_report(
     request: Request,
     session: SessionDep,
     services: ServicesDep,
-    filer: Annotated[Unit, Depends(_filer)],
+    filer: FilerDep,
 ) -> JSONResponse:
     """File a report (phone, initial, followup, final, upward, register); answers what is owed.
 
