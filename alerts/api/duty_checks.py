@@ -10,6 +10,7 @@ from alerts.api.deps import CallerDep, WireDep
 from alerts.api.errors import ApiError, FieldProblem, error_responses
 from alerts.api.roster_access import (
     In,
+    acted_on,
     acting_for,
     person_names,
     unit_code,
@@ -100,10 +101,7 @@ async def answer_check(
 ) -> DutyCheckOut:
     """The checked unit answers (its own token); a late answer is kept, and still counts as
     missed."""
-    check = session.get(m.DutyCheck, check_id)
-    if check is None:
-        raise ApiError(404, "not_found")
-    acting_for(session, caller, unit_code(session, check.unit_id))
+    check = acted_on(session, caller, m.DutyCheck, check_id)
     if check.answered_at is None:  # the first answer counts
         check.answered_at = clock.now()
     session.commit()

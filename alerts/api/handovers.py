@@ -9,13 +9,12 @@ from fastapi import APIRouter, Path
 from sqlalchemy import select
 
 from alerts.api.deps import CallerDep, WireDep
-from alerts.api.errors import ApiError, error_responses
+from alerts.api.errors import error_responses
 from alerts.api.roster_access import (
     PersonIn,
-    acting_for,
+    acted_on,
     person_names,
     refused_by_person,
-    unit_code,
     unit_codes,
     units_below,
 )
@@ -81,10 +80,7 @@ async def act_on_handover(
     clock: ClockDep,
 ) -> HandoverActedOut:
     """`notes` by the outgoing officer; `accept` by the incoming officer."""
-    handover = session.get(m.Handover, handover_id)
-    if handover is None:
-        raise ApiError(404, "not_found")
-    acting_for(session, caller, unit_code(session, handover.unit_id))
+    handover = acted_on(session, caller, m.Handover, handover_id)
     try:
         roster_actions.act_on_handover(
             handover,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -57,6 +57,18 @@ def acting_for(session: Session, caller: m.Unit, code: str | None) -> m.Unit:
     if unit.id != caller.id and not below:
         raise ApiError(403, "forbidden")
     return unit
+
+
+ActedOn = TypeVar("ActedOn", m.SwapRequest, m.Handover, m.DutyCheck)
+
+
+def acted_on(session: Session, caller: m.Unit, model: type[ActedOn], row_id: int) -> ActedOn:
+    """The row a route acts on, once the caller may act for its unit; 404 or 403 otherwise."""
+    row = session.get(model, row_id)
+    if row is None:
+        raise ApiError(404, "not_found")
+    acting_for(session, caller, unit_code(session, row.unit_id))
+    return row
 
 
 def check_people(session: Session, unit: m.Unit, ids: list[int], field: str) -> None:

@@ -15,12 +15,12 @@ from alerts.api.roster_access import (
     In,
     PersonIn,
     Role,
+    acted_on,
     acting_for,
     check_people,
     check_span,
     person_names,
     refused_by_person,
-    unit_code,
     unit_codes,
     units_below,
 )
@@ -120,10 +120,7 @@ async def decide_swap(
     clock: ClockDep,
 ) -> SwapStateOut:
     """Approve or reject: only a leader on duty (the unit's, or the office's) may."""
-    swap = session.get(m.SwapRequest, swap_id)
-    if swap is None:
-        raise ApiError(404, "not_found")
-    acting_for(session, caller, unit_code(session, swap.unit_id))
+    swap = acted_on(session, caller, m.SwapRequest, swap_id)
     try:
         roster_actions.decide_swap(
             session,

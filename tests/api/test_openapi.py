@@ -68,10 +68,11 @@ def _is_described(schema: dict[str, Any], node: dict[str, Any]) -> bool:
     return "type" in node
 
 
-def test_the_api_has_every_operation_it_serves(schema: dict[str, Any]) -> None:
+def test_operation_ids_are_the_handlers_names(schema: dict[str, Any]) -> None:
     ids = [operation["operationId"] for _, _, operation in _operations(schema)]
-    assert len(ids) == len(set(ids)) == 29, ids
+    assert len(ids) == len(set(ids)), ids
     assert {"file_report", "get_incident", "list_incidents", "acknowledge_obligation"} <= set(ids)
+    assert all(i.isidentifier() and i.islower() for i in ids), ids
 
 
 @pytest.mark.parametrize("part", ["tags", "summary", "description"])
