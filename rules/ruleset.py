@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rules.durations import parse_duration, parse_time_of_day
+from rules.instructions import InstructionClocks
 from rules.model import Severity
 from rules.problems import Problems, RulesetError
 
@@ -32,6 +33,13 @@ RULES_KEYS = (
     "sensitive_at_least",
     "severity",  # [rules.severity.I] … [rules.severity.IV]
     "implied_grade",
+    "instructions",  # [rules.instructions]: K9–K11 and verification
+)
+INSTRUCTION_KEYS = (
+    "relay",
+    "acknowledge",
+    "feedback",
+    "verify",
 )
 GRADE_KEYS = (
     "initial",
@@ -93,6 +101,7 @@ class Ruleset:
     ungraded_as: Severity
     sensitive_at_least: Severity
     implied_grades: tuple[ImpliedGrade, ...]
+    instructions: InstructionClocks
 
 
 def parse_ruleset(table: Mapping[str, Any], *, timezone: str = "Asia/Shanghai") -> Ruleset:
@@ -119,6 +128,7 @@ def parse_ruleset(table: Mapping[str, Any], *, timezone: str = "Asia/Shanghai") 
         ungraded_as=_severity(table, "ungraded_as", "rules", found),
         sensitive_at_least=_severity(table, "sensitive_at_least", "rules", found),
         implied_grades=_parse_implied_grades(table, found),
+        instructions=parse_instruction_clocks(table, found),
         **durations,
     )
     found.raise_any()
@@ -152,6 +162,20 @@ def _parse_grades(table: Mapping[str, Any], found: Problems) -> dict[Severity, G
             followup_daily_at=daily,
         )
     return grades
+
+
+def parse_instruction_clocks(table: Mapping[str, Any], found: Problems) -> InstructionClocks:
+    """`[rules.instructions]`: every key required, as in the rest of `[rules]`."""
+    path = "rules.instructions"
+    clocks = found.get(table, "instructions", Mapping, "rules")
+    if clocks is None:
+        return InstructionClocks()
+    found.check_keys(clocks, INSTRUCTION_KEYS, path)
+    values = {key: _duration(clocks, key, path, found) for key in INSTRUCTION_KEYS}
+    for key, value in values.items():
+        if value is not None and value <= timedelta(0):
+            found.add(f"{path}.{key}", "more_than_zero")
+    return InstructionClocks(**values)
 
 
 def _parse_subtype_windows(table: Mapping[str, Any], found: Problems) -> dict[str, timedelta]:

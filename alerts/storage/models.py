@@ -111,12 +111,14 @@ class Filing(Base):
 
 
 class Obligation(StillOwed, Base):
-    """What is owed by when, as the rules last assessed it; one row per incident and key."""
+    """What is owed by when, as the rules last assessed it; one row per incident and key. An
+    instruction's clocks have `instruction_id` set, and `incident_id` only if it is on one."""
 
     __tablename__ = "obligations"
     __table_args__ = (UniqueConstraint("incident_id", "key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    instruction_id: Mapped[int | None] = mapped_column(ForeignKey("instructions.id"), index=True)
     key: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32))
     party: Mapped[str] = mapped_column(String(8))
@@ -142,7 +144,8 @@ class Waiver(Base):
 
     __tablename__ = "waivers"
     id: Mapped[int] = mapped_column(primary_key=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    instruction_id: Mapped[int | None] = mapped_column(ForeignKey("instructions.id"), index=True)
     obligation_key: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime]
     reason: Mapped[str] = mapped_column(Text)
@@ -303,7 +306,7 @@ class Escalation(Base):
     __table_args__ = (UniqueConstraint("obligation_id", "step_key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     obligation_id: Mapped[int] = mapped_column(ForeignKey("obligations.id"))
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
     step_key: Mapped[str] = mapped_column(String(64))
     scheduled_at: Mapped[datetime]
     fired_at: Mapped[datetime]
@@ -370,7 +373,7 @@ class Acknowledgement(Base):
     __tablename__ = "acknowledgements"
     id: Mapped[int] = mapped_column(primary_key=True)
     obligation_id: Mapped[int] = mapped_column(ForeignKey("obligations.id"), index=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id"))
     via: Mapped[str] = mapped_column(String(16))  # sms | voice | link | api | dashboard
@@ -405,3 +408,15 @@ class WebSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+# the instruction tables live beside, on the same Base; imported last so `m.Instruction` works
+from alerts.storage.instruction_models import (  # noqa: E402
+    Instruction as Instruction,
+)
+from alerts.storage.instruction_models import (  # noqa: E402
+    InstructionStep as InstructionStep,
+)
+from alerts.storage.instruction_models import (  # noqa: E402
+    InstructionUnit as InstructionUnit,
+)

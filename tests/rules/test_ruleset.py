@@ -62,6 +62,19 @@ def test_implied_grades_are_sorted_most_serious_first():
     assert [g.grade for g in rules.implied_grades] == [Severity.I, Severity.II, Severity.III]
 
 
+def test_instruction_clocks_come_from_rules_instructions():
+    shipped = parse_ruleset(rules_table()).instructions
+    changed = parse_ruleset(with_key(rules_table(), "instructions.relay", "15m")).instructions
+
+    assert (shipped.relay, shipped.acknowledge, shipped.feedback, shipped.verify) == (
+        timedelta(minutes=30),
+        timedelta(hours=1),
+        timedelta(hours=24),
+        timedelta(hours=2),
+    )
+    assert changed.relay == timedelta(minutes=15)
+
+
 def test_a_changed_duration_is_taken_from_the_table():
     rules = parse_ruleset(with_key(rules_table(), "severity.I.initial", "1h"))
 
@@ -145,6 +158,26 @@ BAD_TABLES = [
     ),
     pytest.param(
         lambda: without_key(rules_table(), "severity"), "rules.severity", id="no-severity-table"
+    ),
+    pytest.param(
+        lambda: without_key(rules_table(), "instructions"),
+        "rules.instructions",
+        id="no-instructions-table",
+    ),
+    pytest.param(
+        lambda: without_key(rules_table(), "instructions.feedback"),
+        "rules.instructions.feedback",
+        id="missing-instruction-feedback",
+    ),
+    pytest.param(
+        lambda: with_key(rules_table(), "instructions.relay", "0m"),
+        "rules.instructions.relay",
+        id="zero-instruction-relay",
+    ),
+    pytest.param(
+        lambda: with_key(rules_table(), "instructions.soon", "1h"),
+        "rules.instructions.soon",
+        id="unknown-instruction-key",
     ),
 ]
 
