@@ -12,9 +12,10 @@ from alerts.storage.models import Event
 
 
 class Timeline:
-    """Events for one incident at one moment; `write` appends them (events are never changed)."""
+    """Events for one incident at one moment; `write` appends them (events are never changed).
+    With no incident (an instruction on none) there is no timeline: `write` drops them."""
 
-    def __init__(self, incident_id: int, at: datetime) -> None:
+    def __init__(self, incident_id: int | None, at: datetime) -> None:
         self.incident_id = incident_id
         self.at = at
         self.rows: list[dict[str, Any]] = []
@@ -27,6 +28,6 @@ class Timeline:
 
     def write(self, session: Session) -> None:
         """Insert the collected events in one statement."""
-        if self.rows:
+        if self.rows and self.incident_id is not None:
             session.execute(insert(Event), self.rows)
             self.rows = []

@@ -32,6 +32,8 @@ ESCALATION_KEYS = (
     "office",
     "fallback",  # accepted here; read by the fallback-recipients change
     "digest_at",  # accepted here; read by the daily-digest change
+    "instruction_unit",  # a unit's instruction clocks (K10, K11); else the unit ladder
+    "instruction_office",  # the office's instruction clocks (K9, verification); else office
 )
 STEP_KEYS = (
     "key",
@@ -79,6 +81,17 @@ class Policy:
     ack_pause: timedelta
     fallback: tuple[Recipient, ...] = tuple(Recipient(t) for t in DEFAULT_FALLBACK)
     digest_at: time = DEFAULT_DIGEST_AT  # local time of day
+    instruction_unit: tuple[Step, ...] = ()  # empty: instruction clocks climb the unit ladder
+    instruction_office: tuple[Step, ...] = ()  # empty: … the office ladder
+
+    def ladder(self, *, party: str, instruction: bool = False) -> tuple[Step, ...]:
+        """The ladder of an obligation of `party` ("unit" or "office"); an instruction's clocks
+        have their own ladders when configured."""
+        if instruction:
+            own = self.instruction_unit if party == "unit" else self.instruction_office
+            if own:
+                return own
+        return self.unit if party == "unit" else self.office
 
 
 @dataclass(frozen=True)
@@ -186,6 +199,8 @@ def parse_policy(table: Mapping[str, Any]) -> Policy:
         pause,
         tuple(_recipient(r, f"escalation.fallback[{i}]", found) for i, r in enumerate(fallback)),
         digest_at or DEFAULT_DIGEST_AT,
+        _ladder(table, "instruction_unit", found) if "instruction_unit" in table else (),
+        _ladder(table, "instruction_office", found) if "instruction_office" in table else (),
     )
     found.raise_any()
     return policy

@@ -36,6 +36,7 @@ class FilingIn(BaseModel):
     kind: FilingKind
     unit: ShortText | None = None
     incident_id: RowId | None = None
+    instruction_id: RowId | None = None  # feedback (落实反馈) names the instruction
     external_ref: ShortText | None = None
     occurred_at: WireTime | None = None
     learned_at: WireTime | None = None

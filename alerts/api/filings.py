@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -32,9 +33,12 @@ from alerts.errors import Refused
 from alerts.filing import intake
 from alerts.filing.intake import FilingOutcome
 from alerts.i18n import Translator
+from alerts.instructions.clocks import InstructionState
+from alerts.instructions.feedback import file_feedback
 from alerts.services import Services, ServicesDep, SessionDep
-from alerts.storage.models import IdempotencyRecord, Unit
+from alerts.storage.models import IdempotencyRecord, Instruction, Unit
 from alerts.storage.queries import idempotency_record
+from rules.model import FilingKind
 
 router = APIRouter(tags=["filings"])
 _BODY = (
@@ -110,10 +114,18 @@ def _file(
         return replay
     filing_in = _parse(raw)
     now = services.clock.now()
-    outcome = intake.file_report(
-        session, settings=services.settings, filer=filer, body=filing_in.to_report(), now=now
-    )
-    answer = _answer(outcome, Wire(services.settings.rules.timezone), services.translate)
+    wire = Wire(services.settings.rules.timezone)
+    report = filing_in.to_report()
+    if report.kind is FilingKind.FEEDBACK:
+        instruction, state = file_feedback(
+            session, settings=services.settings, filer=filer, body=report, now=now
+        )
+        answer = _feedback_answer(instruction, state, wire, now)
+    else:
+        outcome = intake.file_report(
+            session, settings=services.settings, filer=filer, body=report, now=now
+        )
+        answer = _answer(outcome, wire, services.translate)
     if key is not None:
         session.add(
             IdempotencyRecord(
@@ -212,5 +224,21 @@ def _answer(outcome: FilingOutcome, wire: Wire, translate: Translator) -> dict[s
         warnings=warnings,
         obligations=[wire.obligation(o, outcome.unit_codes) for o in outcome.obligations],
         incident=IncidentStateOut(state=outcome.incident.state, severity=outcome.incident.severity),
+    )
+    return answer.model_dump(mode="json")
+
+
+def _feedback_answer(
+    instruction: Instruction, state: InstructionState, wire: Wire, now: datetime
+) -> dict[str, Any]:
+    """FilingOut for feedback: the instruction's clocks as they now stand."""
+    answer = FilingOut(
+        incident_id=instruction.incident_id,
+        filing_id=None,
+        instruction_id=instruction.id,
+        received_at=wire.moment(now),
+        warnings=[],
+        obligations=[wire.obligation(o, state.codes) for o in state.obligations],
+        incident=None,
     )
     return answer.model_dump(mode="json")

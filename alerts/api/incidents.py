@@ -112,5 +112,6 @@ def _next_due(session: Session, incident_ids: list[int]) -> dict[int, m.Obligati
     ).all()
     first: dict[int, m.Obligation] = {}
     for row in rows:
-        first.setdefault(row.incident_id, row)
+        if row.incident_id is not None:  # always, as selected: the type allows an instruction's
+            first.setdefault(row.incident_id, row)
     return first

@@ -83,12 +83,13 @@ class IncidentStateOut(Out):
 class FilingOut(Out):
     """The answer to a filing: what is now owed and by when."""
 
-    incident_id: int
-    filing_id: int
+    incident_id: int | None = Field(description="None for feedback on an instruction on none")
+    filing_id: int | None = Field(description="None for feedback, kept as the instruction's move")
     received_at: Moment
     warnings: list[WarningOut]
-    obligations: list[ObligationOut]
-    incident: IncidentStateOut
+    obligations: list[ObligationOut] = Field(description="for feedback, the instruction's clocks")
+    incident: IncidentStateOut | None
+    instruction_id: int | None = None
 
 
 class IncidentSummaryOut(Out):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from alerts.errors import Forbidden, NotFound
 from alerts.escalation.ladder import ack_code
+from alerts.escalation.subjects import subject_of
 from alerts.phones import parse_phone
 from alerts.storage import models as m
 from alerts.timeline import Timeline
@@ -120,9 +121,9 @@ def obligation_for(session: Session, *, obligation_id: int, unit: m.Unit) -> m.O
     """The obligation `unit` may acknowledge by API: the incident's own unit's or its office's.
     NotFound when there is none, Forbidden when it is another's."""
     obligation = session.get(m.Obligation, obligation_id)
-    incident = session.get(m.Incident, obligation.incident_id) if obligation else None
-    if obligation is None or incident is None:
+    if obligation is None:
         raise NotFound("not_found")
-    if unit.id not in (incident.unit_id, incident.office_id):
+    subject = subject_of(session, obligation)
+    if unit.id not in (subject.unit_id, subject.office_id):
         raise Forbidden()
     return obligation

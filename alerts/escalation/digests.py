@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from alerts.escalation.ladder import Escalator, about_obligation
 from alerts.escalation.messages.render import About
+from alerts.escalation.subjects import subject_of
 from alerts.storage import models as m
 
 DIGEST_CHANNELS = ("sms", "email")  # read, not rung: a call that lists ten items helps nobody
@@ -88,8 +89,7 @@ def _about(
     person_id: int,
     now: datetime,
 ) -> About:
-    incident = session.get(m.Incident, obligation.incident_id)
-    assert incident is not None
+    incident = subject_of(session, obligation)
     owner = session.get(m.Unit, obligation.owed_by_unit_id)
     return about_obligation(escalator, incident, obligation, owner, person_id, now)
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from alerts.escalation.links import AckLinks
 from alerts.escalation.messages.render import About, Messages
+from alerts.escalation.subjects import Subject, subject_of
 from alerts.phones import to_e164
 from alerts.roster.book import Resolved, RosterBook
 from alerts.storage import models as m
@@ -54,7 +55,9 @@ def escalate(
     if not obligation.still_owed:
         obligation.next_escalation_at = None
         return 0
-    ladder = escalator.policy.unit if obligation.party == "unit" else escalator.policy.office
+    ladder = escalator.policy.ladder(
+        party=obligation.party, instruction=obligation.instruction_id is not None
+    )
     fired = set(
         session.scalars(
             select(m.Escalation.step_key).where(m.Escalation.obligation_id == obligation.id)
@@ -72,9 +75,8 @@ def escalate(
         ack_pause=escalator.policy.ack_pause,
         now=now,
     )
-    incident = session.get(m.Incident, obligation.incident_id)
-    assert incident is not None
-    timeline = Timeline(incident.id, now)
+    incident = subject_of(session, obligation)
+    timeline = Timeline(incident.incident_id, now)
     for firing in plan.due:  # each at its own moment: a vacant rung never pulls the next one in
         _fire(session, escalator, incident, obligation, firing, timeline)
     timeline.write(session)
@@ -85,7 +87,7 @@ def escalate(
 def _fire(
     session: Session,
     escalator: Escalator,
-    incident: m.Incident,
+    incident: Subject,
     obligation: m.Obligation,
     firing: Firing,
     timeline: Timeline,
@@ -99,7 +101,7 @@ def _fire(
     stand_ins = _stand_ins(session, escalator, resolved, incident, timeline.at)
     escalation = m.Escalation(
         obligation_id=obligation.id,
-        incident_id=incident.id,
+        incident_id=incident.incident_id,
         step_key=firing.key,
         scheduled_at=firing.scheduled_at,
         fired_at=timeline.at,
@@ -128,7 +130,7 @@ def _resolve(
     session: Session,
     escalator: Escalator,
     recipient: Recipient,
-    incident: m.Incident,
+    incident: Subject,
     at: datetime,
 ) -> Resolved:
     return escalator.roster.resolve(session, target=recipient.target, incident=incident, at=at)
@@ -138,7 +140,7 @@ def _stand_ins(
     session: Session,
     escalator: Escalator,
     resolved: list[tuple[Recipient, Resolved]],
-    incident: m.Incident,
+    incident: Subject,
     at: datetime,
 ) -> list[tuple[Recipient, Resolved]]:
     """For each vacant recipient, the first fallback who is on duty, on the vacant one's
@@ -157,7 +159,7 @@ def _stand_ins(
 
 def _record_vacancies(
     session: Session,
-    incident: m.Incident,
+    incident: Subject,
     obligation: m.Obligation,
     firing: Firing,
     gaps: list[str],
@@ -183,7 +185,7 @@ def _record_vacancies(
 def _queue(
     session: Session,
     escalator: Escalator,
-    incident: m.Incident,
+    incident: Subject,
     obligation: m.Obligation,
     escalation: m.Escalation,
     firing: Firing,
@@ -246,7 +248,7 @@ def _address(person: m.Person, channel: str) -> str | None:
 
 def about_obligation(
     escalator: Escalator,
-    incident: m.Incident,
+    incident: Subject,
     obligation: m.Obligation,
     owner: m.Unit | None,
     person_id: int | None,

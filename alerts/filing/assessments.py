@@ -5,7 +5,7 @@ their plain inputs and writes back only what moved, adding a timeline event for 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -57,8 +57,15 @@ def reassess(
     assessment = assess(facts, settings.rules, now)
     timeline = timeline or Timeline(incident.id, now)
     stored = {} if is_new else {o.key: o for o in obligations_of(session, incident_id=incident.id)}
-    obligations = _sync_obligations(
-        session, incident, assessment, stored, timeline, settings.escalation
+    owners = {r.Party.UNIT: incident.unit_id, r.Party.OFFICE: incident.office_id}
+    obligations = sync_obligations(
+        session,
+        found=assessment.obligations,
+        stored=stored,
+        owed_by=lambda o: owners[o.party],
+        new_row={"incident_id": incident.id},
+        timeline=timeline,
+        policy=settings.escalation,
     )
     _sync_summary(incident, assessment, timeline)
     timeline.write(session)
@@ -133,22 +140,25 @@ def _reported_above_at(payload: dict[str, Any]) -> datetime | None:
     return min(times, default=None)
 
 
-def _sync_obligations(
+def sync_obligations(
     session: Session,
-    incident: m.Incident,
-    assessment: r.Assessment,
+    *,
+    found: Sequence[r.Obligation],
     stored: dict[str, m.Obligation],
+    owed_by: Callable[[r.Obligation], int],
+    new_row: dict[str, Any],
     timeline: Timeline,
     policy: Policy,
 ) -> list[m.Obligation]:
+    """Make the stored rows match the rules' obligations `found`; new rows get `new_row`'s
+    columns (the incident, or the instruction, they belong to). The rows, in the rules' order."""
     result, added = [], []
-    for obligation in assessment.obligations:
-        owed_by = incident.unit_id if obligation.party is r.Party.UNIT else incident.office_id
-        values = _obligation_values(obligation, owed_by)
+    for obligation in found:
+        values = _obligation_values(obligation, owed_by(obligation))
         row = stored.get(obligation.key)
         if row is None:
             row = m.Obligation(
-                incident_id=incident.id,
+                **new_row,
                 opened_at=timeline.at,
                 updated_at=timeline.at,
                 next_escalation_at=_first_look(obligation, policy, timeline.at),
@@ -196,7 +206,10 @@ def _first_look(obligation: r.Obligation, policy: Policy, now: datetime) -> date
     the engine need not visit every new obligation just to learn its reminder is hours away."""
     if not _escalates(obligation):
         return None
-    ladder = policy.unit if obligation.party is r.Party.UNIT else policy.office
+    ladder = policy.ladder(
+        party=obligation.party.value,
+        instruction=obligation.kind.value.startswith("instruction_"),
+    )
     plan = due_firings(
         ladder,
         due_at=obligation.due_at,

@@ -169,6 +169,7 @@ class Report:
     kind: FilingKind
     unit: ShortText | None = None
     incident_id: RowId | None = None
+    instruction_id: RowId | None = None  # feedback (落实反馈) names the instruction
     external_ref: ShortText | None = None
     occurred_at: WireTime | None = None
     learned_at: WireTime | None = None
@@ -222,7 +223,7 @@ REQUIRED: dict[FilingKind, tuple[str, ...]] = {
     FilingKind.FOLLOWUP: ("incident_id", "description"),
     FilingKind.FINAL: ("incident_id", "description"),
     FilingKind.UPWARD: ("incident_id", "description"),
-    FilingKind.FEEDBACK: ("incident_id", "description"),
+    FilingKind.FEEDBACK: ("instruction_id", "description"),
 }
 _NEEDS_SEVERITY = {FilingKind.INITIAL, FilingKind.PHONE, FilingKind.REGISTER}
 

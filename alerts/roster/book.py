@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Protocol
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -16,13 +17,23 @@ from sqlalchemy.orm import Session
 import rules.roster as rr
 from alerts.config import Settings
 from alerts.roster.holidays import HolidayCalendar
-from alerts.storage.models import Incident, Person, RosterShift, Rotation, SwapRequest
+from alerts.storage.models import Person, RosterShift, Rotation, SwapRequest
 from rules.roles import DUTY_ROLES as DUTY_ROLES
 from rules.roles import ROLES
 
 # Roles that come and go by shift; the rest (leader, principal, section_head, director,
 # county_leader) are standing roles, usually one long explicit shift.
 ALL_ROLES = ROLES  # rules.roles holds the list; the names stay for the roster's readers
+
+
+class Scope(Protocol):
+    """Whose roles `unit.ROLE` and `office.ROLE` name: an incident, or a ladder's subject."""
+
+    @property
+    def unit_id(self) -> int: ...
+
+    @property
+    def office_id(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -111,9 +122,7 @@ class RosterBook:
         people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(ids)))}
         return [people[i] for i in ids if i in people]
 
-    def resolve(
-        self, session: Session, *, target: str, incident: Incident, at: datetime
-    ) -> Resolved:
+    def resolve(self, session: Session, *, target: str, incident: Scope, at: datetime) -> Resolved:
         """`unit.ROLE` is the incident's unit, `office.ROLE` the office; `person:` names someone
         by phone or email; `webhook:` names an outgoing webhook."""
         kind, _, name = target.partition(":")

@@ -75,7 +75,7 @@ def _most_urgent(session: Session, *, incident_ids: Sequence[int]) -> dict[int, 
     found = session.scalars(
         select(Obligation).join(ranked, ranked.c.id == Obligation.id).where(ranked.c.rank == 1)
     )
-    return {o.incident_id: o for o in found}
+    return {o.incident_id: o for o in found if o.incident_id is not None}
 
 
 def _last_rungs(session: Session, *, obligation_ids: Sequence[int]) -> dict[int, Escalation]:
