@@ -25,7 +25,7 @@ from datetime import datetime
 
 REPORT_KINDS = frozenset({"initial", "written", "upward"})
 FOLLOWUP_KINDS = frozenset({"followup", "change", "final"})
-FEEDBACK_KINDS = frozenset({"feedback"})  # instruction feedback (落实反馈), K11
+FEEDBACK_KINDS = frozenset({"instruction_feedback"})  # instruction feedback (落实反馈), K11
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class ObligationFact:
     """One obligation as it stands: whose it is, its kind, status and due time."""
 
     unit: str
-    kind: str  # initial | written | upward | followup | change | final | feedback
+    kind: str  # initial | written | upward | followup | change | final | instruction_…
     status: str  # pending | met | late | missed | waived
     due_at: datetime
     late_minutes: int | None = None

@@ -109,9 +109,9 @@ async def move(
     wire: WireDep,
     body: MoveIn,
 ) -> InstructionOut:
-    """A move for one responsible unit (body `{}`, or `{"reason": …}`): relay, verify, return (with a reason) and close by the
-    office; acknowledge by the unit (or the office for it). 409 where the unit stands does not
-    allow it."""
+    """A move for one responsible unit (body `{}` or `{"reason": …}`): relay, verify, return
+    (with a reason) and close by the office; acknowledge by the unit (or the office for it).
+    409 where the unit stands does not allow it."""
     instruction = instruction_for(session, instruction_id=instruction_id, caller=caller)
     make_move(
         session,

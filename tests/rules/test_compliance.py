@@ -68,7 +68,16 @@ def ob(kind: str = "initial", status: str = "met", due: int = 10, **more: object
         pytest.param(ob("initial", "pending", due=20), {}, 0, id="initial-owed-is-not-yet-late"),
         pytest.param(ob(status="missed"), {"missed_candidates": 1}, 0, id="missed-candidate"),
         pytest.param(ob(status="missed", confirmed=True), {"missed": 1}, 10, id="missed-confirmed"),
-        pytest.param(ob("feedback", "late"), {"overdue_feedback": 1}, 3, id="feedback-late"),
+        pytest.param(
+            ob("instruction_feedback", "late"), {"overdue_feedback": 1}, 3, id="feedback-late"
+        ),
+        pytest.param(
+            ob("instruction_feedback", "pending", due=20),
+            {"overdue_feedback": 1},
+            3,
+            id="feedback-owed-past-due",
+        ),
+        pytest.param(ob("instruction_feedback", "pending", due=28), {}, 0, id="feedback-not-due"),
         pytest.param(ob(status="waived"), {}, 0, id="waived"),
         pytest.param(
             ob(status="late", late_minutes=120, after_chasing=True),

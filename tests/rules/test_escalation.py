@@ -110,3 +110,23 @@ def test_bad_repeat_limit_is_refused_by_name(limit: object) -> None:
     with pytest.raises(RulesetError) as caught:
         parse_policy(table)
     assert caught.value.key == "escalation.unit[0].repeat_limit"
+
+
+def test_instruction_clocks_have_their_own_ladders_else_the_report_ladders() -> None:
+    without = parse_policy(_table())
+    table = _table()
+    own = [{**table["unit"][0], "key": "instruction-due"}]  # type: ignore[index]
+    with_own = parse_policy({**table, "instruction_unit": own})
+
+    assert without.ladder(party="unit", instruction=True) == without.unit
+    assert without.ladder(party="office", instruction=True) == without.office
+    assert [s.key for s in with_own.ladder(party="unit", instruction=True)] == ["instruction-due"]
+    assert with_own.ladder(party="unit") == with_own.unit
+    assert with_own.ladder(party="office", instruction=True) == with_own.office
+
+
+@pytest.mark.parametrize("ladder", [[], "due", [{"key": "due"}]])
+def test_a_bad_instruction_ladder_is_refused_by_name(ladder: object) -> None:
+    with pytest.raises(RulesetError) as caught:
+        parse_policy({**_table(), "instruction_unit": ladder})
+    assert caught.value.key.startswith("escalation.instruction_unit")
