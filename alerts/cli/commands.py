@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from alerts.cli.migration import add_migrate_command
 from alerts.cli.rosters import add_roster_commands
 from alerts.cli.units import add_unit_commands
 from alerts.cli.users import add_user_commands
@@ -15,7 +16,6 @@ from alerts.config import ConfigError, Settings, config_path, load_settings
 from alerts.config_problems import DEFAULT_LANGUAGE
 from alerts.i18n import Translator
 from alerts.startup import StartupError, check_schema, check_url, explain
-from alerts.storage.database import migrate
 
 Command = Callable[[argparse.Namespace, Settings], int]
 DEMO_DATABASE = "sqlite:///./jibao-demo.db"  # the demo never touches config.toml's database
@@ -78,9 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-serve", action="store_true", help="seed only")
     demo.set_defaults(handler=_demo)
 
-    commands.add_parser("migrate", help="bring the database schema up to date").set_defaults(
-        handler=_migrate
-    )
+    add_migrate_command(commands)
 
     check = commands.add_parser(
         "check-config", help="validate the config and print the effective rules"
@@ -147,12 +145,6 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     return code if code or args.no_serve else _serve(args, settings)
 
 
-def _migrate(_: argparse.Namespace, settings: Settings) -> int:
-    migrate(settings.database_url)
-    print(f"database at head: {_safe_url(settings.database_url)}")
-    return 0
-
-
 def _check_config(_: argparse.Namespace, settings: Settings) -> int:
     from alerts.cli.rules_table import describe_ladders, describe_rules
 
@@ -160,9 +152,3 @@ def _check_config(_: argparse.Namespace, settings: Settings) -> int:
     print()
     print(describe_ladders(settings, Translator(settings.language)))
     return 0
-
-
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
