@@ -57,9 +57,7 @@ def check_schema(url: str, translate: Translator) -> None:
 
 def schema_ahead(state: SchemaState, url: str, translate: Translator) -> str:
     """The one line for a database written by a newer Jibao."""
-    return translate(
-        "startup.db_ahead", url=shown_url(url), current=state.current, head=state.head
-    )
+    return translate("startup.db_ahead", url=shown_url(url), current=state.current, head=state.head)
 
 
 def explain(exc: Exception, url: str, translate: Translator) -> str:

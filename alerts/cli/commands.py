@@ -132,12 +132,15 @@ def _demo_database(args: argparse.Namespace) -> str:
 def _add_server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--log-json", action="store_true", help="log one JSON object a line (time with offset)"
+    )
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from alerts.server import run  # imported late: uvicorn is only needed to serve
 
-    return run(settings, host=args.host, port=args.port)
+    return run(settings, host=args.host, port=args.port, log_json=args.log_json)
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
