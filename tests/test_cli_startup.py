@@ -24,6 +24,7 @@ REQUIRED = {
     ("check-config",): [],
     ("backup",): ["jibao.backup"],
     ("restore",): ["jibao.backup"],
+    ("archive", "export"): ["archive.jsonl"],
     ("unit", "add"): ["--code", "c", "--name", "n"],
     ("unit", "list"): [],
     ("user", "add"): ["--username", "u", "--name", "n", "--role", "admin"],

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from alerts.cli.archive import add_archive_commands
 from alerts.cli.backup import add_backup_commands
 from alerts.cli.migration import add_migrate_command
 from alerts.cli.rosters import add_roster_commands
@@ -81,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_migrate_command(commands)
     add_backup_commands(commands)
+    add_archive_commands(commands)
 
     check = commands.add_parser(
         "check-config", help="validate the config and print the effective rules"
