@@ -10,6 +10,7 @@ from typing import Any
 
 from alerts.cli.archive import add_archive_commands
 from alerts.cli.backup import add_backup_commands
+from alerts.cli.doctor import add_doctor_command
 from alerts.cli.migration import add_migrate_command
 from alerts.cli.rosters import add_roster_commands
 from alerts.cli.units import add_unit_commands
@@ -33,6 +34,8 @@ def run_command(args: argparse.Namespace) -> int:
     translate = Translator(DEFAULT_LANGUAGE)
     url = ""
     try:
+        if args.standalone is not None:  # reads config.toml itself (doctor reports on it)
+            return int(args.standalone(args))
         settings = load_settings(config_path(args.config))
         if args.command == "demo":
             settings = settings.model_copy(update={"database_url": _demo_database(args)})
@@ -67,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_global_options(parser, defaults=True)
     commands = parser.add_subparsers(dest="command", required=True)
-    parser.set_defaults(needs_schema=False)
+    parser.set_defaults(needs_schema=False, standalone=None)
 
     serve = commands.add_parser("serve", help="run the service")
     _add_server_options(serve)
@@ -83,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     add_migrate_command(commands)
     add_backup_commands(commands)
     add_archive_commands(commands)
+    add_doctor_command(commands)
 
     check = commands.add_parser(
         "check-config", help="validate the config and print the effective rules"
