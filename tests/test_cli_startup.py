@@ -25,6 +25,7 @@ REQUIRED = {
     ("backup",): ["jibao.backup"],
     ("restore",): ["jibao.backup"],
     ("archive", "export"): ["archive.jsonl"],
+    ("doctor",): [],
     ("unit", "add"): ["--code", "c", "--name", "n"],
     ("unit", "list"): [],
     ("user", "add"): ["--username", "u", "--name", "n", "--role", "admin"],
