@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
 from alerts.i18n import Translator
 from alerts.storage.database import make_engine, normalize_url
-from alerts.storage.revisions import SchemaState, schema_state
+from alerts.storage.revisions import SchemaState, schema_state, state_of
 
 
 class StartupError(Exception):
@@ -37,7 +38,12 @@ def check_url(url: str, translate: Translator) -> None:
 
 
 def database_schema(url: str) -> SchemaState:
-    """Where the database at `url` stands against this code's migrations."""
+    """Where the database at `url` stands against this code's migrations; a SQLite file that
+    does not exist is a database never migrated (and is not created by asking)."""
+    parsed = make_url(normalize_url(url))
+    file = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    if file not in (None, "", ":memory:") and not Path(str(file)).exists():
+        return state_of(None)
     engine = make_engine(url)
     try:
         return schema_state(engine)

@@ -169,6 +169,11 @@ def _refuse_unless_empty(url: str) -> None:
                 count = connection.scalar(sa.select(sa.func.count()).select_from(sa.table(name)))
                 if count:
                     raise BackupRefused("not_empty", table=name, rows=count)
+    except sa.exc.DatabaseError as exc:
+        # SQLite's "file is not a database"; an unreachable server is the caller's to explain
+        if engine.dialect.name != "sqlite" or isinstance(exc, sa.exc.OperationalError):
+            raise
+        raise BackupRefused("target_not_database", file=_sqlite_path(url)) from exc
     finally:
         engine.dispose()
 

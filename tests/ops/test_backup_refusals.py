@@ -163,3 +163,15 @@ def test_an_older_backup_restores_and_asks_for_migrate(
     code, _, err = run(capsys, "serve", "--config", config)
     assert code == 1 and "请先运行 `jibao migrate`" in one_line(err)
     assert run(capsys, "migrate", "--config", config)[0] == 0
+
+
+def test_restore_refuses_a_target_file_that_is_no_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], backup: Path
+) -> None:
+    target = tmp_path / "notes.db"
+    target.write_text("the duty officer's notes")
+    assert _restore(tmp_path, capsys, backup, f"sqlite:///{target}") == (
+        f"恢复失败：{target} 已存在且不是 SQLite 数据库："
+        "请将 database_url 指向一个新文件；未做任何改动"
+    )
+    assert target.read_text() == "the duty officer's notes"
