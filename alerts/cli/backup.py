@@ -77,9 +77,12 @@ def _refused(label: str, refused: BackupRefused, translate: Translator) -> int:
 
 
 def _size(done: Done) -> str:
-    size = float(done.size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} GB"
+    """The file's size for people: 812 B, 296.0 KB, 1.4 GB."""
+    if done.size < 1024:
+        return f"{done.size} B"
+    size, unit = done.size / 1024, "KB"
+    for bigger in ("MB", "GB"):
+        if size < 1024:
+            break
+        size, unit = size / 1024, bigger
+    return f"{size:.1f} {unit}"

@@ -1,4 +1,5 @@
-"""The `jibao` command: serve, demo, migrate, check-config, unit add|list, roster import|export."""
+"""The `jibao` command: serve, demo, migrate, check-config, doctor, backup, restore, archive export,
+unit add|list, user add|list, roster import|export; each group registered by its own module."""
 
 from __future__ import annotations
 
