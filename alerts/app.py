@@ -1,7 +1,10 @@
-"""create_app: the composition root. Tests pass their own clock; the rest comes from Settings."""
+"""create_app: the composition root. Every collaborator is built here, once, into Services; the
+lifespan only starts the alarm and closes things. Tests pass their own clock and channels."""
 
 from __future__ import annotations
 
+import logging
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -9,6 +12,7 @@ from fastapi import Depends, FastAPI
 
 from alerts.api import (
     acks,
+    calendar,
     duty_checks,
     filings,
     handovers,
@@ -20,21 +24,45 @@ from alerts.api import (
     twilio_hooks,
     waivers,
 )
-from alerts.api.auth import CallerCache
 from alerts.api.bounds import path_ids_exist
 from alerts.api.errors import install_error_handlers
 from alerts.api.json_guard import JsonGuard
+from alerts.api.openapi import install_openapi, operation_id
+from alerts.callers import CallerCache
 from alerts.clock import Clock, SystemClock
 from alerts.config import Settings
+from alerts.dashboard.rendering import Pages
 from alerts.dashboard.site import install_dashboard
 from alerts.escalation.channels import build_notifiers
 from alerts.escalation.engine import Engine
+from alerts.escalation.ladder import Escalator
+from alerts.escalation.links import AckLinks
+from alerts.escalation.messages.render import Messages
 from alerts.escalation.scheduler import Alarm
 from alerts.i18n import Translator
 from alerts.metrics import Metrics
+from alerts.roster.book import RosterBook
+from alerts.roster.calendar import CalendarLinks
+from alerts.roster.watch import RosterWatch
 from alerts.services import Services
 from alerts.storage.database import make_engine, make_session_factory
 from notifiers.base import Notifier
+
+log = logging.getLogger(__name__)
+ROUTERS = (
+    filings,
+    incidents,
+    acks,
+    waivers,
+    twilio_hooks,
+    roster,
+    roster_files,
+    calendar,
+    swaps,
+    handovers,
+    duty_checks,
+    health,
+)
 
 
 def create_app(
@@ -47,67 +75,89 @@ def create_app(
     """The Jibao web app over an already migrated database.
 
     `notifiers` replaces the channels built from settings (tests pass dry or stand-in ones);
-    `run_scheduler=False` leaves ticking to the caller (tests call `app.state.engine.tick()`)."""
-    database = make_engine(settings.database_url)
-    services = Services(
-        settings=settings,
-        engine=database,
-        sessions=make_session_factory(database),
-        clock=clock or SystemClock(),
-        translate=Translator(settings.language),
-        metrics=Metrics(),
-        callers=CallerCache(),
-    )
+    `run_scheduler=False` leaves ticking to the caller: tests call
+    `app.state.services.engine.tick()`."""
+    services = build_services(settings, clock=clock, notifiers=notifiers)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        channels = (
-            notifiers
-            if notifiers is not None
-            else build_notifiers(settings.notifications, settings.public_url)
-        )
-        app.state.engine = Engine(services, channels)
-        if run_scheduler:
-            app.state.scheduler = Alarm(
-                app.state.engine, settings.engine.sweep_every.total_seconds()
-            )
-            app.state.scheduler.start()
-            services.wake = app.state.scheduler.wake
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if run_scheduler:  # built here: the alarm lives in the event loop that serves
+            services.alarm = Alarm(services.engine, settings.engine.sweep_every.total_seconds())
+            services.alarm.start()
         try:
             yield
         finally:
-            if app.state.scheduler is not None:
-                app.state.scheduler.shutdown()
-            await app.state.engine.close()
-            database.dispose()
+            if services.alarm is not None:
+                services.alarm.shutdown()
+                services.alarm = None
+            await services.engine.close()
+            services.database.dispose()
 
     app = FastAPI(
         title="Jibao 急报",
         version="0.1.0",
+        description="Urgent-incident reporting: filings, what is owed by when, escalation.",
         lifespan=lifespan,
         dependencies=[Depends(path_ids_exist)],
+        generate_unique_id_function=operation_id,
     )
     app.add_middleware(JsonGuard, limit=settings.api.max_body_bytes, translate=services.translate)
     app.state.services = services
-    app.state.scheduler = None
     install_error_handlers(app, services.translate)
-    install_dashboard(app, settings)
-    for module in (
-        filings,
-        incidents,
-        acks,
-        waivers,
-        twilio_hooks,
-        roster,
-        roster_files,
-        swaps,
-        handovers,
-        duty_checks,
-        health,
-    ):
+    install_dashboard(app, Pages(settings.language, settings.rules.timezone))
+    for module in ROUTERS:
         app.include_router(module.router)
+    install_openapi(app)
     _build_routes(app)
     return app
+
+
+def build_services(
+    settings: Settings, *, clock: Clock | None, notifiers: dict[str, Notifier] | None
+) -> Services:
+    """Every collaborator of one service, each built once, and the engine over them."""
+    database = make_engine(settings.database_url)
+    secret = _secret_key(settings.secret_key.get_secret_value())
+    translate = Translator(settings.language)
+    messages = Messages(
+        settings.language, settings.rules.timezone, ack_pause=settings.escalation.ack_pause
+    )
+    ack_links = AckLinks(secret, settings.public_url, settings.notifications.ack_link_valid)
+    roster = RosterBook(settings)
+    services = Services(
+        settings=settings,
+        database=database,
+        sessions=make_session_factory(database),
+        clock=clock or SystemClock(),
+        translate=translate,
+        metrics=Metrics(),
+        callers=CallerCache(),
+        channels=(
+            notifiers
+            if notifiers is not None
+            else build_notifiers(settings.notifications, settings.public_url)
+        ),
+        messages=messages,
+        ack_links=ack_links,
+        calendar_links=CalendarLinks(secret, settings.public_url),
+        roster=roster,
+        escalator=Escalator(settings.escalation, messages, ack_links, roster),
+        roster_watch=RosterWatch(settings.roster, roster, messages, translate),
+    )
+    services.engine = Engine(services)
+    return services
+
+
+def _secret_key(configured: str) -> str:
+    """The key that signs acknowledgement and calendar links; without JIBAO_SECRET_KEY a
+    random one that dies with the process."""
+    if configured:
+        return configured
+    log.warning(
+        "JIBAO_SECRET_KEY is not set: acknowledgement and calendar links are signed with a "
+        "random key and stop working when the service restarts"
+    )
+    return secrets.token_urlsafe(32)
 
 
 def _build_routes(app: FastAPI) -> None:

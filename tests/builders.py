@@ -68,7 +68,7 @@ class County:
 
     def tick(self) -> Any:
         """One engine tick in the app's own event loop (decide, commit, send)."""
-        engine = self.client.app.state.engine  # type: ignore[attr-defined]
+        engine = self.client.app.state.services.engine  # type: ignore[attr-defined]
         return self.client.portal.call(engine.tick)  # type: ignore[union-attr]
 
     def at_tick(self, moment: datetime) -> Any:

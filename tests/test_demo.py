@@ -140,7 +140,7 @@ def test_demo_roster_has_a_month_with_a_holiday_one_gap_one_pending_swap_one_ope
     tokens = dict(TOKEN.findall(seeded_demo.banner))
     office = tokens["county"]
     with TestClient(create_app(config, notifiers=dry_notifiers(), run_scheduler=False)) as client:
-        client.portal.call(client.app.state.engine.tick)  # type: ignore[attr-defined]
+        client.portal.call(client.app.state.services.engine.tick)  # type: ignore[attr-defined]
         units = [g["unit"] for g in _get(client, "/api/v1/roster/gaps", office)["gaps"]]
         assert units == ["slz"], "one unit's roster is published only a few days ahead"
         now = datetime.now(UTC)
@@ -173,7 +173,7 @@ def test_demo_overdue_incidents_escalate_in_dry_run(
     office_token = dict(TOKEN.findall(seeded_demo.banner))["county"]
     notifiers = dry_notifiers()
     with TestClient(create_app(config, notifiers=notifiers, run_scheduler=False)) as client:
-        report = client.portal.call(client.app.state.engine.tick)  # type: ignore[attr-defined]
+        report = client.portal.call(client.app.state.services.engine.tick)  # type: ignore[attr-defined]
         assert report.fired > 0 and report.sent > 0
         listing = client.get(
             "/api/v1/incidents", headers={"Authorization": f"Bearer {office_token}"}

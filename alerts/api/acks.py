@@ -3,71 +3,74 @@
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
 
-from alerts.api.auth import authenticate
+from alerts.api.deps import CallerDep, WireDep
 from alerts.api.errors import error_responses
-from alerts.api.wire import Wire
+from alerts.api.schemas import AckOut
 from alerts.escalation.acks import acknowledge, obligation_for
-from alerts.services import ServicesDep
+from alerts.escalation.links import AckLinks
+from alerts.services import ClockDep, Services, ServicesDep, SessionDep
 from alerts.storage import models as m
 
-router = APIRouter(tags=["acknowledgements"], responses=error_responses(401, 403, 404, 413, 422))
+router = APIRouter(tags=["acknowledgements"])
 
 
-@router.post("/api/v1/obligations/{obligation_id}/acknowledge", status_code=201)
-async def acknowledge_by_token(
-    obligation_id: int, request: Request, services: ServicesDep
-) -> dict[str, Any]:
+@router.post(
+    "/api/v1/obligations/{obligation_id}/acknowledge",
+    status_code=201,
+    responses=error_responses(401, 403, 404, 422),
+)
+async def acknowledge_obligation(
+    obligation_id: int,
+    session: SessionDep,
+    caller: CallerDep,
+    services: ServicesDep,
+    clock: ClockDep,
+    wire: WireDep,
+) -> AckOut:
     """收到 by the owing unit's or the office's token: pauses the ladder."""
-    with services.session() as session:
-        caller = authenticate(session, request, services.callers)
-        obligation = obligation_for(session, obligation_id=obligation_id, unit=caller)
-        ack = acknowledge(
-            session, obligation=obligation, via="api", now=services.clock.now(), by=caller.code
-        )
-        session.commit()
-        services.wake()
-        wire = Wire(services.settings.rules.timezone)
-        return {"id": ack.id, "obligation_id": obligation.id, "via": "api", "at": wire.time(ack.at)}
+    obligation = obligation_for(session, obligation_id=obligation_id, unit=caller)
+    ack = acknowledge(session, obligation=obligation, via="api", now=clock.now(), by=caller.code)
+    session.commit()
+    services.wake()
+    return AckOut(id=ack.id, obligation_id=obligation.id, via="api", at=wire.moment(ack.at))
 
 
 @router.get("/ack/{token}", response_class=HTMLResponse, include_in_schema=False)
-async def ack_page(token: str, request: Request, services: ServicesDep) -> HTMLResponse:
+async def ack_page(token: str, session: SessionDep, services: ServicesDep) -> HTMLResponse:
     """The page a signed link opens: says what it is about and asks to confirm (a GET changes
     nothing, so link scanners in mail systems cannot acknowledge for anyone)."""
-    with services.session() as session:
-        found = _resolve(request, session, token)
-        if found is None:
-            return _page(services, "link_invalid", status=404)
-        incident = found[1]
-        title = "" if incident.classified else incident.title
-        return _page(services, "confirm", title=title, form=True)
+    found = _resolve(services.ack_links, session, token)
+    if found is None:
+        return _page(services, "link_invalid", status=404)
+    incident = found[1]
+    title = "" if incident.classified else incident.title
+    return _page(services, "confirm", title=title, form=True)
 
 
 @router.post("/ack/{token}", response_class=HTMLResponse, include_in_schema=False)
-async def ack_confirm(token: str, request: Request, services: ServicesDep) -> HTMLResponse:
+async def ack_confirm(
+    token: str, session: SessionDep, services: ServicesDep, clock: ClockDep
+) -> HTMLResponse:
     """Acknowledge through a signed link."""
-    with services.session() as session:
-        found = _resolve(request, session, token)
-        if found is None:
-            return _page(services, "link_invalid", status=404)
-        obligation, _, person = found
-        acknowledge(
-            session, obligation=obligation, via="link", now=services.clock.now(), person=person
-        )
-        session.commit()
+    found = _resolve(services.ack_links, session, token)
+    if found is None:
+        return _page(services, "link_invalid", status=404)
+    obligation, _, person = found
+    acknowledge(session, obligation=obligation, via="link", now=clock.now(), person=person)
+    session.commit()
     services.wake()
     return _page(services, "done")
 
 
 def _resolve(
-    request: Request, session: Any, token: str
+    links: AckLinks, session: Session, token: str
 ) -> tuple[m.Obligation, m.Incident, m.Person | None] | None:
-    read = request.app.state.engine.links.read(token)
+    read = links.read(token)
     if read is None:
         return None
     obligation = session.get(m.Obligation, read[0])
@@ -79,7 +82,7 @@ def _resolve(
 
 
 def _page(
-    services: Any, key: str, *, title: str = "", form: bool = False, status: int = 200
+    services: Services, key: str, *, title: str = "", form: bool = False, status: int = 200
 ) -> HTMLResponse:
     t = services.translate
     body = f"<h1>{escape(t('ack.heading'))}</h1><p>{escape(t(f'ack.{key}'))}</p>"

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from alerts.api.schemas import ErrorOut
 from alerts.errors import Conflict, Forbidden, Invalid, NotFound, Refused
 from alerts.errors import FieldProblem as FieldProblem
 from alerts.errors import problems_from_validation as problems_from_validation
@@ -48,14 +49,15 @@ _MEANINGS = {
     404: "no such resource",
     409: "conflicts with what is already recorded",
     413: "body larger than [api] max_body_bytes",
+    415: "not a file type this route reads",
     422: "a field, the body or a parameter is invalid (the fields are named)",
     503: "not ready",
 }
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The `responses=` of a router: each error status it answers, in the error shape."""
-    return {status: {"description": _MEANINGS[status]} for status in statuses}
+    """The `responses=` of a route: each error status it answers, in the error shape."""
+    return {status: {"description": _MEANINGS[status], "model": ErrorOut} for status in statuses}
 
 
 _STATUSES: dict[type[Refused], int] = {Invalid: 422, NotFound: 404, Forbidden: 403, Conflict: 409}

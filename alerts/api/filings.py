@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from alerts.api.auth import authenticate, verify_signature
 from alerts.api.bounds import too_deep
+from alerts.api.deps import BearerDep, token_of
 from alerts.api.errors import (
     FILINGS_PATH,
     ApiError,
@@ -24,28 +25,74 @@ from alerts.api.errors import (
     status_of,
 )
 from alerts.api.filing_in import FilingIn
+from alerts.api.openapi import json_body
+from alerts.api.schemas import FilingOut, IncidentStateOut, WarningOut
 from alerts.api.wire import Wire
 from alerts.errors import Refused
-from alerts.filing.intake import FilingOutcome, file_report
+from alerts.filing import intake
+from alerts.filing.intake import FilingOutcome
 from alerts.i18n import Translator
-from alerts.services import Services, ServicesDep
+from alerts.services import Services, ServicesDep, SessionDep
 from alerts.storage.models import IdempotencyRecord, Unit
 from alerts.storage.queries import idempotency_record
 
-router = APIRouter(responses=error_responses(401, 403, 404, 409, 413, 422))
+router = APIRouter(tags=["filings"])
+_BODY = (
+    "A report as CONTRACT.md §2 defines it. Unknown top-level keys are ignored and named in the "
+    "warnings; `Content-Type: application/json` is expected but not required."
+)
+_HEADERS = [
+    {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
+        "description": "the same key with the same body answers the first answer again",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+    },
+    {
+        "name": "X-Jibao-Signature",
+        "in": "header",
+        "required": False,
+        "description": "`sha256=<hex HMAC-SHA256 of the raw body>`, for units that require it",
+        "schema": {"type": "string"},
+    },
+]
 
 
-@router.post(FILINGS_PATH, status_code=201, tags=["filings"])
-async def post_filing(request: Request, services: ServicesDep) -> JSONResponse:
+async def _filer(session: SessionDep, services: ServicesDep, credentials: BearerDep) -> Unit:
+    """The filing unit; a refused token counts as a refused filing."""
+    try:
+        return authenticate(session, services.callers, token_of(credentials))
+    except ApiError as error:
+        services.metrics.rejected.labels(str(error.status)).inc()
+        raise
+
+
+FilerDep = Annotated[Unit, Depends(_filer)]
+
+
+@router.post(
+    FILINGS_PATH,
+    status_code=201,
+    response_model=FilingOut,
+    responses=error_responses(401, 403, 404, 409, 413, 422),
+    openapi_extra={**json_body(FilingIn, _BODY), "parameters": _HEADERS},
+)
+async def file_report(
+    request: Request,
+    session: SessionDep,
+    services: ServicesDep,
+    filer: FilerDep,
+) -> JSONResponse:
     """File a report (phone, initial, followup, final, upward, register); answers what is owed.
 
-    The database work runs inline on the event loop: it is short, and one writer at a time is
-    what SQLite wants anyway (docs/decisions/0002-inline-writes.md)."""
+    The body is read here, not by FastAPI: its raw bytes are signed and digested for
+    idempotency. The database work runs inline on the event loop: it is short, and one writer
+    at a time is what SQLite wants anyway (docs/decisions/0002-inline-writes.md)."""
     started = time.perf_counter()
-    raw = await _read_body(request, services.settings.api.max_body_bytes)
     try:
-        with services.session() as session:
-            status, body = _file(session, services, request, raw)
+        raw = await _read_body(request, services.settings.api.max_body_bytes)
+        status, body = _file(session, services, request, filer, raw)
     except (ApiError, Refused) as error:
         services.metrics.rejected.labels(str(status_of(error))).inc()
         raise
@@ -53,8 +100,9 @@ async def post_filing(request: Request, services: ServicesDep) -> JSONResponse:
     return JSONResponse(body, status_code=status)
 
 
-def _file(session: Session, services: Services, request: Request, raw: bytes) -> tuple[int, Any]:
-    filer = authenticate(session, request, services.callers)
+def _file(
+    session: Session, services: Services, request: Request, filer: Unit, raw: bytes
+) -> tuple[int, Any]:
     verify_signature(filer, request, raw)
     key = _idempotency_key(request)
     digest = hashlib.sha256(raw).hexdigest()
@@ -62,8 +110,9 @@ def _file(session: Session, services: Services, request: Request, raw: bytes) ->
         return replay
     filing_in = _parse(raw)
     now = services.clock.now()
-    report = filing_in.to_report()
-    outcome = file_report(session, settings=services.settings, filer=filer, body=report, now=now)
+    outcome = intake.file_report(
+        session, settings=services.settings, filer=filer, body=filing_in.to_report(), now=now
+    )
     answer = _answer(outcome, Wire(services.settings.rules.timezone), services.translate)
     if key is not None:
         session.add(
@@ -139,6 +188,7 @@ def _refuse_constant(name: str) -> None:
 
 
 def _answer(outcome: FilingOutcome, wire: Wire, translate: Translator) -> dict[str, Any]:
+    """FilingOut as JSON: stored for idempotent replays, which answer it byte for byte."""
     warnings = []
     for notice in outcome.notices:
         params = dict(notice.params)
@@ -149,17 +199,18 @@ def _answer(outcome: FilingOutcome, wire: Wire, translate: Translator) -> dict[s
                 else params["field"]
             )
         warnings.append(
-            {
-                "code": notice.code,
-                "field": notice.field,
-                "message": translate(f"warning.{notice.code}", **params),
-            }
+            WarningOut(
+                code=notice.code,
+                field=notice.field,
+                message=translate(f"warning.{notice.code}", **params),
+            )
         )
-    return {
-        "incident_id": outcome.incident.id,
-        "filing_id": outcome.filing.id,
-        "received_at": wire.time(outcome.filing.received_at),
-        "warnings": warnings,
-        "obligations": [wire.obligation(o, outcome.unit_codes) for o in outcome.obligations],
-        "incident": {"state": outcome.incident.state, "severity": outcome.incident.severity},
-    }
+    answer = FilingOut(
+        incident_id=outcome.incident.id,
+        filing_id=outcome.filing.id,
+        received_at=wire.moment(outcome.filing.received_at),
+        warnings=warnings,
+        obligations=[wire.obligation(o, outcome.unit_codes) for o in outcome.obligations],
+        incident=IncidentStateOut(state=outcome.incident.state, severity=outcome.incident.severity),
+    )
+    return answer.model_dump(mode="json")

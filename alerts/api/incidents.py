@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.api.auth import authenticate
+from alerts.api.deps import CallerDep, WireDep
 from alerts.api.errors import ApiError, error_responses
+from alerts.api.schemas import IncidentListItemOut, IncidentListOut, IncidentOut
 from alerts.api.wire import Wire
-from alerts.services import ServicesDep
+from alerts.services import SessionDep
 from alerts.storage import models as m
 from alerts.storage.queries import (
     acknowledgements_of,
@@ -23,85 +24,74 @@ from alerts.storage.queries import (
     obligations_of,
 )
 
-router = APIRouter(tags=["incidents"], responses=error_responses(401, 403, 404, 422))
+router = APIRouter(tags=["incidents"])
 
 
-@router.get("/api/v1/incidents/{incident_id}")
-async def get_incident(incident_id: int, request: Request, services: ServicesDep) -> dict[str, Any]:
-    """One incident with its filings, obligations and timeline, oldest first."""
-    wire = Wire(services.settings.rules.timezone)
-    with services.session() as session:
-        caller = authenticate(session, request, services.callers)
-        incident = session.get(m.Incident, incident_id)
-        if incident is None:
-            raise ApiError(404, "incident_not_found")
-        if not _may_see(caller, incident):
-            raise ApiError(403, "forbidden")
-        codes = _unit_codes(session)
-        return {
-            **wire.incident(incident, codes),
-            "filings": [
-                wire.filing(f, codes) for f in filings_of(session, incident_id=incident.id)
-            ],
-            "obligations": [
-                wire.obligation(o, codes) for o in obligations_of(session, incident_id=incident.id)
-            ],
-            **_escalation_record(session, wire, incident.id),
-            "timeline": [wire.event(e) for e in events_of(session, incident_id=incident.id)],
-        }
-
-
-def _escalation_record(session: Session, wire: Wire, incident_id: int) -> dict[str, Any]:
-    notifications = notifications_of(session, incident_id=incident_id)
+@router.get("/api/v1/incidents/{incident_id}", responses=error_responses(401, 403, 404, 422))
+async def get_incident(
+    incident_id: int, session: SessionDep, caller: CallerDep, wire: WireDep
+) -> IncidentOut:
+    """One incident with its filings, obligations, escalation record and timeline, oldest
+    first."""
+    incident = session.get(m.Incident, incident_id)
+    if incident is None:
+        raise ApiError(404, "incident_not_found")
+    if not _may_see(caller, incident):
+        raise ApiError(403, "forbidden")
+    codes = _unit_codes(session)
+    notifications = notifications_of(session, incident_id=incident.id)
     history: dict[int, list[m.NotificationEvent]] = {}
     for event in delivery_history(session, notification_ids=[n.id for n in notifications]):
         history.setdefault(event.notification_id, []).append(event)
-    return {
-        "escalations": [
-            wire.escalation(e) for e in escalations_of(session, incident_id=incident_id)
+    return IncidentOut(
+        **wire.incident(incident, codes).model_dump(),
+        filings=[wire.filing(f, codes) for f in filings_of(session, incident_id=incident.id)],
+        obligations=[
+            wire.obligation(o, codes) for o in obligations_of(session, incident_id=incident.id)
         ],
-        "notifications": [wire.notification(n, history.get(n.id, [])) for n in notifications],
-        "acknowledgements": [
-            wire.acknowledgement(a) for a in acknowledgements_of(session, incident_id=incident_id)
+        escalations=[wire.escalation(e) for e in escalations_of(session, incident_id=incident.id)],
+        notifications=[wire.notification(n, history.get(n.id, [])) for n in notifications],
+        acknowledgements=[
+            wire.acknowledgement(a) for a in acknowledgements_of(session, incident_id=incident.id)
         ],
-    }
+        timeline=[wire.event(e) for e in events_of(session, incident_id=incident.id)],
+    )
 
 
-@router.get("/api/v1/incidents")
+@router.get("/api/v1/incidents", responses=error_responses(401, 422))
 async def list_incidents(
-    request: Request,
-    services: ServicesDep,
+    session: SessionDep,
+    caller: CallerDep,
+    wire: WireDep,
     state: Literal["open", "closed", "all"] = Query("open"),
-) -> dict[str, Any]:
+) -> IncidentListOut:
     """Incidents with their next due obligation: the office's all, a unit's own."""
-    wire = Wire(services.settings.rules.timezone)
-    with services.session() as session:
-        caller = authenticate(session, request, services.callers)
-        query = select(m.Incident)
-        if state == "open":
-            query = query.where(m.Incident.state != "closed")
-        elif state == "closed":
-            query = query.where(m.Incident.state == "closed")
-        if caller.is_office:
-            query = query.where(m.Incident.office_id == caller.id)
-        else:
-            query = query.where(m.Incident.unit_id == caller.id)
-        incidents = session.scalars(
-            query.order_by(m.Incident.next_due_at.is_(None), m.Incident.next_due_at, m.Incident.id)
-        ).all()
-        codes = _unit_codes(session)
-        next_due = _next_due(session, [i.id for i in incidents])
-        return {
-            "incidents": [
-                {
-                    **wire.incident(i, codes),
-                    "next_due": wire.obligation(next_due[i.id], codes)
-                    if i.id in next_due
-                    else None,
-                }
-                for i in incidents
-            ]
-        }
+    query = select(m.Incident)
+    if state == "open":
+        query = query.where(m.Incident.state != "closed")
+    elif state == "closed":
+        query = query.where(m.Incident.state == "closed")
+    if caller.is_office:
+        query = query.where(m.Incident.office_id == caller.id)
+    else:
+        query = query.where(m.Incident.unit_id == caller.id)
+    incidents = session.scalars(
+        query.order_by(m.Incident.next_due_at.is_(None), m.Incident.next_due_at, m.Incident.id)
+    ).all()
+    codes = _unit_codes(session)
+    next_due = _next_due(session, [i.id for i in incidents])
+    return IncidentListOut(
+        incidents=[_listed(wire, i, codes, next_due.get(i.id)) for i in incidents]
+    )
+
+
+def _listed(
+    wire: Wire, incident: m.Incident, codes: dict[int, str], due: m.Obligation | None
+) -> IncidentListItemOut:
+    return IncidentListItemOut(
+        **wire.incident(incident, codes).model_dump(),
+        next_due=wire.obligation(due, codes) if due is not None else None,
+    )
 
 
 def _may_see(caller: m.Unit, incident: m.Incident) -> bool:

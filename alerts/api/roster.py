@@ -4,14 +4,14 @@ token acts for every unit below it; a unit's token for itself."""
 from __future__ import annotations
 
 from datetime import date, time, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import Field
 from sqlalchemy import or_, select
 
-from alerts.api.auth import authenticate
 from alerts.api.bounds import RowId, WireDate, WireTime
+from alerts.api.deps import CallerDep, WireDep
 from alerts.api.errors import ApiError, FieldProblem, error_responses
 from alerts.api.roster_access import (
     In,
@@ -22,16 +22,26 @@ from alerts.api.roster_access import (
     has_roster,
     person_names,
     person_out,
-    roster_book,
     units_below,
 )
-from alerts.api.wire import Wire
+from alerts.api.roster_schemas import (
+    GapOut,
+    GapsOut,
+    OnDutyOut,
+    RotationOut,
+    ShiftOut,
+    ShiftsOut,
+    SpecialPeriodOut,
+    SpecialPeriodsOut,
+    VacancyOut,
+)
+from alerts.api.schemas import IdOut
 from alerts.roster.book import ALL_ROLES, DUTY_ROLES
-from alerts.services import ServicesDep
+from alerts.services import ClockDep, RosterBookDep, ServicesDep, SessionDep
 from alerts.storage import models as m
 from alerts.storage.queries import role_vacancies
 
-router = APIRouter(tags=["roster"], responses=error_responses(401, 403, 404, 413, 422))
+router = APIRouter(tags=["roster"])
 MAX_SPAN = timedelta(days=62)
 
 
@@ -60,150 +70,156 @@ class OverrideIn(In):
     note: str = Field(default="", max_length=200)
 
 
-@router.get("/api/v1/roster/on-duty")
-async def on_duty(
-    request: Request,
-    services: ServicesDep,
+@router.get("/api/v1/roster/on-duty", responses=error_responses(401, 403, 422))
+async def get_on_duty(
+    session: SessionDep,
+    caller: CallerDep,
+    book: RosterBookDep,
+    clock: ClockDep,
+    wire: WireDep,
     unit: str | None = None,
     at: Annotated[WireTime | None, Query()] = None,
-) -> dict[str, Any]:
+) -> OnDutyOut:
     """Who holds each role now (or at `at`): the caller's unit, or one it acts for."""
-    book, wire = roster_book(request), Wire(services.settings.rules.timezone)
-    with services.session() as session:
-        target, _ = acting_for(session, services, request, unit)
-        moment = at or services.clock.now()
-        roles = {
-            role: [
-                person_out(p)
-                for p in book.holders(session, unit_id=target.id, role=role, at=moment)
-            ]
-            for role in ALL_ROLES
-        }
-        return {"unit": target.code, "at": wire.time(moment), "roles": roles}
+    target = acting_for(session, caller, unit)
+    moment = at or clock.now()
+    roles = {
+        role: [
+            person_out(p) for p in book.holders(session, unit_id=target.id, role=role, at=moment)
+        ]
+        for role in ALL_ROLES
+    }
+    return OnDutyOut(unit=target.code, at=wire.moment(moment), roles=roles)
 
 
-@router.get("/api/v1/roster/shifts")
+@router.get("/api/v1/roster/shifts", responses=error_responses(401, 403, 422))
 async def list_shifts(
-    request: Request,
-    services: ServicesDep,
+    session: SessionDep,
+    caller: CallerDep,
+    book: RosterBookDep,
+    clock: ClockDep,
+    wire: WireDep,
     unit: str | None = None,
     role: Annotated[Role | None, Query()] = None,
     start: Annotated[WireTime | None, Query(alias="from")] = None,
     end: Annotated[WireTime | None, Query(alias="to")] = None,
-) -> dict[str, Any]:
+) -> ShiftsOut:
     """Resolved shifts (rotations, imports, overrides, approved swaps); default: 7 days."""
-    book, wire = roster_book(request), Wire(services.settings.rules.timezone)
-    with services.session() as session:
-        target, _ = acting_for(session, services, request, unit)
-        first = start or services.clock.now()
-        last = end or first + timedelta(days=7)
-        check_span(first, last)
-        if last - first > MAX_SPAN:
-            raise ApiError(422, "invalid", fields=[FieldProblem("to", "span_too_long")])
-        names = person_names(session)
-        found = [
-            {
-                "role": s.role,
-                "person_id": s.person,
-                "person": names.get(s.person, ""),
-                "starts_at": wire.time(s.starts_at),
-                "ends_at": wire.time(s.ends_at),
-                "source": s.source,
-                "swapped_from": s.swapped_from,
-            }
-            for r in ([role] if role else DUTY_ROLES)
-            for s in book.shifts(session, unit_id=target.id, role=r, start=first, end=last)
-        ]
-        return {
-            "unit": target.code,
-            "shifts": sorted(found, key=lambda s: (s["starts_at"], s["role"])),
-        }
+    target = acting_for(session, caller, unit)
+    first = start or clock.now()
+    last = end or first + timedelta(days=7)
+    check_span(first, last)
+    if last - first > MAX_SPAN:
+        raise ApiError(422, "invalid", fields=[FieldProblem("to", "span_too_long")])
+    names = person_names(session)
+    found = [
+        ShiftOut(
+            role=s.role,
+            person_id=s.person,
+            person=names.get(s.person, ""),
+            starts_at=wire.moment(s.starts_at),
+            ends_at=wire.moment(s.ends_at),
+            source=s.source,
+            swapped_from=s.swapped_from,
+        )
+        for r in ([role] if role else DUTY_ROLES)
+        for s in book.shifts(session, unit_id=target.id, role=r, start=first, end=last)
+    ]
+    return ShiftsOut(unit=target.code, shifts=sorted(found, key=lambda s: (s.starts_at, s.role)))
 
 
-@router.get("/api/v1/roster/gaps")
-async def list_gaps(request: Request, services: ServicesDep) -> dict[str, Any]:
+@router.get("/api/v1/roster/gaps", responses=error_responses(401))
+async def list_gaps(
+    session: SessionDep,
+    caller: CallerDep,
+    services: ServicesDep,
+    book: RosterBookDep,
+    clock: ClockDep,
+    wire: WireDep,
+) -> GapsOut:
     """When, within the horizon (7 days), a unit has no duty officer or leader on duty; and the
     vacancies a ladder met over the same span past (a role it needed that nobody held)."""
-    book, wire = roster_book(request), Wire(services.settings.rules.timezone)
     settings = services.settings.roster
-    with services.session() as session:
-        caller = authenticate(session, request, services.callers)
-        now = services.clock.now()
-        end = now + settings.gap_horizon
-        gaps = [
-            {
-                "unit": u.code,
-                "unit_name": u.name,
-                "role": role,
-                "starts_at": wire.time(s),
-                "ends_at": wire.time(e),
-            }
-            for u in units_below(session, caller)
-            if has_roster(session, u)
-            for role in settings.gap_roles
-            for s, e in book.gaps(session, unit_id=u.id, role=role, start=now, end=end)
-        ]
-        units = {u.id: u for u in units_below(session, caller)}
-        vacancies = [
-            {
-                "unit": units[v.unit_id].code,
-                "unit_name": units[v.unit_id].name,
-                "role": v.role,
-                "at": wire.time(v.at),
-                "obligation_id": v.obligation_id,
-                "step": v.step_key,
-            }
-            for v in role_vacancies(session, unit_ids=list(units), since=now - settings.gap_horizon)
-        ]
-        return {"from": wire.time(now), "to": wire.time(end), "gaps": gaps, "vacancies": vacancies}
+    now = clock.now()
+    end = now + settings.gap_horizon
+    units = {u.id: u for u in units_below(session, caller)}
+    gaps = [
+        GapOut(
+            unit=u.code,
+            unit_name=u.name,
+            role=role,
+            starts_at=wire.moment(s),
+            ends_at=wire.moment(e),
+        )
+        for u in units.values()
+        if has_roster(session, u)
+        for role in settings.gap_roles
+        for s, e in book.gaps(session, unit_id=u.id, role=role, start=now, end=end)
+    ]
+    vacancies = [
+        VacancyOut(
+            unit=units[v.unit_id].code,
+            unit_name=units[v.unit_id].name,
+            role=v.role,
+            at=wire.moment(v.at),
+            obligation_id=v.obligation_id,
+            step=v.step_key,
+        )
+        for v in role_vacancies(session, unit_ids=list(units), since=now - settings.gap_horizon)
+    ]
+    return GapsOut(start=wire.moment(now), end=wire.moment(end), gaps=gaps, vacancies=vacancies)
 
 
-@router.post("/api/v1/roster/rotations", status_code=201)
-async def add_rotation(body: RotationIn, request: Request, services: ServicesDep) -> dict[str, Any]:
+@router.post(
+    "/api/v1/roster/rotations", status_code=201, responses=error_responses(401, 403, 413, 422)
+)
+async def add_rotation(
+    body: RotationIn, session: SessionDep, caller: CallerDep, clock: ClockDep
+) -> RotationOut:
     """Add a pattern of turns."""
-    with services.session() as session:
-        unit, _ = acting_for(session, services, request, body.unit)
-        check_people(session, unit, [*body.members, *body.holiday_members], "members")
-        if body.ends_on and body.ends_on < body.starts_on:
-            raise ApiError(422, "invalid", fields=[FieldProblem("ends_on", "not_after_start")])
-        if body.cadence != "shift" and len(body.changes_at) != 1:
-            raise ApiError(422, "invalid", fields=[FieldProblem("changes_at", "one_time_only")])
-        row = m.Rotation(
-            unit_id=unit.id,
-            role=body.role,
-            cadence=body.cadence,
-            starts_on=body.starts_on,
-            ends_on=body.ends_on,
-            changes_at=[t.strftime("%H:%M") for t in body.changes_at],
-            members=body.members,
-            holiday_members=body.holiday_members,
-            label=body.label,
-            created_at=services.clock.now(),
-        )
-        session.add(row)
-        session.commit()
-        return {"id": row.id, "unit": unit.code, "role": row.role}
+    unit = acting_for(session, caller, body.unit)
+    check_people(session, unit, [*body.members, *body.holiday_members], "members")
+    if body.ends_on and body.ends_on < body.starts_on:
+        raise ApiError(422, "invalid", fields=[FieldProblem("ends_on", "not_after_start")])
+    if body.cadence != "shift" and len(body.changes_at) != 1:
+        raise ApiError(422, "invalid", fields=[FieldProblem("changes_at", "one_time_only")])
+    row = m.Rotation(
+        unit_id=unit.id,
+        role=body.role,
+        cadence=body.cadence,
+        starts_on=body.starts_on,
+        ends_on=body.ends_on,
+        changes_at=[t.strftime("%H:%M") for t in body.changes_at],
+        members=body.members,
+        holiday_members=body.holiday_members,
+        label=body.label,
+        created_at=clock.now(),
+    )
+    session.add(row)
+    session.commit()
+    return RotationOut(id=row.id, unit=unit.code, role=row.role)
 
 
-@router.post("/api/v1/roster/overrides", status_code=201)
-async def add_override(body: OverrideIn, request: Request, services: ServicesDep) -> dict[str, Any]:
+@router.post(
+    "/api/v1/roster/overrides", status_code=201, responses=error_responses(401, 403, 413, 422)
+)
+async def add_override(body: OverrideIn, session: SessionDep, caller: CallerDep) -> IdOut:
     """Put someone on duty for a span, over the rotation."""
-    with services.session() as session:
-        unit, _ = acting_for(session, services, request, body.unit)
-        check_people(session, unit, [body.person_id], "person_id")
-        check_span(body.starts_at, body.ends_at)
-        row = m.RosterShift(
-            unit_id=unit.id,
-            role=body.role,
-            person_id=body.person_id,
-            starts_at=body.starts_at,
-            ends_at=body.ends_at,
-            source="override",
-            note=body.note,
-        )
-        session.add(row)
-        session.commit()
-        return {"id": row.id}
+    unit = acting_for(session, caller, body.unit)
+    check_people(session, unit, [body.person_id], "person_id")
+    check_span(body.starts_at, body.ends_at)
+    row = m.RosterShift(
+        unit_id=unit.id,
+        role=body.role,
+        person_id=body.person_id,
+        starts_at=body.starts_at,
+        ends_at=body.ends_at,
+        source="override",
+        note=body.note,
+    )
+    session.add(row)
+    session.commit()
+    return IdOut(id=row.id)
 
 
 class SpecialPeriodIn(In):
@@ -216,48 +232,49 @@ class SpecialPeriodIn(In):
     unit: str | None = None  # None: every unit of the office
 
 
-@router.post("/api/v1/roster/special-periods", status_code=201)
+@router.post(
+    "/api/v1/roster/special-periods",
+    status_code=201,
+    responses=error_responses(401, 403, 413, 422),
+)
 async def add_special_period(
-    body: SpecialPeriodIn, request: Request, services: ServicesDep
-) -> dict[str, Any]:
+    body: SpecialPeriodIn, session: SessionDep, caller: CallerDep
+) -> IdOut:
     """Mark flood season (汛期), a major event, holiday duty… on the roster."""
-    with services.session() as session:
-        unit, caller = acting_for(session, services, request, body.unit)
-        if body.ends_on < body.starts_on:
-            raise ApiError(422, "invalid", fields=[FieldProblem("ends_on", "not_after_start")])
-        row = m.SpecialPeriod(
-            unit_id=None if body.unit is None and caller.is_office else unit.id,
-            name=body.name,
-            kind=body.kind,
-            starts_on=body.starts_on,
-            ends_on=body.ends_on,
-        )
-        session.add(row)
-        session.commit()
-        return {"id": row.id}
+    unit = acting_for(session, caller, body.unit)
+    if body.ends_on < body.starts_on:
+        raise ApiError(422, "invalid", fields=[FieldProblem("ends_on", "not_after_start")])
+    row = m.SpecialPeriod(
+        unit_id=None if body.unit is None and caller.is_office else unit.id,
+        name=body.name,
+        kind=body.kind,
+        starts_on=body.starts_on,
+        ends_on=body.ends_on,
+    )
+    session.add(row)
+    session.commit()
+    return IdOut(id=row.id)
 
 
-@router.get("/api/v1/roster/special-periods")
-async def list_special_periods(request: Request, services: ServicesDep) -> dict[str, Any]:
+@router.get("/api/v1/roster/special-periods", responses=error_responses(401))
+async def list_special_periods(session: SessionDep, caller: CallerDep) -> SpecialPeriodsOut:
     """Special periods that apply to the caller's units, soonest first."""
-    with services.session() as session:
-        caller = authenticate(session, request, services.callers)
-        ids = [u.id for u in units_below(session, caller)]
-        rows = session.scalars(
-            select(m.SpecialPeriod)
-            .where(or_(m.SpecialPeriod.unit_id.is_(None), m.SpecialPeriod.unit_id.in_(ids)))
-            .order_by(m.SpecialPeriod.starts_on)
-        ).all()
-        return {
-            "special_periods": [
-                {
-                    "id": p.id,
-                    "name": p.name,
-                    "kind": p.kind,
-                    "starts_on": p.starts_on.isoformat(),
-                    "ends_on": p.ends_on.isoformat(),
-                    "unit_id": p.unit_id,
-                }
-                for p in rows
-            ]
-        }
+    ids = [u.id for u in units_below(session, caller)]
+    rows = session.scalars(
+        select(m.SpecialPeriod)
+        .where(or_(m.SpecialPeriod.unit_id.is_(None), m.SpecialPeriod.unit_id.in_(ids)))
+        .order_by(m.SpecialPeriod.starts_on)
+    ).all()
+    return SpecialPeriodsOut(
+        special_periods=[
+            SpecialPeriodOut(
+                id=p.id,
+                name=p.name,
+                kind=p.kind,
+                starts_on=p.starts_on.isoformat(),
+                ends_on=p.ends_on.isoformat(),
+                unit_id=p.unit_id,
+            )
+            for p in rows
+        ]
+    )

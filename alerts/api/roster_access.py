@@ -4,21 +4,18 @@ of alerts/roster/access.py, which the dashboard applies too) and small look-ups.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TypeVar
 
-from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.api.auth import authenticate
 from alerts.api.bounds import RowId
 from alerts.api.errors import ApiError, FieldProblem
+from alerts.api.schemas import PersonOut
 from alerts.roster.access import has_roster as has_roster
 from alerts.roster.access import may_act_for, units_in_view
 from alerts.roster.access import person_names as person_names
-from alerts.roster.book import RosterBook
-from alerts.services import Services
 from alerts.storage import models as m
 from alerts.storage.queries import unit_by_code
 from rules.roles import Role as Role  # the roles request bodies name
@@ -37,23 +34,26 @@ class PersonIn(In):
     notes: str = Field(default="", max_length=4000)
 
 
-def roster_book(request: Request) -> RosterBook:
-    """The engine's roster reader."""
-    book: RosterBook = request.app.state.engine.roster
-    return book
-
-
-def acting_for(
-    session: Session, services: Services, request: Request, code: str | None
-) -> tuple[m.Unit, m.Unit]:
-    """The unit named (or the caller's own) once the caller may act for it, and the caller."""
-    caller = authenticate(session, request, services.callers)
+def acting_for(session: Session, caller: m.Unit, code: str | None) -> m.Unit:
+    """The unit named (or the caller's own) once the caller may act for it."""
     unit = caller if code is None or code == caller.code else unit_by_code(session, code=code)
     if unit is None:
         raise ApiError(422, "invalid", fields=[FieldProblem("unit", "unknown_unit")])
     if not may_act_for(session, unit=caller, target=unit, for_office=caller.is_office):
         raise ApiError(403, "forbidden")
-    return unit, caller
+    return unit
+
+
+ActedOn = TypeVar("ActedOn", m.SwapRequest, m.Handover, m.DutyCheck)
+
+
+def acted_on(session: Session, caller: m.Unit, model: type[ActedOn], row_id: int) -> ActedOn:
+    """The row a route acts on, once the caller may act for its unit; 404 or 403 otherwise."""
+    row = session.get(model, row_id)
+    if row is None:
+        raise ApiError(404, "not_found")
+    acting_for(session, caller, unit_code(session, row.unit_id))
+    return row
 
 
 def check_people(session: Session, unit: m.Unit, ids: list[int], field: str) -> None:
@@ -73,9 +73,9 @@ def check_span(starts_at: datetime, ends_at: datetime) -> None:
         raise ApiError(422, "invalid", fields=[FieldProblem("ends_at", "not_after_start")])
 
 
-def person_out(person: m.Person) -> dict[str, Any]:
+def person_out(person: m.Person) -> PersonOut:
     """A person as the API shows them."""
-    return {"id": person.id, "name": person.name, "post": person.post, "phone": person.phone}
+    return PersonOut(id=person.id, name=person.name, post=person.post, phone=person.phone)
 
 
 def unit_codes(session: Session) -> dict[int, str]:

@@ -6,16 +6,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-from alerts.api.auth import authenticate
+from alerts.api.deps import CallerDep, WireDep
 from alerts.api.errors import error_responses
-from alerts.api.wire import Wire
 from alerts.filing.waivers import REASON_MAX, obligation_to_waive, waive
-from alerts.services import ServicesDep
+from alerts.services import ClockDep, ServicesDep, SessionDep
 
-router = APIRouter(tags=["obligations"], responses=error_responses(401, 403, 404, 409, 413, 422))
+router = APIRouter(tags=["obligations"])
 
 Reason = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=REASON_MAX)
@@ -44,36 +43,38 @@ class WaiverOut(BaseModel):
 @router.post(
     "/api/v1/obligations/{obligation_id}/waiver",
     status_code=201,
-    response_model=WaiverOut,
-    operation_id="waive_obligation",
+    responses=error_responses(401, 403, 404, 409, 413, 422),
 )
 async def waive_obligation(
-    obligation_id: int, body: WaiverIn, request: Request, services: ServicesDep
+    obligation_id: int,
+    body: WaiverIn,
+    session: SessionDep,
+    caller: CallerDep,
+    services: ServicesDep,
+    clock: ClockDep,
+    wire: WireDep,
 ) -> WaiverOut:
     """Waive a still-owed obligation: only the office the incident was reported to may (403);
     one already met or waived is a conflict (409); its ladder stops."""
-    with services.session() as session:
-        caller = authenticate(session, request, services.callers)
-        obligation, incident = obligation_to_waive(session, obligation_id)
-        now = services.clock.now()
-        waiver = waive(
-            session,
-            settings=services.settings,
-            incident=incident,
-            obligation=obligation,
-            office=caller,
-            reason=body.reason,
-            by=caller.name,
-            now=now,
-        )
-        session.commit()
-        services.wake()
-        return WaiverOut(
-            obligation_id=obligation.id,
-            incident_id=incident.id,
-            key=obligation.key,
-            status=obligation.status,
-            reason=waiver.reason,
-            by=waiver.by,
-            at=Wire(services.settings.rules.timezone).time(waiver.at) or "",
-        )
+    obligation, incident = obligation_to_waive(session, obligation_id)
+    waiver = waive(
+        session,
+        settings=services.settings,
+        incident=incident,
+        obligation=obligation,
+        office=caller,
+        reason=body.reason,
+        by=caller.name,
+        now=clock.now(),
+    )
+    session.commit()
+    services.wake()
+    return WaiverOut(
+        obligation_id=obligation.id,
+        incident_id=incident.id,
+        key=obligation.key,
+        status=obligation.status,
+        reason=waiver.reason,
+        by=waiver.by,
+        at=wire.moment(waiver.at),
+    )

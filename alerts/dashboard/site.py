@@ -9,7 +9,6 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from alerts.config import Settings
 from alerts.dashboard.pages import (
     admin,
     incidents,
@@ -34,10 +33,9 @@ PAGE_ROUTERS = [
 ]
 
 
-def install_dashboard(app: FastAPI, settings: Settings) -> None:
-    """Add every page, the static files and the error answers."""
-    pages = Pages(settings.language, settings.rules.timezone)
-    app.state.pages = pages
+def install_dashboard(app: FastAPI, pages: Pages) -> None:
+    """Add every page, the static files and the error answers; pages render with `pages`."""
+    app.state.pages = pages  # read by get_pages alone
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in PAGE_ROUTERS:
         app.include_router(router)

@@ -8,7 +8,6 @@ A crash between the two loses nothing and sends nothing twice (docs/decisions/00
 from __future__ import annotations
 
 import logging
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -16,18 +15,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from alerts.escalation.digests import digest_moment, queue_digests
-from alerts.escalation.ladder import Escalator, claim_due_obligations, escalate
-from alerts.escalation.links import AckLinks
-from alerts.escalation.messages.render import Messages
+from alerts.escalation.ladder import claim_due_obligations, escalate
 from alerts.escalation.outbox import claim, expire_stale_claims, record
 from alerts.escalation.sending import Outcome, send_all
 from alerts.escalation.statuses import apply_early, drop_early
 from alerts.filing.assessments import reassess_stored
-from alerts.roster.book import RosterBook
-from alerts.roster.watch import RosterWatch
 from alerts.services import Services
 from alerts.storage import models as m
-from notifiers.base import Notifier
 
 BATCH = 500
 ROSTER_EVERY = timedelta(minutes=1)
@@ -46,23 +40,14 @@ class TickReport:
 class Engine:
     """Decides and delivers for one service instance; several may share one PostgreSQL."""
 
-    def __init__(self, services: Services, notifiers: dict[str, Notifier]) -> None:
-        settings = services.settings
+    def __init__(self, services: Services) -> None:
         self.services = services
-        self.notifiers = notifiers
-        self.messages = Messages(
-            settings.language, settings.rules.timezone, ack_pause=settings.escalation.ack_pause
-        )
-        self.links = AckLinks(
-            _secret_key(settings.secret_key.get_secret_value()),
-            settings.public_url,
-            settings.notifications.ack_link_valid,
-        )
-        self.roster = RosterBook(settings)
-        self.escalator = Escalator(settings.escalation, self.messages, self.links, self.roster)
-        self.roster_watch = RosterWatch(
-            settings.roster, self.roster, self.messages, services.translate
-        )
+        # collaborators come ready-made from the composition root (create_app)
+        self.notifiers = services.channels
+        self.messages = services.messages
+        self.escalator = services.escalator
+        self.roster = services.roster
+        self.roster_watch = services.roster_watch
         self._roster_checked: datetime | None = None
         self._digested_on: date | None = None
 
@@ -184,16 +169,6 @@ class Engine:
         """Release the notifiers' connections."""
         for notifier in self.notifiers.values():
             await notifier.close()
-
-
-def _secret_key(configured: str) -> str:
-    if configured:
-        return configured
-    log.warning(
-        "JIBAO_SECRET_KEY is not set: acknowledgement links are signed with a random key "
-        "and stop working when the service restarts"
-    )
-    return secrets.token_urlsafe(32)
 
 
 def _claim_changed_incidents(session: Session, now: datetime, limit: int) -> list[m.Incident]:

@@ -14,7 +14,14 @@ from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal
 
 from annotated_types import MaxLen
-from pydantic import BeforeValidator, ConfigDict, StrictBool, StringConstraints, TypeAdapter
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    StrictBool,
+    StringConstraints,
+    TypeAdapter,
+    WithJsonSchema,
+)
 from pydantic import ValidationError as _ValidationError
 from pydantic_core import PydanticCustomError
 
@@ -86,8 +93,23 @@ def _loss(value: Any) -> Any:
     raise PydanticCustomError("loss", "bad loss")
 
 
-Figure = Annotated[int | Literal["unknown"], BeforeValidator(_figure)]
-Loss = Annotated[float | int | Literal["unknown"], BeforeValidator(_loss)]
+# "unknown" as a one-value enum, not a const: generated clients (openapi-python-client) read a
+# const inside a union as the only value the union may take
+_UNKNOWN_SCHEMA = {"type": "string", "enum": [UNKNOWN]}
+Figure = Annotated[
+    int | Literal["unknown"],
+    BeforeValidator(_figure),
+    WithJsonSchema(
+        {"anyOf": [{"type": "integer", "minimum": 0, "maximum": MAX_FIGURE}, _UNKNOWN_SCHEMA]}
+    ),
+]
+Loss = Annotated[
+    float | int | Literal["unknown"],
+    BeforeValidator(_loss),
+    WithJsonSchema(
+        {"anyOf": [{"type": "number", "minimum": 0, "maximum": MAX_LOSS}, _UNKNOWN_SCHEMA]}
+    ),
+]
 SeverityIn = Annotated[Severity | None, BeforeValidator(_severity)]
 CategoryIn = Annotated[Category, BeforeValidator(_category)]
 Level = Literal["county", "city", "province", "other"]

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-import threading
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 
 from alerts.app import create_app
 from tests.builders import at, county, initial, row_counts
-from tests.polling import wait_until
+from tests.serving import serve, stop
 
 
 def test_same_key_same_body_replays_the_first_answer(database_url: str) -> None:
@@ -46,26 +43,14 @@ def test_keys_are_per_unit_and_bounded(database_url: str) -> None:
     assert c.post(initial(), **{"Idempotency-Key": "x" * 201}).status_code == 422
 
 
-def _serve(app: object) -> tuple[uvicorn.Server, threading.Thread, str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))  # type: ignore[arg-type]
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    assert wait_until(lambda: server.started, timeout=10), "uvicorn did not start"
-    return server, thread, f"http://127.0.0.1:{port}"
-
-
 @pytest.fixture
 def two_instances(database_url: str) -> Iterator[tuple[list[str], str]]:
     """Two app instances on one database under real uvicorn servers: (base URLs, qdh token)."""
     c = county(database_url, start=at(10))
-    running = [_serve(create_app(c.settings, clock=c.clock, run_scheduler=False)) for _ in range(2)]
+    running = [serve(create_app(c.settings, clock=c.clock, run_scheduler=False)) for _ in range(2)]
     yield [base for _, _, base in running], c.tokens["qdh"]
     for server, thread, _ in running:
-        server.should_exit = True
-        thread.join(10)
+        stop(server, thread)
 
 
 def test_identical_requests_at_once_on_two_instances_make_one_filing(

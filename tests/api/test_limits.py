@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-import alerts.api.filings
 import alerts.api.incidents
+import alerts.filing.intake
 from tests.builders import County, at, county, initial, row_counts
 
 DEEP = b"[" * 100_000 + b"]" * 100_000
@@ -160,7 +160,7 @@ def test_a_500_on_a_filing_says_it_was_not_stored(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     c = county(database_url, start=at(10))
-    monkeypatch.setattr(alerts.api.filings, "file_report", _crash)
+    monkeypatch.setattr(alerts.filing.intake, "file_report", _crash)
     quiet = TestClient(c.client.app, raise_server_exceptions=False)
     before = row_counts(database_url)
     response = quiet.post(

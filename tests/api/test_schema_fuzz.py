@@ -1,4 +1,5 @@
-"""Schemathesis over /openapi.json: no operation answers a 5xx or a status it does not document.
+"""Schemathesis over /openapi.json: no operation answers a 5xx, or a status, content type or body
+it does not document.
 
 SQLite only: the run is about what the API answers, and PostgreSQL would triple its time."""
 
@@ -10,9 +11,14 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import status_code_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from alerts.app import create_app
+from alerts.roster.files import MEDIA_TYPES
 from tests.builders import County, at, county
 from tests.builders import settings as app_settings
 
@@ -25,6 +31,9 @@ def fuzzed(sqlite_database: str) -> County:
     _empty(sqlite_database)
     return county(sqlite_database, start=at(10))
 
+
+# A roster workbook is bytes: fuzz it like any binary body (random bytes must be a 422, not a 5xx)
+schemathesis.serializer.alias(MEDIA_TYPES["xlsx"], "application/octet-stream")
 
 # The schema is read once from an app that never touches its database; each test calls its own.
 schema = schemathesis.openapi.from_asgi(
@@ -43,9 +52,11 @@ schema = schemathesis.openapi.from_asgi(
     ],
 )
 def test_no_server_error_and_only_documented_statuses(case: Any, fuzzed: County) -> None:
-    checks = [not_a_server_error, status_code_conformance]
+    # every answer has a documented status, content type and shape (the models forbid extras)
+    conformance = [status_code_conformance, content_type_conformance, response_schema_conformance]
+    checks = [not_a_server_error, *conformance]
     if case.operation.path == "/readyz":  # 503 by design: this app runs without its scheduler
-        checks = [status_code_conformance]
+        checks = conformance
     case.call_and_validate(
         app=fuzzed.client.app,
         headers={"Authorization": f"Bearer {fuzzed.office_token}"},

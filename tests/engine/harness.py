@@ -33,6 +33,7 @@ from alerts.app import create_app
 from alerts.clock import FrozenClock
 from alerts.config import EmailConfig, Settings, TwilioConfig
 from alerts.escalation.engine import Engine, TickReport
+from alerts.services import Services
 from alerts.storage import models as m
 from alerts.storage.database import make_engine, make_session_factory
 from tests.builders import at, initial, seed_county, seed_roster, settings
@@ -187,10 +188,15 @@ class Served:
             self._loop.close()
 
     @property
+    def services(self) -> Services:
+        """The app's services, the engine among them (all made by create_app)."""
+        services: Services = self.app.state.services
+        return services
+
+    @property
     def engine(self) -> Engine:
-        """The app's engine (made at start-up)."""
-        engine: Engine = self.app.state.engine
-        return engine
+        """The app's engine."""
+        return self.services.engine
 
     def submit(self, coroutine: Coroutine[Any, Any, T]) -> Future[T]:
         """Run `coroutine` in the app's event loop; the future of its result."""

@@ -178,7 +178,7 @@ def test_a_tampered_or_expired_link_is_a_404_page_and_stores_nothing(
     value, _, signature = token.rpartition(".")
     # the first character: the last one of a base64 signature has bits that decode to nothing
     tampered = f"{value}.{'B' if signature[0] == 'A' else 'A'}{signature[1:]}"
-    links = filed.app.engine.links
+    links = filed.app.services.ack_links
     expired = _backdated(links, timedelta(hours=25)).token(k4, filed.seeded.people[HEAD])
     still_good = _backdated(links, timedelta(hours=23)).token(k4, filed.seeded.people[HEAD])
     someone_else = token.replace(f"{k4}.", f"{k4 + 1}.", 1)

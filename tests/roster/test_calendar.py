@@ -170,8 +170,8 @@ def test_a_tampered_feed_token_is_404(database_url: str, mangle: Any) -> None:
 
 def test_a_genuine_token_for_someone_who_is_gone_is_404(database_url: str) -> None:
     c = county(database_url)
-    assert link(c, {"unit": "qdh"}).status_code == 200  # makes the app's link signer
-    links = c.client.app.state.calendar_links  # type: ignore[attr-defined]
+    assert link(c, {"unit": "qdh"}).status_code == 200
+    links = c.client.app.state.services.calendar_links  # type: ignore[attr-defined]
     for target in ("person", "unit"):
         path = links.url(target, 999_999).removeprefix("http://127.0.0.1:8000")
         assert c.client.get(path).status_code == 404

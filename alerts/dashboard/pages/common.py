@@ -42,14 +42,12 @@ class PageContext:
     @property
     def pages(self) -> Pages:
         """The renderer."""
-        pages: Pages = self.request.app.state.pages
-        return pages
+        return get_pages(self.request)
 
     @property
     def roster(self) -> RosterBook:
         """The roster reader."""
-        book: RosterBook = self.request.app.state.engine.roster
-        return book
+        return self.services.roster
 
     async def form(self) -> dict[str, str]:
         """The posted form, after checking its CSRF token (Forbidden otherwise)."""
@@ -57,6 +55,13 @@ class PageContext:
         if not csrf_ok(self.viewer.csrf_token, form.get("csrf_token")):
             raise Forbidden
         return form
+
+
+def get_pages(request: Request) -> Pages:
+    """The dashboard's renderer, which install_dashboard put on the app (Services must not know
+    the dashboard, so the renderer is not one of them); the one reader of `app.state.pages`."""
+    pages: Pages = request.app.state.pages
+    return pages
 
 
 @contextmanager

@@ -106,7 +106,7 @@ async def start_check(request: Request, services: ServicesDep) -> Response:
                 ctx.session,
                 services,
                 book=ctx.roster,
-                messages=request.app.state.engine.messages,
+                messages=ctx.services.messages,
                 unit=unit,
                 office=ctx.viewer.unit,
                 voice=form.get("voice") == "1",

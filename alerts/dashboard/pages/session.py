@@ -18,8 +18,8 @@ from alerts.dashboard.auth import (
     sign_out,
     viewer,
 )
-from alerts.dashboard.pages.common import Forbidden
-from alerts.dashboard.rendering import LANG_COOKIE, Pages
+from alerts.dashboard.pages.common import Forbidden, get_pages
+from alerts.dashboard.rendering import LANG_COOKIE
 from alerts.i18n import LANGUAGES
 from alerts.services import ServicesDep
 
@@ -52,8 +52,7 @@ def _form(
     status: int = 200,
 ) -> HTMLResponse:
     token = secrets.token_urlsafe(24)
-    pages: Pages = request.app.state.pages
-    response = pages.render(
+    response = get_pages(request).render(
         request,
         "login.html",
         None,
