@@ -24,8 +24,8 @@ def run(settings: Settings, *, host: str, port: int, log_json: bool = False) -> 
         print(exc, file=sys.stderr)
         return 1
     configure_logging(zone=settings.rules.timezone, json_lines=log_json)
-    app = create_app(settings)
     log.info("serving on http://%s:%s, database %s", host, port, shown_url(settings.database_url))
+    app = create_app(settings)
     # log_config=None: uvicorn's own loggers pass through the handler above, in the same form
     uvicorn.run(app, host=host, port=port, log_level="warning", log_config=None)
     return 0
