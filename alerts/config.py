@@ -197,6 +197,13 @@ class RosterSettings(BaseModel):
         return _time_of_day(value)
 
 
+class RecordsSettings(BaseModel):
+    """How long the office keeps incident records; nothing in Jibao deletes them, ever."""
+
+    model_config = ConfigDict(extra="forbid")
+    keep_years: int = Field(default=5, ge=1)  # counted from an incident's last record
+
+
 class FileSettings(BaseModel):
     """The keys of config.toml outside `[rules]` and `[escalation]`."""
 
@@ -211,6 +218,7 @@ class FileSettings(BaseModel):
     engine: EngineSettings = EngineSettings()
     notifications: NotificationSettings = NotificationSettings()
     roster: RosterSettings = RosterSettings()
+    records: RecordsSettings = RecordsSettings()
 
     @field_serializer("database_url")
     def _masked(self, url: str) -> str:

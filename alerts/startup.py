@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
 from alerts.i18n import Translator
-from alerts.storage.database import alembic_config, make_engine, normalize_url
+from alerts.storage.database import make_engine, normalize_url
+from alerts.storage.revisions import SchemaState, schema_state, state_of
 
 
 class StartupError(Exception):
@@ -37,21 +37,33 @@ def check_url(url: str, translate: Translator) -> None:
         raise StartupError(line) from exc
 
 
-def schema_is_current(url: str) -> bool:
-    """True when the database is at the newest migration."""
-    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+def database_schema(url: str) -> SchemaState:
+    """Where the database at `url` stands against this code's migrations; a SQLite file that
+    does not exist is a database never migrated (and is not created by asking)."""
+    parsed = make_url(normalize_url(url))
+    file = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    if file not in (None, "", ":memory:") and not Path(str(file)).exists():
+        return state_of(None)
     engine = make_engine(url)
     try:
-        with engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision() == head
+        return schema_state(engine)
     finally:
         engine.dispose()
 
 
 def check_schema(url: str, translate: Translator) -> None:
-    """Raise StartupError unless the database is reachable and at the newest migration."""
-    if not schema_is_current(url):
+    """Raise StartupError unless the database is reachable and at the newest migration; a schema
+    newer than this code is named as such (migrating would not help)."""
+    state = database_schema(url)
+    if state.standing == "ahead":
+        raise StartupError(schema_ahead(state, url, translate))
+    if state.standing != "current":
         raise StartupError(translate("startup.db_not_migrated", url=shown_url(url)))
+
+
+def schema_ahead(state: SchemaState, url: str, translate: Translator) -> str:
+    """The one line for a database written by a newer Jibao."""
+    return translate("startup.db_ahead", url=shown_url(url), current=state.current, head=state.head)
 
 
 def explain(exc: Exception, url: str, translate: Translator) -> str:

@@ -22,6 +22,10 @@ REQUIRED = {
     ("demo",): [],
     ("migrate",): [],
     ("check-config",): [],
+    ("backup",): ["jibao.backup"],
+    ("restore",): ["jibao.backup"],
+    ("archive", "export"): ["archive.jsonl"],
+    ("doctor",): [],
     ("unit", "add"): ["--code", "c", "--name", "n"],
     ("unit", "list"): [],
     ("user", "add"): ["--username", "u", "--name", "n", "--role", "admin"],
@@ -129,6 +133,7 @@ def _one_line(err: str) -> str:
     "command",
     [
         ["migrate"],
+        ["backup", "jibao.backup"],
         ["serve", "--port", "0"],
         ["unit", "list"],
         ["user", "list"],

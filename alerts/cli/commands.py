@@ -1,4 +1,5 @@
-"""The `jibao` command: serve, demo, migrate, check-config, unit add|list, roster import|export."""
+"""The `jibao` command: serve, demo, migrate, check-config, doctor, backup, restore, archive export,
+unit add|list, user add|list, roster import|export; each group registered by its own module."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from alerts.cli.archive import add_archive_commands
+from alerts.cli.backup import add_backup_commands
+from alerts.cli.doctor import add_doctor_command
+from alerts.cli.migration import add_migrate_command
 from alerts.cli.rosters import add_roster_commands
 from alerts.cli.units import add_unit_commands
 from alerts.cli.users import add_user_commands
@@ -15,7 +20,6 @@ from alerts.config import ConfigError, Settings, config_path, load_settings
 from alerts.config_problems import DEFAULT_LANGUAGE
 from alerts.i18n import Translator
 from alerts.startup import StartupError, check_schema, check_url, explain
-from alerts.storage.database import migrate
 
 Command = Callable[[argparse.Namespace, Settings], int]
 DEMO_DATABASE = "sqlite:///./jibao-demo.db"  # the demo never touches config.toml's database
@@ -31,6 +35,8 @@ def run_command(args: argparse.Namespace) -> int:
     translate = Translator(DEFAULT_LANGUAGE)
     url = ""
     try:
+        if args.standalone is not None:  # reads config.toml itself (doctor reports on it)
+            return int(args.standalone(args))
         settings = load_settings(config_path(args.config))
         if args.command == "demo":
             settings = settings.model_copy(update={"database_url": _demo_database(args)})
@@ -65,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_global_options(parser, defaults=True)
     commands = parser.add_subparsers(dest="command", required=True)
-    parser.set_defaults(needs_schema=False)
+    parser.set_defaults(needs_schema=False, standalone=None)
 
     serve = commands.add_parser("serve", help="run the service")
     _add_server_options(serve)
@@ -78,9 +84,10 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-serve", action="store_true", help="seed only")
     demo.set_defaults(handler=_demo)
 
-    commands.add_parser("migrate", help="bring the database schema up to date").set_defaults(
-        handler=_migrate
-    )
+    add_migrate_command(commands)
+    add_backup_commands(commands)
+    add_archive_commands(commands)
+    add_doctor_command(commands)
 
     check = commands.add_parser(
         "check-config", help="validate the config and print the effective rules"
@@ -132,12 +139,15 @@ def _demo_database(args: argparse.Namespace) -> str:
 def _add_server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--log-json", action="store_true", help="log one JSON object a line (time with offset)"
+    )
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from alerts.server import run  # imported late: uvicorn is only needed to serve
 
-    return run(settings, host=args.host, port=args.port)
+    return run(settings, host=args.host, port=args.port, log_json=args.log_json)
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -147,12 +157,6 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     return code if code or args.no_serve else _serve(args, settings)
 
 
-def _migrate(_: argparse.Namespace, settings: Settings) -> int:
-    migrate(settings.database_url)
-    print(f"database at head: {_safe_url(settings.database_url)}")
-    return 0
-
-
 def _check_config(_: argparse.Namespace, settings: Settings) -> int:
     from alerts.cli.rules_table import describe_ladders, describe_rules
 
@@ -160,9 +164,3 @@ def _check_config(_: argparse.Namespace, settings: Settings) -> int:
     print()
     print(describe_ladders(settings, Translator(settings.language)))
     return 0
-
-
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)

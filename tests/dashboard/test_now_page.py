@@ -16,18 +16,18 @@ from tests.dashboard.accounts import add_user, sign_in
 
 @contextmanager
 def _statements(c: County) -> Iterator[list[str]]:
-    """Every SQL statement the app's engine sends while the block runs."""
-    engine = c.client.app.state.services.engine  # type: ignore[attr-defined]
+    """Every SQL statement the app sends to its database while the block runs."""
+    database = c.client.app.state.services.database  # type: ignore[attr-defined]
     sent: list[str] = []
 
     def record(*args: Any) -> None:
         sent.append(args[2])  # (connection, cursor, statement, parameters, context, many)
 
-    event.listen(engine, "before_cursor_execute", record)
+    event.listen(database, "before_cursor_execute", record)
     try:
         yield sent
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        event.remove(database, "before_cursor_execute", record)
 
 
 def _page(c: County, path: str) -> tuple[str, int]:

@@ -92,7 +92,7 @@ def test_each_result_is_stored_while_slower_sends_of_the_batch_are_still_out(
     gated = Gated()
     c, _ = _filed(database_url, gated)
     c.clock.set(at(12))
-    engine = c.client.app.state.engine  # type: ignore[attr-defined]
+    engine = c.client.app.state.services.engine  # type: ignore[attr-defined]
     tick = c.client.portal.start_task_soon(engine.tick)  # type: ignore[union-attr]
     try:
         stored = wait_until(lambda: _states(database_url).get("sms") == "dry", timeout=10)

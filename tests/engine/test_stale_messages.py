@@ -54,7 +54,7 @@ def test_a_message_for_an_obligation_met_before_it_went_is_stale_and_not_bundled
 ) -> None:
     c, ids = _filed(database_url, 3, escalation__office=one_rung("sms"))
     c.clock.set(at(12))
-    c.client.app.state.engine.decide()  # type: ignore[attr-defined]  # queued, not yet sent
+    c.client.app.state.services.engine.decide()  # type: ignore[attr-defined]  # queued, not yet sent
     _upward(c, ids[0])  # the first incident's report reaches the city meanwhile
     c.tick()
 
@@ -94,7 +94,7 @@ def test_a_waived_obligation_makes_its_messages_stale_and_leaves_others_alone(
 ) -> None:
     c, ids = _filed(database_url, 2, escalation__office=one_rung("sms"))
     c.clock.set(at(12))
-    c.client.app.state.engine.decide()  # type: ignore[attr-defined]
+    c.client.app.state.services.engine.decide()  # type: ignore[attr-defined]
     # waiving is the dashboard's (tests/dashboard); the outbox reads only the stored status
     engine = make_engine(database_url)
     with engine.begin() as connection:
@@ -116,7 +116,7 @@ def test_stale_is_shown_in_words_on_the_messages_page_and_the_incident_timeline(
 ) -> None:
     c, ids = _filed(database_url, 1, escalation__office=one_rung("sms"))
     c.clock.set(at(12))
-    c.client.app.state.engine.decide()  # type: ignore[attr-defined]
+    c.client.app.state.services.engine.decide()  # type: ignore[attr-defined]
     _upward(c, ids[0])
     c.tick()
     as_user(c, database_url, "duty", "duty_room", "county")

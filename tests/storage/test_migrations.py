@@ -3,18 +3,12 @@ E.164 form and extension, flags their parameters; down again restores what was t
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from alembic import command
-from sqlalchemy.engine import make_url
 
 from alerts.storage.database import alembic_config, make_engine, migrate
-from tests.conftest import BACKENDS, POSTGRES_URL
 
 AT = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
 OLD_FLAGS = [
@@ -53,23 +47,6 @@ PHONES = {  # as typed: (E.164, extension) after the upgrade
     "0571-88881234转8021": ("+8657188881234", "8021"),
     "12800000000": (None, None),  # no such mobile prefix: kept as typed, never dialled
 }
-
-
-@pytest.fixture(params=BACKENDS)
-def empty_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
-    """A database with no tables yet, on each backend."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrations.db'}"
-        return
-    assert POSTGRES_URL
-    name = f"jibao_migrations_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def test_0007_fills_phones_and_flag_params_and_goes_back(empty_url: str) -> None:
