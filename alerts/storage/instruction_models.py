@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from alerts.storage.models import Base
+from alerts.storage.base import Base
 
 
 class Instruction(Base):

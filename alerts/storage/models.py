@@ -1,6 +1,7 @@
 """The tables: units and people, tokens, incidents, filings, obligations, the timeline, escalations,
 notifications, acknowledgements and dashboard users; the roster's tables are in roster_models.py
-and re-exported here, so `models.X` names every table."""
+and the instructions' in instruction_models.py, re-exported here, so `models.X` names every
+table."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from alerts.phones import E164_MAX, EXTENSION_MAX, parse_phone
 from alerts.storage.base import Base as Base
+from alerts.storage.instruction_models import Instruction as Instruction
+from alerts.storage.instruction_models import InstructionStep as InstructionStep
+from alerts.storage.instruction_models import InstructionUnit as InstructionUnit
 from alerts.storage.owed import StillOwed
 from alerts.storage.roster_models import DutyCheck as DutyCheck
 from alerts.storage.roster_models import GapAlert as GapAlert
@@ -287,15 +291,3 @@ class WebSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
-
-
-# the instruction tables live beside, on the same Base; imported last so `m.Instruction` works
-from alerts.storage.instruction_models import (  # noqa: E402
-    Instruction as Instruction,
-)
-from alerts.storage.instruction_models import (  # noqa: E402
-    InstructionStep as InstructionStep,
-)
-from alerts.storage.instruction_models import (  # noqa: E402
-    InstructionUnit as InstructionUnit,
-)

@@ -171,7 +171,7 @@ def test_falling_figure_needs_an_explanation(database_url: str) -> None:
         ),
         ({"kind": "feedback", "incident_id": 1, "description": "x"}, 422, "invalid"),
     ],
-    ids=["followup-without-incident", "unknown-incident", "feedback-not-yet"],
+    ids=["followup-without-incident", "unknown-incident", "feedback-without-instruction"],
 )
 def test_refusals_by_state(database_url: str, body: dict[str, Any], status: int, code: str) -> None:
     c = county(database_url, start=at(10))
