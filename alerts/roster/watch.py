@@ -216,27 +216,35 @@ class RosterWatch:
 
 
 def open_items(session: Session, unit: m.Unit) -> list[dict[str, Any]]:
-    """The unit's open clocks, as handed over: the office sees every incident it handles."""
+    """The unit's open clocks, as handed over: the office sees every incident it handles and
+    every instruction it relays; a leader's instruction on no incident is named by its text."""
     query = (
-        select(m.Obligation, m.Incident)
-        .join(m.Incident, m.Incident.id == m.Obligation.incident_id)
+        select(m.Obligation, m.Incident, m.Instruction)
+        .outerjoin(m.Incident, m.Incident.id == m.Obligation.incident_id)
+        .outerjoin(m.Instruction, m.Instruction.id == m.Obligation.instruction_id)
         .where(m.Obligation.still_owed)
     )
     if unit.is_office:
-        query = query.where(m.Incident.office_id == unit.id)
+        query = query.where(
+            or_(m.Incident.office_id == unit.id, m.Instruction.office_id == unit.id)
+        )
     else:
         query = query.where(m.Obligation.owed_by_unit_id == unit.id)
     return [
         {
             "obligation_id": o.id,
-            "incident_id": i.id,
-            "title": i.title,
+            "incident_id": i.id if i else None,
+            "instruction_id": o.instruction_id,
+            "title": i.title if i else (s.text[:_TITLE] if s else ""),
             "kind": o.kind,
             "key": o.key,
             "due_at": o.due_at.isoformat(),
         }
-        for o, i in session.execute(query.order_by(m.Obligation.due_at))
+        for o, i, s in session.execute(query.order_by(m.Obligation.due_at, m.Obligation.id))
     ]
+
+
+_TITLE = 40  # characters of an instruction's text that name it in a handover
 
 
 def _units_with_roster(session: Session) -> list[m.Unit]:

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from alerts.roster.watch import open_items
+from alerts.storage import models as m
 from tests.builders import County, at, county, initial, row_counts
 
 PATH = "/api/v1/instructions"
@@ -268,3 +270,26 @@ def test_feedback_for_a_reference_is_not_owed(database_url):
     assert answer.status_code == 422
     assert answer.json()["error"]["fields"][0]["field"] == "instruction_id"
     assert row_counts(database_url) == before
+
+
+def test_a_handover_lists_pending_instruction_clocks_beside_the_report_clocks(
+    database_url: str,
+) -> None:
+    """docs/scenarios.md, scenario 10: what a shift hands over includes pending instructions,
+    also one written on no incident (named by its text)."""
+    c, iid, incident_id = _scenario_8(database_url)
+    loose = _record(c, instruction(text="请各乡镇加强汛期值守。", deadline_at=None))
+    assert loose.status_code == 201, loose.text
+    services = c.client.app.state.services  # type: ignore[attr-defined]
+    with services.session() as session:
+        office = session.query(m.Unit).filter_by(code="county").one()
+        township = session.query(m.Unit).filter_by(code="qdh").one()
+        handed = open_items(session, office)
+        owed_by_qdh = open_items(session, township)
+    kinds = {(item["kind"], item["instruction_id"], item["incident_id"]) for item in handed}
+    assert ("instruction_relay", loose.json()["id"], None) in kinds
+    assert any(k == "instruction_ack" and i == iid for k, i, _ in kinds)
+    assert any(k == "upward" and inc == incident_id for k, _, inc in kinds)
+    titled = next(item for item in handed if item["instruction_id"] == loose.json()["id"])
+    assert titled["title"] == "请各乡镇加强汛期值守。"
+    assert {item["kind"] for item in owed_by_qdh} >= {"instruction_ack", "instruction_feedback"}
