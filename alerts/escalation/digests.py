@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from alerts.escalation.ladder import Escalator, about_obligation
 from alerts.escalation.messages.render import About
+from alerts.escalation.notices import queued_notification
 from alerts.escalation.subjects import subject_of
 from alerts.storage import models as m
 
@@ -63,7 +64,16 @@ def queue_digests(session: Session, escalator: Escalator, now: datetime) -> int:
             for o in items
         ]
         text = escalator.messages.digest(summaries)
-        queued += _add_once(session, _digest(dedupe, person_id, channel, address, text, now))
+        row = queued_notification(
+            dedupe_key=dedupe,
+            person_id=person_id,
+            channel=channel,
+            address=address,
+            subject=text,
+            text=text,
+            now=now,
+        )
+        queued += _add_once(session, row)
     return queued
 
 
@@ -92,24 +102,6 @@ def _about(
     incident = subject_of(session, obligation)
     owner = session.get(m.Unit, obligation.owed_by_unit_id)
     return about_obligation(escalator, incident, obligation, owner, person_id, now)
-
-
-def _digest(
-    dedupe: str, person_id: int, channel: str, address: str, text: str, now: datetime
-) -> m.Notification:
-    return m.Notification(
-        dedupe_key=dedupe,
-        person_id=person_id,
-        channel=channel,
-        address=address,
-        subject=text[:300],
-        summary=text[:300],
-        body=text,
-        state="queued",
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-    )
 
 
 def _add_once(session: Session, row: m.Notification) -> int:

@@ -36,19 +36,41 @@ def enqueue_notice(
         ):
             continue
         session.add(
-            m.Notification(
+            queued_notification(
                 dedupe_key=dedupe,
                 person_id=person.id,
                 channel=channel,
                 address=address,
-                subject=subject[:300],
-                summary=text[:300],
-                body=text,
-                state="queued",
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
+                subject=subject,
+                text=text,
+                now=now,
             )
         )
         added += 1
     return added
+
+
+def queued_notification(
+    *,
+    dedupe_key: str,
+    person_id: int,
+    channel: str,
+    address: str,
+    subject: str,
+    text: str,
+    now: datetime,
+) -> m.Notification:
+    """A notice row as the outbox takes it: queued, due now, never tried."""
+    return m.Notification(
+        dedupe_key=dedupe_key,
+        person_id=person_id,
+        channel=channel,
+        address=address,
+        subject=subject[:300],
+        summary=text[:300],
+        body=text,
+        state="queued",
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
