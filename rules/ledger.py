@@ -64,6 +64,7 @@ class Ledger:
         self.county_receipt: datetime | None = None
         self.registered_at: datetime | None = None
         self.unit_learned_at: datetime | None = None
+        self.unit_first_report_at: datetime | None = None  # the county first heard from the unit
         self.unit_figures: Casualties | None = None
         self.known_figures: Casualties | None = None  # the latest figures from any source
         self.unit_has_written = False

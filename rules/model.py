@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from rules.chain import ReportAbove
+
 
 class Severity(enum.Enum):
     """Incident grade (级别); I is the most serious."""
@@ -136,7 +138,7 @@ class Filing:
     material_change: bool = False  # the reporter says something material changed
     casualties: Casualties | None = None
     subtype: str | None = None  # e.g. road_traffic, fire: shortens the update window
-    reported_above_at: datetime | None = None  # earliest report to a level above the office
+    reported_above: tuple[ReportAbove, ...] = ()  # reports to levels above the office (C1)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
+from rules.chain import breaches_chain
 from rules.grading import figures_rose, is_under_graded
 from rules.ledger import Draft, Ledger
 from rules.model import (
@@ -177,7 +178,11 @@ class _Walk(Ledger):
             self.flags.append(Flag("under_graded", t, filing.id, graded, implied))
         if filing.party is not Party.UNIT:
             return
-        if filing.reported_above_at is not None and filing.reported_above_at < t:
+        self.unit_first_report_at = self.unit_first_report_at or t
+        breached = any(f.code == "chain_breach" for f in self.flags)
+        if not breached and breaches_chain(
+            filing.reported_above, self.unit_first_report_at, self.rules.chain
+        ):
             self.flags.append(Flag("chain_breach", t, filing.id))
         first_report = "initial" in self.drafts and self.drafts["initial"].met_at is None
         suspected = any(f.code == "concealment_suspected" for f in self.flags)

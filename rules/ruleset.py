@@ -8,6 +8,7 @@ from datetime import time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from rules.chain import ChainRules
 from rules.durations import parse_duration, parse_time_of_day
 from rules.instructions import InstructionClocks
 from rules.model import Severity
@@ -34,6 +35,11 @@ RULES_KEYS = (
     "severity",  # [rules.severity.I] … [rules.severity.IV]
     "implied_grade",
     "instructions",  # [rules.instructions]: K9–K11 and verification
+    "chain",  # [rules.chain]: who is above the office, and lawful level-skips
+)
+CHAIN_KEYS = (
+    "higher_offices",
+    "simultaneous",
 )
 INSTRUCTION_KEYS = (
     "relay",
@@ -102,6 +108,7 @@ class Ruleset:
     sensitive_at_least: Severity
     implied_grades: tuple[ImpliedGrade, ...]
     instructions: InstructionClocks
+    chain: ChainRules
 
 
 def parse_ruleset(table: Mapping[str, Any], *, timezone: str = "Asia/Shanghai") -> Ruleset:
@@ -129,6 +136,7 @@ def parse_ruleset(table: Mapping[str, Any], *, timezone: str = "Asia/Shanghai") 
         sensitive_at_least=_severity(table, "sensitive_at_least", "rules", found),
         implied_grades=_parse_implied_grades(table, found),
         instructions=parse_instruction_clocks(table, found),
+        chain=_parse_chain(table, found),
         **durations,
     )
     found.raise_any()
@@ -176,6 +184,26 @@ def parse_instruction_clocks(table: Mapping[str, Any], found: Problems) -> Instr
         if value is not None and value <= timedelta(0):
             found.add(f"{path}.{key}", "more_than_zero")
     return InstructionClocks(**values)
+
+
+def _parse_chain(table: Mapping[str, Any], found: Problems) -> ChainRules:
+    """`[rules.chain]`: a list of names above the office, and the lawful-skip window."""
+    path = "rules.chain"
+    chain = found.get(table, "chain", Mapping, "rules")
+    if chain is None:
+        return ChainRules()
+    found.check_keys(chain, CHAIN_KEYS, path)
+    names = chain.get("higher_offices")
+    if names is None:
+        found.add(f"{path}.higher_offices", "required")
+    elif not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
+        found.add(f"{path}.higher_offices", "names")
+        names = None
+    simultaneous = _duration(chain, "simultaneous", path, found)
+    return ChainRules(
+        higher_offices=tuple("".join(n.split()) for n in names or ()),
+        simultaneous=simultaneous or timedelta(0),
+    )
 
 
 def _parse_subtype_windows(table: Mapping[str, Any], found: Problems) -> dict[str, timedelta]:

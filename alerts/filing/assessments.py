@@ -14,9 +14,11 @@ from sqlalchemy.orm import Session
 
 import rules.model as r
 from alerts.config import Settings
+from alerts.filing.chain import higher_names
 from alerts.storage import models as m
 from alerts.storage.queries import filings_of, obligations_of, waivers_of
 from alerts.timeline import Timeline
+from rules.chain import ReportAbove, is_above
 from rules.escalation import Policy, due_firings
 from rules.obligations import assess
 
@@ -51,7 +53,9 @@ def reassess(
     facts = r.Incident(
         unit=unit_code,
         office=office_code,
-        filings=to_rule_filings(rows),
+        filings=to_rule_filings(
+            rows, higher=higher_names(session, office_id=incident.office_id, settings=settings)
+        ),
         waivers=tuple(r.Waiver(w.obligation_key, w.at, w.reason) for w in waivers),
     )
     assessment = assess(facts, settings.rules, now)
@@ -89,8 +93,9 @@ def reassess_stored(
     )
 
 
-def to_rule_filings(rows: Sequence[m.Filing]) -> tuple[r.Filing, ...]:
-    """Stored filings as the rules see them, with figures made cumulative per party."""
+def to_rule_filings(rows: Sequence[m.Filing], *, higher: Sequence[str]) -> tuple[r.Filing, ...]:
+    """Stored filings as the rules see them, with figures made cumulative per party; `higher`
+    names the offices above the county (alerts/filing/chain.py)."""
     unit_figures: dict[str, Any] = {}  # what the unit itself has reported
     known: dict[str, Any] = {}  # what the office knows from any source
     result = []
@@ -121,7 +126,7 @@ def to_rule_filings(rows: Sequence[m.Filing]) -> tuple[r.Filing, ...]:
                 material_change=bool(p.get("material_change")),
                 casualties=casualties,
                 subtype=p.get("subtype"),
-                reported_above_at=_reported_above_at(p),
+                reported_above=_reported_above(p, higher),
             )
         )
     return tuple(result)
@@ -131,13 +136,12 @@ def _time(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-def _reported_above_at(payload: dict[str, Any]) -> datetime | None:
-    times = [
-        datetime.fromisoformat(entry["at"])
+def _reported_above(payload: dict[str, Any], higher: Sequence[str]) -> tuple[ReportAbove, ...]:
+    return tuple(
+        ReportAbove(datetime.fromisoformat(entry["at"]), entry.get("reason"))
         for entry in payload.get("already_reported_to") or []
-        if entry.get("level") in ("city", "province")
-    ]
-    return min(times, default=None)
+        if is_above(entry.get("to", ""), entry.get("level"), higher)
+    )
 
 
 def sync_obligations(

@@ -143,12 +143,14 @@ class Casualties:
 
 @dataclass(frozen=True)
 class ReportedTo:
-    """Someone the unit already reported to, and when; `level` feeds the county-knows-first rule."""
+    """Someone the unit already reported to, and when; `level` (or `to` naming a higher office)
+    feeds the county-knows-first rule, `reason` says why a report skipped the county (越级上报)."""
 
     __pydantic_config__: ClassVar[ConfigDict] = ConfigDict(extra="forbid")
     to: ShortText
     at: WireTime
     level: Level | None = None
+    reason: ShortText | None = None
 
 
 @dataclass(frozen=True)

@@ -260,6 +260,38 @@ def test_reporting_above_the_county_first_is_a_chain_breach(database_url: str) -
     assert "chain_breach" in [w["code"] for w in answer["warnings"]]
 
 
+def test_the_contracts_shape_without_a_level_is_recognised_by_name(database_url: str) -> None:
+    """CONTRACT.md's `already_reported_to` has only `to` and `at`: a name from
+    `rules.chain.higher_offices`, or of an office above the county in the unit tree, is above."""
+    c = county(database_url, start=at(9, 10))
+    for to, breach in (("市应急管理局", True), ("市政府总值班室", True), ("县应急管理局", False)):
+        body = initial(external_ref=to, already_reported_to=[{"to": to, "at": at(8, 30).isoformat()}])
+        answer = c.post(body).json()
+        codes = [w["code"] for w in answer["warnings"]]
+        assert ("chain_breach" in codes) is breach, to
+
+
+def test_a_followup_naming_a_report_above_made_after_the_county_heard_is_no_breach(
+    database_url: str,
+) -> None:
+    c = county(database_url, start=at(9, 10))
+    incident_id = c.post(initial()).json()["incident_id"]
+    c.clock.set(at(12))
+    later = [{"to": "市应急管理局", "level": "city", "at": at(10).isoformat()}]
+    answer = c.post(followup(incident_id, already_reported_to=later)).json()
+    assert "chain_breach" not in [w["code"] for w in answer["warnings"]]
+    assert c.incident(incident_id)["flags"] == []
+
+
+def test_a_lawful_level_skip_with_a_reason_and_the_county_told_at_once_is_accepted(
+    database_url: str,
+) -> None:
+    c = county(database_url, start=at(9, 10))
+    skipped = [{"to": "市应急管理局", "at": at(9, 0).isoformat(), "reason": "危化品泄漏，直报市局"}]
+    answer = c.post(initial(already_reported_to=skipped)).json()
+    assert "chain_breach" not in [w["code"] for w in answer["warnings"]]
+
+
 def test_duty_room_declares_handling_finished_with_a_register_filing(database_url: str) -> None:
     c = county(database_url, start=at(9, 10))
     incident_id = c.post(initial()).json()["incident_id"]

@@ -8,6 +8,7 @@ from datetime import UTC, timedelta
 
 import pytest
 
+from rules.chain import ReportAbove
 from rules.model import Category, Chase, IncidentState, Party, Severity, Status, Waiver
 from tests.rules.builders import (
     assess_at,
@@ -686,12 +687,53 @@ def test_under_graded_on_a_followup_whose_figures_rise():
     ],
 )
 def test_chain_breach_when_reported_above_before_the_county(reported_above_at, breach):
-    report = unit_initial(at(9, 10), reported_above_at=reported_above_at)
+    above = () if reported_above_at is None else (ReportAbove(reported_above_at),)
+    report = unit_initial(at(9, 10), reported_above=above)
     a = assess_at(at(9, 30), report)
 
     assert ("chain_breach" in flag_codes(a)) is breach
     if breach:
         assert next(f for f in a.flags if f.code == "chain_breach").filing_id == report.id
+
+
+def test_a_report_above_after_the_county_first_heard_is_no_breach_when_a_later_filing_lists_it():
+    """The county had the initial at 09:10; the follow-up at 12:00 says the city was told at
+    10:00. The county knew first, so the chain held."""
+    a = assess_at(
+        at(12, 0),
+        unit_initial(at(9, 10)),
+        unit_followup(at(12, 0), reported_above=(ReportAbove(at(10, 0)),)),
+    )
+
+    assert "chain_breach" not in flag_codes(a)
+
+
+def test_a_chain_breach_is_flagged_once_however_often_the_unit_repeats_it():
+    told_city = (ReportAbove(at(9, 0)),)
+    a = assess_at(
+        at(12, 0),
+        unit_initial(at(9, 10), reported_above=told_city),
+        unit_followup(at(12, 0), reported_above=told_city),
+    )
+
+    assert flag_codes(a).count("chain_breach") == 1
+
+
+@pytest.mark.parametrize(
+    ("reason", "county_received", "breach"),
+    [
+        pytest.param("险情紧急，直报市应急管理局", at(9, 10), False, id="lawful-skip-within-15m"),
+        pytest.param("险情紧急，直报市应急管理局", at(9, 16), True, id="reason-but-county-told-late"),
+        pytest.param(None, at(9, 10), True, id="no-reason"),
+    ],
+)
+def test_a_level_skip_with_a_reason_and_the_county_told_at_once_is_lawful(
+    reason, county_received, breach
+):
+    report = unit_initial(county_received, reported_above=(ReportAbove(at(9, 0), reason),))
+    a = assess_at(at(9, 30), report)
+
+    assert ("chain_breach" in flag_codes(a)) is breach
 
 
 @pytest.mark.parametrize(

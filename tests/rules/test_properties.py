@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rules.chain import ReportAbove
 from rules.model import (
     UNKNOWN,
     Assessment,
@@ -77,7 +78,7 @@ def first_filings(draw) -> Filing:
         complete=draw(st.booleans()) if kind is FilingKind.PHONE else True,
         casualties=draw(casualty_sets),
         subtype=draw(st.sampled_from([None, "road_traffic", "fire"])),
-        reported_above_at=draw(st.sampled_from([None, received - timedelta(minutes=10)])),
+        reported_above=draw(st.sampled_from([(), (ReportAbove(received - timedelta(minutes=10)),)])),
     )
 
 

@@ -75,6 +75,13 @@ def test_instruction_clocks_come_from_rules_instructions():
     assert changed.relay == timedelta(minutes=15)
 
 
+def test_chain_rules_come_from_rules_chain_with_names_unspaced():
+    chain = parse_ruleset(with_key(rules_table(), "chain.higher_offices", ["市 委", "省"])).chain
+
+    assert chain.higher_offices == ("市委", "省")
+    assert chain.simultaneous == timedelta(minutes=15)
+
+
 def test_a_changed_duration_is_taken_from_the_table():
     rules = parse_ruleset(with_key(rules_table(), "severity.I.initial", "1h"))
 
@@ -178,6 +185,29 @@ BAD_TABLES = [
         lambda: with_key(rules_table(), "instructions.soon", "1h"),
         "rules.instructions.soon",
         id="unknown-instruction-key",
+    ),
+    pytest.param(
+        lambda: without_key(rules_table(), "chain"), "rules.chain", id="no-chain-table"
+    ),
+    pytest.param(
+        lambda: without_key(rules_table(), "chain.higher_offices"),
+        "rules.chain.higher_offices",
+        id="no-higher-offices",
+    ),
+    pytest.param(
+        lambda: with_key(rules_table(), "chain.higher_offices", ["市委", " "]),
+        "rules.chain.higher_offices",
+        id="blank-higher-office",
+    ),
+    pytest.param(
+        lambda: with_key(rules_table(), "chain.higher_offices", "市委"),
+        "rules.chain.higher_offices",
+        id="higher-offices-not-a-list",
+    ),
+    pytest.param(
+        lambda: with_key(rules_table(), "chain.simultaneous", "soon"),
+        "rules.chain.simultaneous",
+        id="bad-simultaneous",
     ),
 ]
 
