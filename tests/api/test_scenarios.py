@@ -265,7 +265,9 @@ def test_the_contracts_shape_without_a_level_is_recognised_by_name(database_url:
     `rules.chain.higher_offices`, or of an office above the county in the unit tree, is above."""
     c = county(database_url, start=at(9, 10))
     for to, breach in (("市应急管理局", True), ("市政府总值班室", True), ("县应急管理局", False)):
-        body = initial(external_ref=to, already_reported_to=[{"to": to, "at": at(8, 30).isoformat()}])
+        body = initial(
+            external_ref=to, already_reported_to=[{"to": to, "at": at(8, 30).isoformat()}]
+        )
         answer = c.post(body).json()
         codes = [w["code"] for w in answer["warnings"]]
         assert ("chain_breach" in codes) is breach, to

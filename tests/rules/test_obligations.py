@@ -723,7 +723,9 @@ def test_a_chain_breach_is_flagged_once_however_often_the_unit_repeats_it():
     ("reason", "county_received", "breach"),
     [
         pytest.param("险情紧急，直报市应急管理局", at(9, 10), False, id="lawful-skip-within-15m"),
-        pytest.param("险情紧急，直报市应急管理局", at(9, 16), True, id="reason-but-county-told-late"),
+        pytest.param(
+            "险情紧急，直报市应急管理局", at(9, 16), True, id="reason-but-county-told-late"
+        ),
         pytest.param(None, at(9, 10), True, id="no-reason"),
     ],
 )

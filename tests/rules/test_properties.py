@@ -78,7 +78,9 @@ def first_filings(draw) -> Filing:
         complete=draw(st.booleans()) if kind is FilingKind.PHONE else True,
         casualties=draw(casualty_sets),
         subtype=draw(st.sampled_from([None, "road_traffic", "fire"])),
-        reported_above=draw(st.sampled_from([(), (ReportAbove(received - timedelta(minutes=10)),)])),
+        reported_above=draw(
+            st.sampled_from([(), (ReportAbove(received - timedelta(minutes=10)),)])
+        ),
     )
 
 

@@ -186,9 +186,7 @@ BAD_TABLES = [
         "rules.instructions.soon",
         id="unknown-instruction-key",
     ),
-    pytest.param(
-        lambda: without_key(rules_table(), "chain"), "rules.chain", id="no-chain-table"
-    ),
+    pytest.param(lambda: without_key(rules_table(), "chain"), "rules.chain", id="no-chain-table"),
     pytest.param(
         lambda: without_key(rules_table(), "chain.higher_offices"),
         "rules.chain.higher_offices",
