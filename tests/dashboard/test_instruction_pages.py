@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sqlalchemy import event
+
 from tests.builders import County, at, county, initial, row_counts, seed_roster
 from tests.dashboard.accounts import add_user, csrf_from, sign_in
 
@@ -294,3 +296,32 @@ def test_overdue_instructions_come_before_the_incidents_on_the_board(database_ur
     late = c.client.get("/now/rows").text
     assert late.index('id="instructions-heading"') < late.index('id="open-heading"')
     assert f'<li class="instruction-item late" data-instruction="{sooner}">' in late
+
+
+def test_the_board_costs_as_many_statements_for_5_instructions_as_for_1(
+    database_url: str,
+) -> None:
+    c = _county(database_url)
+    database = c.client.app.state.services.database  # type: ignore[attr-defined]
+    _recorded(c, units=["qdh", "wsh"])
+    _as(c, "desk")
+
+    def statements() -> int:
+        c.client.get("/now/rows")  # once before counting: nothing first-time is counted
+        sent: list[str] = []
+
+        def record(*args: Any) -> None:
+            sent.append(args[2])  # (connection, cursor, statement, parameters, context, many)
+
+        event.listen(database, "before_cursor_execute", record)
+        try:
+            assert c.client.get("/now/rows").status_code == 200
+        finally:
+            event.remove(database, "before_cursor_execute", record)
+        return len(sent)
+
+    few = statements()
+    for _ in range(4):
+        _recorded(c, units=["wsh"])
+    assert statements() == few
+    assert len(re.findall(r'data-instruction="\d+"', c.client.get("/now/rows").text)) == 5
