@@ -1,5 +1,6 @@
-"""What the Now page (值班台) shows: who is on duty, and every open incident by its next due time
-with the ladder's current rung and whether anyone acknowledged."""
+"""What the Now page (值班台) shows: who is on duty, every open incident by its next due time
+with the ladder's current rung and whether anyone acknowledged, and the open leader
+instructions (批示) with each unit's running clock."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from alerts.dashboard.auth import Viewer
+from alerts.instructions.listing import InstructionLine, open_instructions
 from alerts.roster.access import units_in_view
 from alerts.roster.book import RosterBook
 from alerts.storage import models as m
@@ -77,3 +79,13 @@ def board_rows(session: Session, viewer: Viewer, units: list[m.Unit]) -> list[Bo
         )
         for row in found
     ]
+
+
+def board_instructions(
+    session: Session, viewer: Viewer, units: list[m.Unit]
+) -> list[InstructionLine]:
+    """Open instructions the viewer may see, soonest due first: the office's, or those naming
+    the viewer's unit (with its own line only)."""
+    if viewer.sees_everything:
+        return open_instructions(session, office_ids=[u.id for u in units if u.is_office])
+    return open_instructions(session, unit_id=viewer.unit.id)

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from alerts.dashboard.pages import (
     admin,
     incidents,
+    instructions,
     messages,
     now,
     records,
@@ -27,6 +28,7 @@ PAGE_ROUTERS = [
     now.router,
     roster_page.router,
     incidents.router,
+    instructions.router,
     records.router,
     messages.router,
     admin.router,

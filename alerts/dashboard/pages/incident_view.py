@@ -1,7 +1,7 @@
 """What the incident pages show: one incident with every report, obligation, acknowledgement,
-finding and timeline entry, each escalation step with the messages it sent and their delivery
-history; the 登记 page's units; and a refused form as it was posted. Reads only; the routes in
-incidents.py decide who sees it and what they may do."""
+finding, leader instruction and timeline entry, each escalation step with the messages it sent
+and their delivery history; the 登记 page's units; and a refused form as it was posted. Reads
+only; the routes in incidents.py decide who sees it and what they may do."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from alerts.dashboard.pages.incident_forms import REPORTED_ROWS, SOURCES, FormRe
 from alerts.filing.assessments import FIGURES
 from alerts.filing.report import COMPLETE_REPORT
 from alerts.filing.waivers import REASON_MAX
+from alerts.instructions.listing import InstructionLine, instructions_on
 from alerts.storage import models as m
 from alerts.storage.queries import (
     acknowledgements_of,
@@ -98,15 +99,25 @@ def render_incident(
         template,
         ctx.viewer,
         **incident_view(ctx.session, incident, now=ctx.services.clock.now(), whole=whole),
+        instructions=_instructions(ctx, incident) if whole else [],
         refresh=REFRESH_SECONDS,
         may_act=may_act,
         may_ack=may_ack,
-        unreported=lambda o: o.still_owed,
+        # an instruction's clocks are waived on no incident form (docs/api.md: not implemented)
+        unreported=lambda o: o.still_owed and o.instruction_id is None,
         done=done,
         prefill=prefill(ctx.session, incident, zone),
         **form.context(),
         **helpers(ctx.pages.language(ctx.request)),
     )
+
+
+def _instructions(ctx: PageContext, incident: m.Incident) -> list[InstructionLine]:
+    """The instructions written on the incident: all of them for the office's people, those
+    naming the viewer's unit for a unit officer."""
+    viewer = ctx.viewer
+    unit_id = None if viewer.sees_everything else viewer.unit.id
+    return instructions_on(ctx.session, incident_id=incident.id, unit_id=unit_id)
 
 
 def render_new(ctx: PageContext, office: m.Unit, form: FormState) -> HTMLResponse:

@@ -1,12 +1,13 @@
-"""值班台 (Now): who is on duty, and every open incident with its countdown, live."""
+"""值班台 (Now): who is on duty, every open incident and instruction with its countdown, live."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from alerts.dashboard.board import board_rows, duty_lines, visible_units
+from alerts.dashboard.board import board_instructions, board_rows, duty_lines, visible_units
 from alerts.dashboard.pages.common import page_context
+from alerts.dashboard.pages.incidents import ACTORS
 from alerts.services import ServicesDep
 
 router = APIRouter(include_in_schema=False)
@@ -37,4 +38,6 @@ def _render(request: Request, services: ServicesDep, template: str) -> HTMLRespo
             refresh=REFRESH_SECONDS,
             duty=duty_lines(ctx.session, units, ctx.roster, now),
             rows=board_rows(ctx.session, ctx.viewer, units),
+            instructions=board_instructions(ctx.session, ctx.viewer, units),
+            may_record=ctx.viewer.sees_everything and ctx.viewer.user.role in ACTORS,
         )

@@ -27,7 +27,7 @@
       el.textContent = (late ? el.getAttribute("data-late-word") : el.getAttribute("data-left-word"))
         + " " + format(left);
       el.classList.toggle("late", late);
-      var item = el.closest(".incident");
+      var item = el.closest(".incident, .unit-line");
       if (item) { item.classList.toggle("late", late); }
     });
   }
