@@ -110,7 +110,8 @@ class Messages:
             "due": self.local(about.due_at),
             "received": self.local(note.received_at) if note else "",
             "feedback_due": self.local(feedback_due) if feedback_due else "",
-            "sms_text": _shortened(note.text) if note else "",
+            "sms_text": _shortened(note.text, SMS_TEXT_MAX) if note else "",
+            "brief": _shortened(note.text, BRIEF_CHARS) if note else "",
             "late_minutes": max(overdue, 0),
             "minutes_left": max(-overdue, 0),
             "overdue": overdue >= 0,
@@ -130,9 +131,10 @@ class Messages:
         return " ".join(parts) or f"0 {units[1]}"
 
 
-SMS_TEXT_MAX = 500  # characters of an instruction's text in an SMS; the email carries it all
+SMS_TEXT_MAX = 500  # characters of an instruction's text in a relay SMS; the email has it all
+BRIEF_CHARS = 20  # of its text, naming the instruction in a 督办
 
 
-def _shortened(text: str) -> str:
-    """An instruction's text for an SMS: whole when it fits, else its start and an ellipsis."""
-    return text if len(text) <= SMS_TEXT_MAX else text[:SMS_TEXT_MAX] + "…"
+def _shortened(text: str, limit: int) -> str:
+    """Whole when it fits, else its start and an ellipsis."""
+    return text if len(text) <= limit else text[:limit] + "…"
