@@ -6,6 +6,7 @@ plus the path) and the form it sent; without one it is refused with 403 and chan
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -168,7 +169,7 @@ def _ack_from_call(session: Session, services: Services, notification: m.Notific
     person = session.get(m.Person, notification.person_id) if notification.person_id else None
     if obligation is None:
         return False
-    try:
+    with suppress(Conflict):  # the unit acknowledged the instruction already: nothing to add
         acknowledge_told(
             session,
             settings=services.settings,
@@ -178,6 +179,4 @@ def _ack_from_call(session: Session, services: Services, notification: m.Notific
             person=person,
             notification_id=notification.id,
         )
-    except Conflict:  # the unit acknowledged the instruction already: nothing to add
-        pass
     return True

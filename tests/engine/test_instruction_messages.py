@@ -104,7 +104,7 @@ def _emails(smtp: SmtpServer, who: tuple[str, str]) -> list[EmailMessage]:
 def _text_of(email: EmailMessage) -> str:
     part = email.get_body(("plain",))
     assert part is not None
-    return str(part.get_content())  # type: ignore[attr-defined]
+    return str(part.get_content())
 
 
 def _link(text: str) -> str:
@@ -178,7 +178,11 @@ def test_the_signed_link_acknowledges_the_instruction_for_the_unit_once(
     answer = relayed.instruction()
     assert answer["units"] == [{"unit": "qdh", "stage": "acknowledged"}]
     step = answer["steps"][-1]
-    assert (step["move"], step["by"], step["at"]) == ("acknowledge", "王书记", at(10, 40).isoformat())
+    assert (step["move"], step["by"], step["at"]) == (
+        "acknowledge",
+        "王书记",
+        at(10, 40).isoformat(),
+    )
     ack = next(o for o in answer["obligations"] if o["key"].endswith(":ack"))
     assert ack["status"] == "met"
 
