@@ -51,9 +51,9 @@ async def ack_page(token: str, session: SessionDep, services: ServicesDep) -> HT
     found = _resolve(services.ack_links, session, token)
     if found is None:
         return _page(services, "link_invalid", status=404)
-    obligation, subject, _ = found
+    obligation, subject, person = found
     title = "" if subject.classified else subject.title
-    key = "confirm_instruction" if obligation.kind == "instruction_ack" else "confirm"
+    key = "confirm_instruction" if is_receipt(obligation, person) else "confirm"
     return _page(services, key, title=title, form=True)
 
 
