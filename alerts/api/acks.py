@@ -1,4 +1,5 @@
-"""Acknowledging an obligation: by API token, and by the signed link in an SMS or email."""
+"""Acknowledging an obligation: by API token, and by the signed link in an SMS or email (on
+an instruction's acknowledgement clock, the link of its relay message: the unit's 签收)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from sqlalchemy.orm import Session
 from alerts.api.deps import CallerDep, WireDep
 from alerts.api.errors import error_responses
 from alerts.api.schemas import AckOut
-from alerts.escalation.acks import acknowledge, obligation_for
+from alerts.errors import Conflict
+from alerts.escalation.acks import acknowledge, acknowledge_told, obligation_for
 from alerts.escalation.links import AckLinks
+from alerts.escalation.subjects import Subject, subject_of
+from alerts.instructions.receipts import is_receipt
 from alerts.services import ClockDep, Services, ServicesDep, SessionDep
 from alerts.storage import models as m
 
@@ -47,9 +51,10 @@ async def ack_page(token: str, session: SessionDep, services: ServicesDep) -> HT
     found = _resolve(services.ack_links, session, token)
     if found is None:
         return _page(services, "link_invalid", status=404)
-    incident = found[1]
-    title = "" if incident.classified else incident.title
-    return _page(services, "confirm", title=title, form=True)
+    obligation, subject, person = found
+    title = "" if subject.classified else subject.title
+    key = "confirm_instruction" if is_receipt(obligation, person) else "confirm"
+    return _page(services, key, title=title, form=True)
 
 
 @router.post("/ack/{token}", response_class=HTMLResponse, include_in_schema=False)
@@ -61,24 +66,33 @@ async def ack_confirm(
     if found is None:
         return _page(services, "link_invalid", status=404)
     obligation, _, person = found
-    acknowledge(session, obligation=obligation, via="link", now=clock.now(), person=person)
+    try:
+        acknowledge_told(
+            session,
+            settings=services.settings,
+            obligation=obligation,
+            via="link",
+            now=clock.now(),
+            person=person,
+        )
+    except Conflict:
+        return _page(services, "instruction_already_acknowledged", status=409)
     session.commit()
     services.wake()
-    return _page(services, "done")
+    return _page(services, "done_instruction" if is_receipt(obligation, person) else "done")
 
 
 def _resolve(
     links: AckLinks, session: Session, token: str
-) -> tuple[m.Obligation, m.Incident, m.Person | None] | None:
+) -> tuple[m.Obligation, Subject, m.Person | None] | None:
     read = links.read(token)
     if read is None:
         return None
     obligation = session.get(m.Obligation, read[0])
-    incident = session.get(m.Incident, obligation.incident_id) if obligation else None
-    if obligation is None or incident is None:
+    if obligation is None:
         return None
     person = session.get(m.Person, read[1]) if read[1] else None
-    return obligation, incident, person
+    return obligation, subject_of(session, obligation), person
 
 
 def _page(

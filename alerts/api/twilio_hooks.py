@@ -6,6 +6,7 @@ plus the path) and the form it sent; without one it is refused with 403 and chan
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -15,7 +16,8 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from alerts.api.errors import ApiError, error_responses
-from alerts.escalation.acks import acknowledge, answer_reply
+from alerts.errors import Conflict
+from alerts.escalation.acks import acknowledge_told, answer_reply
 from alerts.escalation.statuses import apply_early, hold_early, mark_delivery
 from alerts.services import Services, ServicesDep, SessionDep
 from alerts.storage import models as m
@@ -129,7 +131,11 @@ async def twilio_sms(request: Request, session: SessionDep, services: ServicesDe
     """A reply: `1` or `收到`, with a short code when the person has several open items."""
     form = await _verified_form(request, services)
     key, params = answer_reply(
-        session, phone=form.get("From", ""), body=form.get("Body", ""), now=services.clock.now()
+        session,
+        settings=services.settings,
+        phone=form.get("From", ""),
+        body=form.get("Body", ""),
+        now=services.clock.now(),
     )
     session.commit()
     services.wake()
@@ -163,12 +169,14 @@ def _ack_from_call(session: Session, services: Services, notification: m.Notific
     person = session.get(m.Person, notification.person_id) if notification.person_id else None
     if obligation is None:
         return False
-    acknowledge(
-        session,
-        obligation=obligation,
-        via="voice",
-        now=services.clock.now(),
-        person=person,
-        notification_id=notification.id,
-    )
+    with suppress(Conflict):  # the unit acknowledged the instruction already: nothing to add
+        acknowledge_told(
+            session,
+            settings=services.settings,
+            obligation=obligation,
+            via="voice",
+            now=services.clock.now(),
+            person=person,
+            notification_id=notification.id,
+        )
     return True

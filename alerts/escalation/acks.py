@@ -2,7 +2,9 @@
 API, by voice key or by SMS reply (what a reply means is decided in rules/replies.py).
 
 It pauses the obligation's ladder for `escalation.ack_pause`; only the report that meets the
-obligation ends it. Every acknowledgement lands on the incident's timeline."""
+obligation ends it. Every acknowledgement lands on the incident's timeline. A unit's person who
+answers a message on the unit's acknowledgement clock of a leader's instruction (its relay)
+acknowledges the instruction for the unit (alerts/instructions/receipts.py)."""
 
 from __future__ import annotations
 
@@ -13,9 +15,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from alerts.config import Settings
 from alerts.errors import Forbidden, NotFound
 from alerts.escalation.ladder import ack_code
 from alerts.escalation.subjects import subject_of
+from alerts.instructions.receipts import acknowledge_instruction, is_receipt
 from alerts.phones import parse_phone
 from alerts.storage import models as m
 from alerts.timeline import Timeline
@@ -57,6 +61,34 @@ def acknowledge(
     return ack
 
 
+def acknowledge_told(
+    session: Session,
+    *,
+    settings: Settings,
+    obligation: m.Obligation,
+    via: str,
+    now: datetime,
+    person: m.Person | None = None,
+    notification_id: int | None = None,
+) -> m.Acknowledgement:
+    """收到 from someone a message told of `obligation` (link, SMS reply, key press): on an
+    instruction's acknowledgement clock from one of the unit's people, first the unit's
+    acknowledgement of the instruction (Conflict, nothing written, if it has one already)."""
+    if is_receipt(obligation, person):
+        assert person is not None
+        acknowledge_instruction(
+            session, settings=settings, obligation=obligation, person=person, now=now
+        )
+    return acknowledge(
+        session,
+        obligation=obligation,
+        via=via,
+        now=now,
+        person=person,
+        notification_id=notification_id,
+    )
+
+
 def answer_duty_checks(session: Session, person: m.Person, now: datetime) -> int:
     """Log the answer to this person's open duty checks (查岗); how many were open."""
     checks = session.scalars(
@@ -95,7 +127,7 @@ def open_items(session: Session, person: m.Person) -> Sequence[m.Obligation]:
 
 
 def answer_reply(
-    session: Session, *, phone: str, body: str, now: datetime
+    session: Session, *, settings: Settings, phone: str, body: str, now: datetime
 ) -> tuple[str, dict[str, Any]]:
     """Act on an SMS reply from `phone`; the answer to send back, as a catalogue key and its
     parameters."""
@@ -112,8 +144,13 @@ def answer_reply(
         return "sms.unknown_code", {"codes": codes}
     if decision.meaning is not Meaning.ACKNOWLEDGE:
         return "sms.none", {}
-    for code in decision.codes:
-        acknowledge(session, obligation=items[code], via="sms", now=now, person=person)
+    chosen = [items[code] for code in decision.codes]
+    for obligation in chosen:  # open items only: an instruction here is not yet acknowledged
+        acknowledge_told(
+            session, settings=settings, obligation=obligation, via="sms", now=now, person=person
+        )
+    if all(is_receipt(obligation, person) for obligation in chosen):
+        return "sms.instruction_acked", {"codes": codes}
     return "sms.acked", {"codes": codes}
 
 

@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from alerts.escalation.instruction_notices import note_for, notice_firings
 from alerts.escalation.links import AckLinks
-from alerts.escalation.messages.render import About, Messages
+from alerts.escalation.messages.render import About, InstructionNote, Messages
 from alerts.escalation.subjects import Subject, subject_of
 from alerts.phones import to_e164
 from alerts.roster.book import Resolved, RosterBook
@@ -51,7 +52,8 @@ def claim_due_obligations(session: Session, *, now: datetime, limit: int) -> lis
 def escalate(
     session: Session, escalator: Escalator, obligation: m.Obligation, now: datetime
 ) -> int:
-    """Fire every step of the obligation's ladder that is due and has not fired; the count."""
+    """Fire every step of the obligation's ladder that is due and has not fired, and the
+    instruction notice (relay, 督办) it may carry; the count."""
     if not obligation.still_owed:
         obligation.next_escalation_at = None
         return 0
@@ -75,13 +77,17 @@ def escalate(
         ack_pause=escalator.policy.ack_pause,
         now=now,
     )
+    notices, notice_at = notice_firings(obligation, fired, now)
+    due = sorted([*notices, *plan.due], key=lambda f: f.scheduled_at)
     incident = subject_of(session, obligation)
     timeline = Timeline(incident.incident_id, now)
-    for firing in plan.due:  # each at its own moment: a vacant rung never pulls the next one in
+    for firing in due:  # each at its own moment: a vacant rung never pulls the next one in
         _fire(session, escalator, incident, obligation, firing, timeline)
     timeline.write(session)
-    obligation.next_escalation_at = plan.next_at
-    return len(plan.due)
+    obligation.next_escalation_at = min(
+        (t for t in (plan.next_at, notice_at) if t is not None), default=None
+    )
+    return len(due)
 
 
 def _fire(
@@ -110,8 +116,9 @@ def _fire(
     session.add(escalation)
     session.flush()
     _record_vacancies(session, incident, obligation, firing, gaps, timeline)
+    note = note_for(session, obligation, firing.key)
     told = _queue(
-        session, escalator, incident, obligation, escalation, firing, resolved + stand_ins
+        session, escalator, incident, obligation, escalation, firing, resolved + stand_ins, note
     )
     timeline.add(
         "escalation_fired",
@@ -190,6 +197,7 @@ def _queue(
     escalation: m.Escalation,
     firing: Firing,
     resolved: list[tuple[Recipient, Resolved]],
+    note: InstructionNote | None,
 ) -> list[dict[str, Any]]:
     owner = session.get(m.Unit, obligation.owed_by_unit_id)
     told: list[dict[str, Any]] = []
@@ -204,7 +212,7 @@ def _queue(
                     continue
                 seen.add(dedupe)
                 about = about_obligation(
-                    escalator, incident, obligation, owner, person.id, escalation.fired_at
+                    escalator, incident, obligation, owner, person.id, escalation.fired_at, note
                 )
                 session.add(
                     _notification(
@@ -222,7 +230,7 @@ def _queue(
         if who.webhook:
             dedupe = f"{obligation.id}:{firing.key}:webhook:{who.webhook}"
             about = about_obligation(
-                escalator, incident, obligation, owner, None, escalation.fired_at
+                escalator, incident, obligation, owner, None, escalation.fired_at, note
             )
             session.add(
                 _notification(
@@ -253,8 +261,10 @@ def about_obligation(
     owner: m.Unit | None,
     person_id: int | None,
     now: datetime,
+    instruction: InstructionNote | None = None,
 ) -> About:
-    """What a message about `obligation` says, for `person_id` (whose link it carries)."""
+    """What a message about `obligation` says, for `person_id` (whose link it carries); with
+    `instruction`, a message about the instruction itself (its relay, a 督办)."""
     return About(
         unit_name=owner.name if owner else "",
         incident_title=incident.title,
@@ -265,6 +275,7 @@ def about_obligation(
         classified=incident.classified,
         ack_code=ack_code(obligation.id),
         ack_url=escalator.links.url(obligation.id, person_id),
+        instruction=instruction,
     )
 
 

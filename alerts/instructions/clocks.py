@@ -112,6 +112,11 @@ def reassess_instruction(
         timeline=timeline,
         policy=settings.escalation,
     )
+    for clock in obligations:
+        if clock.key not in stored and clock.next_escalation_at is not None:
+            # the engine looks at a new clock at once: the relay message goes when it opens,
+            # and the 督办 is planned for its due time (alerts/escalation/instruction_notices.py)
+            clock.next_escalation_at = now
     for row, unit in units:
         stage = assessment.stages[unit.code].value
         if row.stage != stage:

@@ -77,6 +77,7 @@ def test_overdue_feedback_climbs_to_the_units_principal(database_url, on_inciden
     assert _told(c, iid, ":feedback") == {
         "remind": {phone_of("qdh", "duty_officer")},
         "due": {phone_of("qdh", "leader"), phone_of("county", "duty_officer")},
+        "supervise": {phone_of("qdh", "duty_officer"), phone_of("qdh", "principal")},  # 督办
         "due+30m": {phone_of("qdh", "principal"), phone_of("county", "section_head")},
     }
     text = _messages(c, iid, ":feedback")["due+30m"][phone_of("qdh", "principal")]

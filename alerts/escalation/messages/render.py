@@ -1,6 +1,8 @@
 """Render one escalation message for one channel, in the configured language.
 
-Classified (涉密) incidents say only that an incident needs attention, and give the link."""
+Classified (涉密) incidents say only that an incident needs attention, and give the link. A
+message about a leader's instruction itself (its relay to a unit, the 督办 when its feedback is
+overdue) has templates of its own, `relay_*` and `supervise_*`."""
 
 from __future__ import annotations
 
@@ -16,6 +18,18 @@ _UNITS = {"zh_CN": ("小时", "分钟", "秒"), "en": ("hour", "minute", "second
 
 
 @dataclass(frozen=True)
+class InstructionNote:
+    """What a message about a leader's instruction itself says, besides the clock it is on."""
+
+    kind: str  # relay | supervise: which templates (`relay_sms.txt`, `supervise_email.txt`, …)
+    issuer: str  # post and name, as written
+    instruction_type: str  # act | guidance | reference
+    text: str  # exactly as written
+    received_at: datetime
+    feedback_due_at: datetime | None  # None: 参阅, no feedback owed
+
+
+@dataclass(frozen=True)
 class About:
     """What a message is about."""
 
@@ -28,6 +42,7 @@ class About:
     classified: bool
     ack_code: str
     ack_url: str
+    instruction: InstructionNote | None = None  # a relay or 督办 message, not a ladder rung's
 
 
 @dataclass(frozen=True)
@@ -58,10 +73,15 @@ class Messages:
     def render(self, channel: str, about: About) -> Rendered:
         """The message for `channel` (sms, voice, email, webhook)."""
         context = self._context(about)
-        subject = self.env.get_template("subject.txt").render(context).strip()
-        name = "sms.txt" if channel == "webhook" else f"{channel}.txt"
-        text = self.env.get_template(name).render(context).strip()
-        html = self.env.get_template("email.html").render(context) if channel == "email" else None
+        prefix = f"{about.instruction.kind}_" if about.instruction else ""
+        subject = self.env.get_template(f"{prefix}subject.txt").render(context).strip()
+        name = "sms" if channel == "webhook" else channel
+        text = self.env.get_template(f"{prefix}{name}.txt").render(context).strip()
+        html = (
+            self.env.get_template(f"{prefix}email.html").render(context)
+            if channel == "email"
+            else None
+        )
         return Rendered(subject, text, html)
 
     def notice(self, name: str, **context: object) -> str:
@@ -82,9 +102,16 @@ class Messages:
 
     def _context(self, about: About) -> dict[str, object]:
         overdue = int((about.now - about.due_at).total_seconds() // 60)
+        note = about.instruction
+        feedback_due = note.feedback_due_at if note else None
         return {
             "a": about,
-            "due": about.due_at.astimezone(self.zone).strftime("%m-%d %H:%M"),
+            "n": note,
+            "due": self.local(about.due_at),
+            "received": self.local(note.received_at) if note else "",
+            "feedback_due": self.local(feedback_due) if feedback_due else "",
+            "sms_text": _shortened(note.text, SMS_TEXT_MAX) if note else "",
+            "brief": _shortened(note.text, BRIEF_CHARS) if note else "",
             "late_minutes": max(overdue, 0),
             "minutes_left": max(-overdue, 0),
             "overdue": overdue >= 0,
@@ -102,3 +129,12 @@ class Messages:
             if count
         ]
         return " ".join(parts) or f"0 {units[1]}"
+
+
+SMS_TEXT_MAX = 500  # characters of an instruction's text in a relay SMS; the email has it all
+BRIEF_CHARS = 20  # of its text, naming the instruction in a 督办
+
+
+def _shortened(text: str, limit: int) -> str:
+    """Whole when it fits, else its start and an ellipsis."""
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -1,0 +1,79 @@
+"""The messages about a leader's instruction itself, fired by the engine beside the ladders.
+
+Relaying an instruction to a unit is a message: when the unit's acknowledgement clock opens (the
+relay), its people get the instruction's issuer, exact text and deadlines by SMS and email, with
+the acknowledgement code and link of that clock, so replying 收到 or opening the link is the unit's
+acknowledgement (alerts/instructions/receipts.py). When a unit's feedback clock falls due
+unreported, the unit gets one 督办 (supervision) notice, besides its ladder climbing to the
+principal. Each is a rung of its own (an Escalation row under the key below), so it fires once
+per clock, also when the engine runs again or on several instances; acknowledgements do not
+delay it. A classified incident's instruction sends no content (the templates say so)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alerts.escalation.messages.render import InstructionNote
+from alerts.storage import models as m
+from rules.escalation import Firing, Recipient, Step
+
+RELAY = "relay"
+SUPERVISE = "supervise"
+KEYS = frozenset({RELAY, SUPERVISE})
+# the unit's people who must have it: whoever is on duty there now, and its principal (一把手)
+TOLD = (Recipient("unit.duty_officer"), Recipient("unit.principal"))
+CHANNELS = ("sms", "email")  # read, not rung: the exact text does not go by voice
+_STEPS = {
+    "instruction_ack": Step(RELAY, timedelta(0), TOLD, CHANNELS),
+    "instruction_feedback": Step(SUPERVISE, timedelta(0), TOLD, CHANNELS),
+}
+
+
+def notice_firings(
+    obligation: m.Obligation, fired: Iterable[str], now: datetime
+) -> tuple[list[Firing], datetime | None]:
+    """The instruction notice due on `obligation` at `now` (the relay notice from when the
+    acknowledgement clock opened, the 督办 from when feedback fell due), if it has not fired;
+    and the moment to look again for one still to come."""
+    step = _STEPS.get(obligation.kind) if obligation.instruction_id is not None else None
+    if step is None or step.key in set(fired):
+        return [], None
+    moment = obligation.opened_at if step.key == RELAY else obligation.due_at
+    if moment > now:
+        return [], moment
+    return [Firing(step.key, step, moment)], None
+
+
+def note_for(session: Session, obligation: m.Obligation, firing_key: str) -> InstructionNote | None:
+    """What a notice firing says about its instruction; None for a ladder rung's firing."""
+    if firing_key not in KEYS or obligation.instruction_id is None:
+        return None
+    instruction = session.get(m.Instruction, obligation.instruction_id)
+    assert instruction is not None
+    return InstructionNote(
+        kind=firing_key,
+        issuer=f"{instruction.issuer_post}{instruction.issuer_name}",
+        instruction_type=instruction.kind,
+        text=instruction.text,
+        received_at=instruction.received_at,
+        feedback_due_at=_feedback_due(session, obligation),
+    )
+
+
+def _feedback_due(session: Session, obligation: m.Obligation) -> datetime | None:
+    """When the feedback is due: the clock's own due time for a 督办; for the relay, the first
+    feedback clock's, opened with the acknowledgement clock under the same key prefix
+    (`instruction:<id>:<unit>:`), none for 参阅."""
+    if obligation.kind == "instruction_feedback":
+        return obligation.due_at
+    prefix = obligation.key.rpartition(":")[0]
+    return session.scalar(
+        select(m.Obligation.due_at).where(
+            m.Obligation.instruction_id == obligation.instruction_id,
+            m.Obligation.key == f"{prefix}:feedback",
+        )
+    )
