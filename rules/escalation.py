@@ -20,6 +20,9 @@ from rules.problems import Problems, join
 from rules.roles import ROLES
 
 CHANNELS = ("sms", "voice", "email", "webhook")
+# the instruction rungs' own keys (the relay and the 督办 notice): no ladder step may take them
+RELAY_KEY, SUPERVISE_KEY = "relay", "supervise"
+RESERVED_STEP_KEYS = frozenset({RELAY_KEY, SUPERVISE_KEY})
 DEFAULT_REPEAT_LIMIT = 4  # repeats after a step's first firing: five messages, then the digest
 DEFAULT_FALLBACK = ("office.duty_officer", "office.director")
 DEFAULT_DIGEST_AT = time(8, 0)
@@ -232,6 +235,8 @@ def _step(row: Any, path: str, found: Problems) -> Step | None:
     key = row.get("key", "")
     if not isinstance(key, str) or not key or "#" in key:
         found.add(f"{path}.key", "step_key")
+    elif key in RESERVED_STEP_KEYS:
+        found.add(f"{path}.key", "reserved_step_key", value=key)
     offset = found.converted(row, "at", _offset, path, "not_offset")
     repeat = found.optional(row, "repeat_every", parse_duration, path, "not_duration")
     if repeat is not None and repeat <= timedelta(0):

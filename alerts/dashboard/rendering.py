@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from alerts.dashboard.auth import Viewer
 from alerts.i18n import LANGUAGES, Translator
+from rules.escalation import RESERVED_STEP_KEYS
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANG_COOKIE = "lang"
@@ -73,6 +74,8 @@ class Pages:
                 words = t("ui.step_remind")
             elif base == "due":
                 words = t("ui.step_due")
+            elif base in RESERVED_STEP_KEYS:
+                words = t(f"ui.step_{base}")
             elif base.startswith("due+"):
                 words = t("ui.step_after", offset=base.removeprefix("due+"))
             else:

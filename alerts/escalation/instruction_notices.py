@@ -19,17 +19,21 @@ from sqlalchemy.orm import Session
 
 from alerts.escalation.messages.render import InstructionNote
 from alerts.storage import models as m
-from rules.escalation import Firing, Recipient, Step
+from rules.escalation import (
+    RELAY_KEY,
+    RESERVED_STEP_KEYS,
+    SUPERVISE_KEY,
+    Firing,
+    Recipient,
+    Step,
+)
 
-RELAY = "relay"
-SUPERVISE = "supervise"
-KEYS = frozenset({RELAY, SUPERVISE})
 # the unit's people who must have it: whoever is on duty there now, and its principal (一把手)
 TOLD = (Recipient("unit.duty_officer"), Recipient("unit.principal"))
 CHANNELS = ("sms", "email")  # read, not rung: the exact text does not go by voice
 _STEPS = {
-    "instruction_ack": Step(RELAY, timedelta(0), TOLD, CHANNELS),
-    "instruction_feedback": Step(SUPERVISE, timedelta(0), TOLD, CHANNELS),
+    "instruction_ack": Step(RELAY_KEY, timedelta(0), TOLD, CHANNELS),
+    "instruction_feedback": Step(SUPERVISE_KEY, timedelta(0), TOLD, CHANNELS),
 }
 
 
@@ -42,7 +46,7 @@ def notice_firings(
     step = _STEPS.get(obligation.kind) if obligation.instruction_id is not None else None
     if step is None or step.key in set(fired):
         return [], None
-    moment = obligation.opened_at if step.key == RELAY else obligation.due_at
+    moment = obligation.opened_at if step.key == RELAY_KEY else obligation.due_at
     if moment > now:
         return [], moment
     return [Firing(step.key, step, moment)], None
@@ -50,7 +54,7 @@ def notice_firings(
 
 def note_for(session: Session, obligation: m.Obligation, firing_key: str) -> InstructionNote | None:
     """What a notice firing says about its instruction; None for a ladder rung's firing."""
-    if firing_key not in KEYS or obligation.instruction_id is None:
+    if firing_key not in RESERVED_STEP_KEYS or obligation.instruction_id is None:
         return None
     instruction = session.get(m.Instruction, obligation.instruction_id)
     assert instruction is not None

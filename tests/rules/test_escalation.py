@@ -130,3 +130,12 @@ def test_a_bad_instruction_ladder_is_refused_by_name(ladder: object) -> None:
     with pytest.raises(RulesetError) as caught:
         parse_policy({**_table(), "instruction_unit": ladder})
     assert caught.value.key.startswith("escalation.instruction_unit")
+
+
+@pytest.mark.parametrize("key", ["relay", "supervise"])
+def test_a_step_may_not_take_an_instruction_rungs_key(key: str) -> None:
+    table = _table()
+    step = {**table["unit"][0], "key": key}  # type: ignore[index]
+    with pytest.raises(RulesetError) as caught:
+        parse_policy({**table, "instruction_unit": [step]})
+    assert caught.value.key == "escalation.instruction_unit[0].key"
