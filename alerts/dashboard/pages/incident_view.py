@@ -90,6 +90,7 @@ def render_incident(
     form: FormState,
     may_act: bool,
     may_ack: Callable[[m.Obligation], bool],
+    may_archive: bool = False,
 ) -> HTMLResponse:
     """The incident page (or its live part)."""
     zone = ctx.services.settings.rules.timezone
@@ -101,8 +102,9 @@ def render_incident(
         **incident_view(ctx.session, incident, now=ctx.services.clock.now(), whole=whole),
         instructions=_instructions(ctx, incident) if whole else [],
         refresh=REFRESH_SECONDS,
-        may_act=may_act,
+        may_act=may_act and incident.archived_at is None,
         may_ack=may_ack,
+        may_archive=may_archive,
         # an instruction's clocks are waived on no incident form (docs/api.md: not implemented)
         unreported=lambda o: o.still_owed and o.instruction_id is None,
         done=done,
