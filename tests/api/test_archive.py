@@ -61,7 +61,9 @@ def test_the_office_archives_a_closed_incident_once(database_url: str) -> None:
     incident = c.incident(incident_id)
     entry = next(e for e in incident["timeline"] if e["kind"] == "incident_archived")
     assert entry["at"] == at(14, day=23).isoformat()
-    listed = c.client.get("/api/v1/incidents", headers={"Authorization": f"Bearer {c.office_token}"}).json()
+    listed = c.client.get(
+        "/api/v1/incidents", headers={"Authorization": f"Bearer {c.office_token}"}
+    ).json()
     assert incident_id not in [i["id"] for i in listed["incidents"]]
     archived = c.client.get(
         "/api/v1/incidents?state=archived",
