@@ -12,6 +12,7 @@ from fastapi import Depends, FastAPI
 
 from alerts.api import (
     acks,
+    bulletins,
     calendar,
     duty_checks,
     filings,
@@ -63,6 +64,7 @@ ROUTERS = (
     swaps,
     handovers,
     duty_checks,
+    bulletins,
     health,
 )
 

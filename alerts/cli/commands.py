@@ -1,5 +1,6 @@
 """The `jibao` command: serve, demo, migrate, check-config, doctor, backup, restore, archive export,
-unit add|list, user add|list, roster import|export; each group registered by its own module."""
+unit add|list, user add|list, roster import|export, bulletins publish|export; each group registered
+by its own module."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 from alerts.cli.archive import add_archive_commands
 from alerts.cli.backup import add_backup_commands
+from alerts.cli.bulletins import add_bulletin_commands
 from alerts.cli.doctor import add_doctor_command
 from alerts.cli.migration import add_migrate_command
 from alerts.cli.rosters import add_roster_commands
@@ -87,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     add_migrate_command(commands)
     add_backup_commands(commands)
     add_archive_commands(commands)
+    add_bulletin_commands(commands)
     add_doctor_command(commands)
 
     check = commands.add_parser(
