@@ -27,7 +27,7 @@ def _seeded(tmp_path: Path) -> tuple[str, str]:
 def test_publish_then_export_as_pdf_and_xlsx(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url, config = _seeded(tmp_path)
+    _, config = _seeded(tmp_path)
     code, out, err = run(
         capsys,
         "bulletins",
