@@ -88,6 +88,16 @@ class Duty:
     published_at: datetime | None
     status: str  # pending | overdue | met | late
 
+    @property
+    def due_day(self) -> date:
+        """The day it is due by (to its end), in the zone `due_at` carries."""
+        return (self.due_at - timedelta(seconds=1)).date()
+
+    @property
+    def open(self) -> bool:
+        """Not yet published."""
+        return self.status in ("pending", "overdue")
+
 
 def duties(
     now: datetime,

@@ -171,3 +171,14 @@ def test_only_the_section_publishes_and_a_unit_sees_published_ones(
     assert row_counts(database_url) == before
     draft = c.client.get("/bulletins/draft?kind=monthly&period=2026-11")
     assert draft.status_code == (403 if role == "unit_officer" else 200)
+
+
+def test_the_now_board_shows_the_sections_bulletins_still_due(database_url: str) -> None:
+    c = _in_december(database_url)
+    board = c.client.get("/").text
+    assert "信息科通报时限" in board
+    assert "月报 2026-11：截止 2026-12-10 24:00" in board and "待发布" in board
+    assert "季报 2026-Q3：截止 2026-10-15 24:00" in board and "已逾期，尚未发布" in board
+    assert _publish(c).status_code == 303
+    board = c.client.get("/").text
+    assert "月报 2026-11" not in board and "季报 2026-Q3" in board

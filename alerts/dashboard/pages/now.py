@@ -1,14 +1,20 @@
-"""值班台 (Now): who is on duty, every open incident and instruction with its countdown, live."""
+"""值班台 (Now): who is on duty, every open incident and instruction with its countdown, and the
+section's bulletins still to publish (K14/K15), live."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from alerts.bulletins.publishing import section_duties
 from alerts.dashboard.board import board_instructions, board_rows, duty_lines, visible_units
-from alerts.dashboard.pages.common import page_context
+from alerts.dashboard.pages.common import PageContext, page_context
 from alerts.dashboard.pages.incidents import ACTORS
 from alerts.services import ServicesDep
+from alerts.storage.queries import reporting_office
+from rules.bulletins import Duty
 
 router = APIRouter(include_in_schema=False)
 REFRESH_SECONDS = 15
@@ -40,4 +46,14 @@ def _render(request: Request, services: ServicesDep, template: str) -> HTMLRespo
             rows=board_rows(ctx.session, ctx.viewer, units),
             instructions=board_instructions(ctx.session, ctx.viewer, units),
             may_record=ctx.viewer.sees_everything and ctx.viewer.user.role in ACTORS,
+            bulletin_duties=_bulletin_duties(ctx, now),
         )
+
+
+def _bulletin_duties(ctx: PageContext, now: datetime) -> list[Duty]:
+    """The section's K14/K15 bulletins still to publish, for the office's people."""
+    office = reporting_office(ctx.session, unit=ctx.viewer.unit)
+    if office is None or not ctx.viewer.sees_everything:
+        return []
+    duties = section_duties(ctx.session, settings=ctx.services.settings, office=office, now=now)
+    return [d for d in duties if d.open]
