@@ -4,7 +4,7 @@ its CSV and XLSX, and the bulletins show it: one computation, so their figures c
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -42,6 +42,22 @@ def unit_records(
         checks=_checks(session, codes, span),
     )
     return [Row(u, r) for u, r in zip(units, records, strict=True)]
+
+
+def county_by_month(
+    session: Session, units: Sequence[m.Unit], months: Sequence[c.Period], now: datetime
+) -> list[c.UnitRecord]:
+    """The units' records summed, one per month of `months` (for the county's trend)."""
+    summed = []
+    for month in months:
+        rows = unit_records(session, units, month, now)
+        totals = {
+            f.name: sum(getattr(r.record, f.name) for r in rows)
+            for f in fields(c.UnitRecord)
+            if f.name not in ("unit", "score")
+        }
+        summed.append(c.UnitRecord("*", **totals))
+    return summed
 
 
 def _obligations(session: Session, codes: dict[int, str], span: c.Period) -> list[c.ObligationFact]:

@@ -1,8 +1,9 @@
 """Server-rendered charts (SVG, no script, no CDN): the geometry here, the drawing in templates.
 
 `clock_chart`: an incident's clocks as bars from anchor to due time, with the moment each was met
-(or how far past due it still is). Everything is in the SVG's own units; the page scales it to
-its width."""
+(or how far past due it still is). `count_chart`: per unit, its on-time, late and missed counts
+as one stacked bar. `trend_chart`: the county's counts month by month as grouped columns.
+Everything is in the SVG's own units; the page scales it to its width."""
 
 from __future__ import annotations
 
@@ -122,3 +123,113 @@ def _ticks(start: datetime, end: datetime, zone: tzinfo) -> list[datetime]:
         ticks.append(moment)
         moment += step
     return ticks
+
+
+SERIES = ("on_time", "late", "missed", "missed_candidates")  # the records' fields, in drawing order
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One series' part of a bar."""
+
+    series: str
+    x: float
+    width: float
+    count: int
+
+
+@dataclass(frozen=True)
+class CountBar:
+    """A unit's stacked bar."""
+
+    label: str
+    y: float
+    segments: tuple[Segment, ...]
+    total: int
+
+
+@dataclass(frozen=True)
+class CountChart:
+    width: float
+    height: float
+    label_width: float
+    bars: tuple[CountBar, ...]
+    most: int
+
+
+def count_chart(lines: Sequence[tuple[str, Any]]) -> CountChart | None:
+    """Stacked bars for (label, record) pairs, one scale for all; None when nothing counts."""
+    most = max((sum(getattr(r, s) for s in SERIES) for _, r in lines), default=0)
+    if most == 0:
+        return None
+    per = PLOT_WIDTH / most
+    bars = []
+    for i, (label, record) in enumerate(lines):
+        x, segments = float(LABEL_WIDTH), []
+        for series in SERIES:
+            count = int(getattr(record, series))
+            if count:
+                segments.append(Segment(series, x, count * per, count))
+                x += count * per
+        total = sum(s.count for s in segments)
+        bars.append(CountBar(label, AXIS_HEIGHT + i * ROW_HEIGHT, tuple(segments), total))
+    return CountChart(
+        width=LABEL_WIDTH + PLOT_WIDTH + 40,
+        height=AXIS_HEIGHT + len(bars) * ROW_HEIGHT + 4,
+        label_width=LABEL_WIDTH,
+        bars=tuple(bars),
+        most=most,
+    )
+
+
+TREND_SERIES = ("on_time", "late", "missed")
+TREND_HEIGHT = 180
+COLUMN_GAP = 10
+
+
+@dataclass(frozen=True)
+class Column:
+    series: str
+    x: float
+    y: float
+    width: float
+    height: float
+    count: int
+
+
+@dataclass(frozen=True)
+class Month:
+    label: str
+    x: float  # its label's centre
+    columns: tuple[Column, ...]
+
+
+@dataclass(frozen=True)
+class TrendChart:
+    width: float
+    height: float
+    base: float  # the y of the zero line
+    months: tuple[Month, ...]
+    most: int
+
+
+def trend_chart(months: Sequence[tuple[str, Any]]) -> TrendChart | None:
+    """Grouped columns for (month label, record) pairs, oldest first; None when nothing counts."""
+    most = max((getattr(r, s) for _, r in months for s in TREND_SERIES), default=0)
+    if most == 0:
+        return None
+    left, base = 40.0, 20.0 + TREND_HEIGHT
+    slot = PLOT_WIDTH / max(1, len(months))
+    width = (slot - COLUMN_GAP) / len(TREND_SERIES)
+    drawn = []
+    for i, (label, record) in enumerate(months):
+        x0 = left + i * slot + COLUMN_GAP / 2
+        columns = []
+        for j, series in enumerate(TREND_SERIES):
+            count = int(getattr(record, series))
+            height = TREND_HEIGHT * count / most
+            columns.append(Column(series, x0 + j * width, base - height, width, height, count))
+        drawn.append(Month(label, x0 + (slot - COLUMN_GAP) / 2, tuple(columns)))
+    return TrendChart(
+        width=left + PLOT_WIDTH + 10, height=base + 24, base=base, months=tuple(drawn), most=most
+    )

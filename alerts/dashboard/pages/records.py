@@ -13,11 +13,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from alerts.dashboard.board import visible_units
+from alerts.dashboard.charts import count_chart, trend_chart
 from alerts.dashboard.dates import form_day
 from alerts.dashboard.pages.common import Forbidden, PageContext, page_context
 from alerts.services import ServicesDep
 from alerts.spreadsheets import csv_bytes, xlsx_bytes
-from alerts.unit_records import Row, unit_records
+from alerts.unit_records import Row, county_by_month, unit_records
 from rules import compliance as c
 
 router = APIRouter(include_in_schema=False)
@@ -38,6 +39,7 @@ COLUMNS = (
     "concealment_candidates",
     "duty_checks_missed",
 )
+TREND_MONTHS = 12
 PERIODS = ("this_month", "last_month", "this_quarter", "custom")
 MEDIA = {
     "csv": "text/csv; charset=utf-8",
@@ -70,11 +72,14 @@ async def records_page(request: Request, services: ServicesDep) -> HTMLResponse:
     with page_context(request, services) as ctx:
         query = _query(request)
         span, errors = _period(ctx, query)
-        rows = _sorted(_records(ctx, span), query)
+        records = _records(ctx, span)
+        rows = _sorted(records, query)
         return ctx.pages.render(
             request,
             "records.html",
             ctx.viewer,
+            counts=count_chart([(r.unit.name, r.record) for r in records]),
+            trend=trend_chart(_trend(ctx)),
             query=query,
             periods=PERIODS,
             columns=COLUMNS,
@@ -157,6 +162,24 @@ def _period(ctx: PageContext, query: Query) -> tuple[c.Period, dict[str, str]]:
 def _records(ctx: PageContext, span: c.Period) -> list[Row]:
     units = visible_units(ctx.session, ctx.viewer)
     return unit_records(ctx.session, units, span, ctx.services.clock.now())
+
+
+def _trend(ctx: PageContext) -> list[tuple[str, c.UnitRecord]]:
+    """The viewer's units summed month by month, the last TREND_MONTHS up to this one."""
+    zone = ctx.services.settings.rules.timezone
+    now = ctx.services.clock.now()
+    first = now.astimezone(zone).date().replace(day=1)
+    starts = [first]
+    for _ in range(TREND_MONTHS - 1):
+        starts.insert(0, _month_before(starts[0]))
+
+    def moment(day: date) -> datetime:
+        return datetime.combine(day, time(), tzinfo=zone)
+
+    months = [c.Period(moment(d), moment(_month_after(d))) for d in starts]
+    units = visible_units(ctx.session, ctx.viewer)
+    summed = county_by_month(ctx.session, units, months, now)
+    return [(f"{d:%Y-%m}", record) for d, record in zip(starts, summed, strict=True)]
 
 
 def _sorted(rows: list[Row], query: Query) -> list[Row]:
