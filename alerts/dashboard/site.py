@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from alerts.dashboard.pages import (
     admin,
     bulletins,
+    incident_list,
     incidents,
     instructions,
     messages,
@@ -28,6 +29,7 @@ PAGE_ROUTERS = [
     session.router,
     now.router,
     roster_page.router,
+    incident_list.router,
     incidents.router,
     instructions.router,
     records.router,
