@@ -198,10 +198,13 @@ class RosterSettings(BaseModel):
 
 
 class RecordsSettings(BaseModel):
-    """How long the office keeps incident records; nothing in Jibao deletes them, ever."""
+    """How long the office keeps incident records (nothing in Jibao deletes them, ever), and by
+    which day of the following month the section publishes its bulletins (K14, K15)."""
 
     model_config = ConfigDict(extra="forbid")
     keep_years: int = Field(default=5, ge=1)  # counted from an incident's last record
+    monthly_bulletin_due_day: int = Field(default=10, ge=1, le=28)
+    quarterly_bulletin_due_day: int = Field(default=15, ge=1, le=28)
 
 
 class FileSettings(BaseModel):

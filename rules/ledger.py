@@ -71,6 +71,7 @@ class Ledger:
         self.grade_before = Severity.IV  # the clock grade before the filing being applied
         self.handling_finished_at: datetime | None = None
         self.closed_at: datetime | None = None
+        self.archived_at: datetime | None = None
         self.reopened = False
         self.counts: dict[str, int] = {}
 

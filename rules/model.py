@@ -100,6 +100,7 @@ class IncidentState(enum.Enum):
     OPEN = "open"
     HANDLING_FINISHED = "handling_finished"
     CLOSED = "closed"
+    ARCHIVED = "archived"  # 归档: closed, and the file put away; nothing more is taken
 
 
 UNKNOWN = "unknown"
@@ -167,6 +168,7 @@ class Incident:
     filings: tuple[Filing, ...]
     waivers: tuple[Waiver, ...] = ()
     chases: tuple[Chase, ...] = ()
+    archived_at: datetime | None = None  # when the information section archived it
 
     @property
     def owned_by_office(self) -> bool:

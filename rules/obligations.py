@@ -48,7 +48,15 @@ def assess(incident: Incident, ruleset: Ruleset, now: datetime) -> Assessment:
     for filing in sorted(incident.filings, key=lambda f: (f.received_at, f.id)):
         if filing.received_at <= now:
             walk.apply(filing)
+    archived_at = incident.archived_at
+    if archived_at is not None and archived_at <= now:
+        walk.archive(archived_at)
     return walk.result(now)
+
+
+def may_archive(state: IncidentState) -> bool:
+    """Only a closed incident (its final report in) may be archived (DOMAIN scenario 9)."""
+    return state is IncidentState.CLOSED
 
 
 class _Walk(Ledger):
@@ -217,7 +225,21 @@ class _Walk(Ledger):
             reopened=self.reopened,
         )
 
+    def archive(self, t: datetime) -> None:
+        """归档: the file is put away. A clock not yet due stops; one already overdue is missed,
+        as it would be at its cutoff: nothing can meet it any more."""
+        self.archived_at = t
+        for draft in self.drafts.values():
+            if not draft.is_open_at(t):
+                continue
+            if draft.due_at > t:
+                draft.waived_at, draft.reason = t, "archived"
+            else:
+                draft.missed_after = min(draft.missed_after or t, t)
+
     def _state(self) -> IncidentState:
+        if self.archived_at is not None:
+            return IncidentState.ARCHIVED
         if self.closed_at is not None and not self.reopened:
             return IncidentState.CLOSED
         if self.handling_finished_at is not None and not self.reopened:

@@ -10,9 +10,15 @@ from sqlalchemy.orm import Session
 
 from alerts.api.deps import CallerDep, WireDep
 from alerts.api.errors import ApiError, error_responses
-from alerts.api.schemas import IncidentListItemOut, IncidentListOut, IncidentOut
+from alerts.api.schemas import (
+    IncidentListItemOut,
+    IncidentListOut,
+    IncidentOut,
+    IncidentSummaryOut,
+)
 from alerts.api.wire import Wire
-from alerts.services import SessionDep
+from alerts.filing.archiving import archive
+from alerts.services import ClockDep, ServicesDep, SessionDep
 from alerts.storage import models as m
 from alerts.storage.queries import (
     acknowledgements_of,
@@ -25,6 +31,38 @@ from alerts.storage.queries import (
 )
 
 router = APIRouter(tags=["incidents"])
+CLOSED_STATES = ("closed", "archived")
+
+
+@router.post(
+    "/api/v1/incidents/{incident_id}/archive", responses=error_responses(401, 403, 404, 409, 422)
+)
+async def archive_incident(
+    incident_id: int,
+    session: SessionDep,
+    caller: CallerDep,
+    services: ServicesDep,
+    clock: ClockDep,
+    wire: WireDep,
+) -> IncidentSummaryOut:
+    """Archive (归档) a closed incident: only its office may (403), only after the final report
+    (409 `final_report_missing`), once (409 `incident_archived`). It is read-only from then on."""
+    incident = session.get(m.Incident, incident_id)
+    if incident is None:
+        raise ApiError(404, "incident_not_found")
+    if not _may_see(caller, incident):
+        raise ApiError(403, "forbidden")
+    archive(
+        session,
+        settings=services.settings,
+        incident=incident,
+        office=caller,
+        by=caller.name,
+        now=clock.now(),
+    )
+    session.commit()
+    services.wake()
+    return wire.incident(incident, _unit_codes(session))
 
 
 @router.get("/api/v1/incidents/{incident_id}", responses=error_responses(401, 403, 404, 422))
@@ -63,14 +101,15 @@ async def list_incidents(
     session: SessionDep,
     caller: CallerDep,
     wire: WireDep,
-    state: Literal["open", "closed", "all"] = Query("open"),
+    state: Literal["open", "closed", "archived", "all"] = Query("open"),
 ) -> IncidentListOut:
-    """Incidents with their next due obligation: the office's all, a unit's own."""
+    """Incidents with their next due obligation: the office's all, a unit's own. `open` is
+    every one not yet closed by its final report; `closed` those closed and not archived."""
     query = select(m.Incident)
     if state == "open":
-        query = query.where(m.Incident.state != "closed")
-    elif state == "closed":
-        query = query.where(m.Incident.state == "closed")
+        query = query.where(m.Incident.state.not_in(CLOSED_STATES))
+    elif state != "all":
+        query = query.where(m.Incident.state == state)
     if caller.is_office:
         query = query.where(m.Incident.office_id == caller.id)
     else:

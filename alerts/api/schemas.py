@@ -105,11 +105,13 @@ class IncidentSummaryOut(Out):
     clock_severity: str = Field(description="the grade the clocks run on")
     sensitive: bool
     classified: bool
-    state: str
+    state: str = Field(description="open, handling_finished, closed or archived")
     occurred_at: Moment
     created_at: Moment
     next_due_at: Moment | None
     flags: list[dict[str, Any]] = Field(description="findings raised on the incident")
+    archived_at: Moment | None = Field(None, description="归档: read-only from then on")
+    archived_by: str | None = None
 
 
 class IncidentListItemOut(IncidentSummaryOut):

@@ -133,4 +133,6 @@ class Wire:
             created_at=self.moment(row.created_at),
             next_due_at=self.time(row.next_due_at),
             flags=row.flags,
+            archived_at=self.time(row.archived_at),
+            archived_by=row.archived_by,
         )

@@ -57,6 +57,7 @@ def reassess(
             rows, higher=higher_names(session, office_id=incident.office_id, settings=settings)
         ),
         waivers=tuple(r.Waiver(w.obligation_key, w.at, w.reason) for w in waivers),
+        archived_at=incident.archived_at,
     )
     assessment = assess(facts, settings.rules, now)
     timeline = timeline or Timeline(incident.id, now)

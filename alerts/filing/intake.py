@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 import rules.model as r
 from alerts.config import Settings
 from alerts.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound, invalid
+from alerts.filing.archiving import refuse_if_archived
 from alerts.filing.assessments import FIGURES, reassess
 from alerts.filing.report import COMPLETE_REPORT, Report, check_complete
 from alerts.storage import models as m
@@ -180,6 +181,7 @@ def _resolve_incident(
 def _check_against_history(
     incident: m.Incident | None, previous: list[m.Filing], parties: _Parties, body: Report
 ) -> None:
+    refuse_if_archived(incident)
     mine = [f for f in previous if f.party == parties.party.value]
     kind = body.kind
     closed = incident is not None and incident.state == "closed"

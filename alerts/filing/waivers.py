@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from alerts.config import Settings
 from alerts.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
+from alerts.filing.archiving import refuse_if_archived
 from alerts.filing.assessments import reassess_stored
 from alerts.storage import models as m
 
@@ -49,6 +50,7 @@ def waive(
     waived, there is nothing open to waive (Conflict, with any reason problem besides)."""
     if not may_waive(office, incident):
         raise Forbidden()
+    refuse_if_archived(incident)
     reason = reason.strip()
     problems = []
     is_open = obligation is not None and obligation.still_owed

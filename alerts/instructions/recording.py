@@ -107,6 +107,8 @@ def _check(
         incident = session.get(m.Incident, new.incident_id)
         if incident is None or incident.office_id != office.id:
             problems.append(FieldProblem("incident_id", "unknown_incident"))
+        elif incident.archived_at is not None:
+            problems.append(FieldProblem("incident_id", "incident_archived"))
     if problems:
         raise Invalid(*problems)
     return units

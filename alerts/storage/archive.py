@@ -103,7 +103,7 @@ class _Rows:
 def _keep_until(
     incident: Incident, events: Sequence[Event], zone: ZoneInfo, keep_years: int
 ) -> str | None:
-    if incident.state != "closed":
+    if incident.state not in ("closed", "archived"):
         return None
     last = max([incident.updated_at, *(e.at for e in events)]).astimezone(zone).date()
     try:

@@ -96,6 +96,8 @@ class Incident(Base):
     next_due_at: Mapped[datetime | None] = mapped_column(index=True)
     next_change_at: Mapped[datetime | None] = mapped_column(index=True)
     flags: Mapped[list[Any]] = mapped_column(default=list)
+    archived_at: Mapped[datetime | None]  # 归档: read-only from then on
+    archived_by: Mapped[str | None] = mapped_column(String(100))
 
 
 class Filing(Base):

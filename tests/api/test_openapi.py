@@ -14,7 +14,7 @@ from tests.builders import at, county, initial, settings
 
 REF = "#/components/schemas/"
 # operations that take no body (a POST that only names its target in the path)
-BODYLESS = {"acknowledge_obligation", "answer_check"}
+BODYLESS = {"acknowledge_obligation", "answer_check", "archive_incident"}
 # the Twilio webhooks and the feed that calendar apps fetch carry no bearer token: Twilio signs
 # its requests, and a feed's address is its credential
 UNAUTHENTICATED = {"twilio_status", "twilio_sms", "twilio_voice_key", "get_calendar_feed"}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from alerts.dashboard.charts import clock_chart
 from alerts.dashboard.pages.common import PageContext
 from alerts.dashboard.pages.incident_forms import REPORTED_ROWS, SOURCES, FormRefused
 from alerts.filing.assessments import FIGURES
@@ -90,6 +91,7 @@ def render_incident(
     form: FormState,
     may_act: bool,
     may_ack: Callable[[m.Obligation], bool],
+    may_archive: bool = False,
 ) -> HTMLResponse:
     """The incident page (or its live part)."""
     zone = ctx.services.settings.rules.timezone
@@ -98,11 +100,14 @@ def render_incident(
         ctx.request,
         template,
         ctx.viewer,
-        **incident_view(ctx.session, incident, now=ctx.services.clock.now(), whole=whole),
+        **incident_view(
+            ctx.session, incident, now=ctx.services.clock.now(), zone=zone, whole=whole
+        ),
         instructions=_instructions(ctx, incident) if whole else [],
         refresh=REFRESH_SECONDS,
-        may_act=may_act,
+        may_act=may_act and incident.archived_at is None,
         may_ack=may_ack,
+        may_archive=may_archive,
         # an instruction's clocks are waived on no incident form (docs/api.md: not implemented)
         unreported=lambda o: o.still_owed and o.instruction_id is None,
         done=done,
@@ -141,7 +146,7 @@ def render_new(ctx: PageContext, office: m.Unit, form: FormState) -> HTMLRespons
 
 
 def incident_view(
-    session: Session, incident: m.Incident, *, now: datetime, whole: bool
+    session: Session, incident: m.Incident, *, now: datetime, zone: tzinfo, whole: bool
 ) -> dict[str, Any]:
     """What the incident templates show; the timeline only for the whole page."""
     obligations = list(obligations_of(session, incident_id=incident.id))
@@ -154,6 +159,7 @@ def incident_view(
         "units": {u.id: u for u in units},
         "codes_to_names": {u.code: u.name for u in units},
         "obligations": obligations,
+        "chart": clock_chart(obligations, now, zone),
         "by_key": {o.key: o for o in obligations},
         "waivers": {w.obligation_key: w for w in waivers_of(session, incident_id=incident.id)},
         "acks": [(a, ack_names.get(a.person_id or 0, "")) for a in acks],

@@ -18,6 +18,7 @@ from alerts.dashboard.pages import incident_view as view
 from alerts.dashboard.pages.common import Forbidden, PageContext, page_context
 from alerts.errors import Refused
 from alerts.escalation.acks import acknowledge
+from alerts.filing.archiving import archive
 from alerts.filing.intake import FilingOutcome, file_report
 from alerts.filing.waivers import waive
 from alerts.services import ServicesDep
@@ -26,8 +27,9 @@ from alerts.storage.queries import reporting_office
 
 router = APIRouter(include_in_schema=False)
 ACTORS = frozenset({"duty_room", "section_head", "admin"})
+ARCHIVERS = frozenset({"section_head", "admin"})  # 归档 is the information section's
 FLASHES = frozenset(
-    {"phone_logged", "registered", "acknowledged", "finished", "waived", "not_open"}
+    {"phone_logged", "registered", "acknowledged", "finished", "waived", "not_open", "archived"}
 )
 
 
@@ -158,6 +160,33 @@ async def waive_post(incident_id: int, request: Request, services: ServicesDep) 
         return _back(incident.id, "waived")
 
 
+@router.post("/incidents/{incident_id}/archive", response_model=None)
+async def archive_post(incident_id: int, request: Request, services: ServicesDep) -> Response:
+    """归档 by the information section, once the final report is in."""
+    with page_context(request, services) as ctx:
+        incident = _visible_incident(ctx, incident_id)
+        if incident is None:
+            return _not_found(ctx)
+        if ctx.viewer.user.role not in ARCHIVERS:
+            raise Forbidden
+        await ctx.form()  # the CSRF check
+        try:
+            archive(
+                ctx.session,
+                settings=services.settings,
+                incident=incident,
+                office=_acting_office(ctx),
+                by=ctx.viewer.user.display_name,
+                now=services.clock.now(),
+            )
+        except Refused as refused:
+            return _render_incident(
+                ctx, incident, open_form="archive", refused=forms.refused_form(refused)
+            )
+        _commit(ctx)
+        return _back(incident.id, "archived")
+
+
 @router.post("/incidents/{incident_id}/phone", response_model=None)
 async def phone_post(incident_id: int, request: Request, services: ServicesDep) -> Response:
     """Log a phone report for the incident's unit: its first report, or a follow-up (续报)."""
@@ -284,6 +313,7 @@ def _render_incident(
         form=view.FormState(open_form, values or {}, refused),
         may_act=ctx.viewer.user.role in ACTORS,
         may_ack=lambda o: o.still_owed and _may_acknowledge(ctx, o),
+        may_archive=ctx.viewer.user.role in ARCHIVERS,
     )
 
 

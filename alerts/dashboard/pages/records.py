@@ -12,20 +12,13 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.orm import Session
 
 from alerts.dashboard.board import visible_units
 from alerts.dashboard.dates import form_day
 from alerts.dashboard.pages.common import Forbidden, PageContext, page_context
 from alerts.services import ServicesDep
 from alerts.spreadsheets import csv_bytes, xlsx_bytes
-from alerts.storage import models as m
-from alerts.storage.queries.records import (
-    duty_checks_due,
-    first_own_reports,
-    incidents_alive,
-    obligations_due,
-)
+from alerts.unit_records import Row, unit_records
 from rules import compliance as c
 
 router = APIRouter(include_in_schema=False)
@@ -118,14 +111,6 @@ async def export(request: Request, services: ServicesDep, format: str = "csv") -
     )
 
 
-@dataclass(frozen=True)
-class Row:
-    """A unit and its record."""
-
-    unit: m.Unit
-    record: c.UnitRecord
-
-
 def _query(request: Request) -> Query:
     params = request.query_params
     period = params.get("period", "this_month")
@@ -173,50 +158,7 @@ def _period(ctx: PageContext, query: Query) -> tuple[c.Period, dict[str, str]]:
 
 def _records(ctx: PageContext, span: c.Period) -> list[Row]:
     units = visible_units(ctx.session, ctx.viewer)
-    codes = {u.id: u.code for u in units}
-    session, now = ctx.session, ctx.services.clock.now()
-    records = c.unit_records(
-        [u.code for u in units],
-        period=span,
-        now=now,
-        obligations=_obligations(session, codes, span),
-        flags=_flags(session, codes, span),
-        incidents=_incidents(session, codes, span),
-        checks=_checks(session, codes, span),
-    )
-    return [Row(u, r) for u, r in zip(units, records, strict=True)]
-
-
-def _obligations(session: Session, codes: dict[int, str], span: c.Period) -> list[c.ObligationFact]:
-    rows = obligations_due(session, unit_ids=list(codes), start=span.start, end=span.end)
-    return [
-        c.ObligationFact(
-            codes[o.owed_by_unit_id], o.kind, o.status, o.due_at, o.late_minutes, o.after_chasing
-        )
-        for o in rows
-    ]
-
-
-def _flags(session: Session, codes: dict[int, str], span: c.Period) -> list[c.FlagFact]:
-    """Findings stored on incidents; none is confirmed yet (no confirmation is recorded)."""
-    incidents = incidents_alive(session, unit_ids=list(codes), start=span.start, end=span.end)
-    return [
-        c.FlagFact(codes[i.unit_id], i.id, str(f.get("code")), datetime.fromisoformat(f["at"]))
-        for i in incidents
-        for f in (i.flags or [])
-        if isinstance(f, dict) and f.get("at")
-    ]
-
-
-def _incidents(session: Session, codes: dict[int, str], span: c.Period) -> list[c.IncidentFact]:
-    """Incidents each unit reported itself (initial report or phone log), at its first report."""
-    rows = first_own_reports(session, unit_ids=list(codes), before=span.end)
-    return [c.IncidentFact(codes[unit_id], first) for unit_id, first in rows]
-
-
-def _checks(session: Session, codes: dict[int, str], span: c.Period) -> list[c.DutyCheckFact]:
-    rows = duty_checks_due(session, unit_ids=list(codes), start=span.start, end=span.end)
-    return [c.DutyCheckFact(codes[k.unit_id], k.due_at, k.answered_at) for k in rows]
+    return unit_records(ctx.session, units, span, ctx.services.clock.now())
 
 
 def _sorted(rows: list[Row], query: Query) -> list[Row]:

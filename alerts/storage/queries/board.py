@@ -29,7 +29,7 @@ def open_incidents(
 ) -> list[OpenIncident]:
     """Incidents not closed, of these offices or of this unit, soonest due first (overdue ones
     first of all, those with nothing due last)."""
-    query = select(Incident).where(Incident.state != "closed")
+    query = select(Incident).where(Incident.state.not_in(("closed", "archived")))
     if office_ids is not None:
         query = query.where(Incident.office_id.in_(office_ids))
     if unit_id is not None:
