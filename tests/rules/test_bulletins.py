@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from rules.bulletins import Kind, containing, duties, due_at, parse
+from rules.bulletins import Kind, containing, due_at, duties, parse
 
 ZONE = ZoneInfo("Asia/Shanghai")
 DAYS = {Kind.MONTHLY: 10, Kind.QUARTERLY: 15}
