@@ -61,7 +61,7 @@ def clock_chart(obligations: Sequence[Any], now: datetime, zone: tzinfo) -> Cloc
     if not obligations:
         return None
     owed = any(o.status == "pending" for o in obligations)
-    start = min(o.anchor_at for o in obligations)
+    start: datetime = min(o.anchor_at for o in obligations)
     moments = [o.due_at for o in obligations] + [o.met_at for o in obligations if o.met_at]
     end = max([*moments, now] if owed else moments)
     if end <= start:
@@ -69,7 +69,7 @@ def clock_chart(obligations: Sequence[Any], now: datetime, zone: tzinfo) -> Cloc
     span = (end - start).total_seconds()
 
     def x(moment: datetime) -> float:
-        return LABEL_WIDTH + PLOT_WIDTH * (moment - start).total_seconds() / span
+        return float(LABEL_WIDTH + PLOT_WIDTH * (moment - start).total_seconds() / span)
 
     bars = []
     for i, o in enumerate(obligations):
@@ -116,7 +116,7 @@ def _ticks(start: datetime, end: datetime, zone: tzinfo) -> list[datetime]:
     offset = zone.utcoffset(start) or timedelta()
     local_seconds = int(start.timestamp() + offset.total_seconds())  # so 00:00 local is a tick
     first = start + timedelta(seconds=(-local_seconds) % seconds)
-    ticks = []
+    ticks: list[datetime] = []
     moment = first
     while moment <= end and len(ticks) <= MAX_TICKS:
         ticks.append(moment)

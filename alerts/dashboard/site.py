@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from alerts.dashboard.pages import (
     admin,
+    bulletins,
     incidents,
     instructions,
     messages,
@@ -30,6 +31,7 @@ PAGE_ROUTERS = [
     incidents.router,
     instructions.router,
     records.router,
+    bulletins.router,
     messages.router,
     admin.router,
 ]

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from alerts.phones import E164_MAX, EXTENSION_MAX, parse_phone
 from alerts.storage.base import Base as Base
+from alerts.storage.bulletin_models import Bulletin as Bulletin
 from alerts.storage.instruction_models import Instruction as Instruction
 from alerts.storage.instruction_models import InstructionStep as InstructionStep
 from alerts.storage.instruction_models import InstructionUnit as InstructionUnit
