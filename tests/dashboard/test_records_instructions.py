@@ -1,4 +1,4 @@
-"""Overdue instruction feedback (逾期反馈) on the records page and in its CSV and XLSX exports:
+"""Overdue instruction feedback (批示反馈逾期) on the records page and in its CSV and XLSX exports:
 per unit, the instruction_feedback clocks met late or still owed past due in the period, each
 taking 3 points off the score, the same count in the table, the CSV and the XLSX."""
 
@@ -102,7 +102,7 @@ def test_the_column_sorts_and_both_exports_carry_the_same_count(database_url: st
     answer = c.client.get("/records/export?format=csv")
     assert answer.status_code == 200
     exported = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
-    assert exported[0][FEEDBACK] == "逾期反馈"
+    assert exported[0][FEEDBACK] == "批示反馈逾期"
     by_unit = {row[0]: row for row in exported[1:]}
     assert by_unit == page
 
@@ -111,7 +111,7 @@ def test_the_column_sorts_and_both_exports_carry_the_same_count(database_url: st
     sheet = openpyxl.load_workbook(io.BytesIO(answer.content)).active
     assert sheet is not None
     cells = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert cells[0][FEEDBACK] == "逾期反馈"
+    assert cells[0][FEEDBACK] == "批示反馈逾期"
     qdh = next(row for row in cells if row[0] == "千岛湖镇")
     assert (qdh[FEEDBACK], qdh[SCORE]) == (2, 94), "numbers, not text"
     assert [[str(v) for v in row] for row in cells] == exported
@@ -124,4 +124,4 @@ def test_english_names_the_column_and_says_what_it_counts(database_url: str) -> 
     assert "Overdue instruction feedback</a>" in page.replace("\n", "")
     assert "still owed past it" in page
     c.client.cookies.delete(LANG_COOKIE)
-    assert "逾期反馈指领导批示的落实反馈逾期" in c.client.get("/records").text
+    assert "批示反馈逾期指领导批示的落实反馈逾期" in c.client.get("/records").text
