@@ -11,6 +11,10 @@ How the §6 items are read here:
   or final (−2)** instead, so one lateness is never charged twice.
 - **Missed (漏报, −10)** and **concealed (瞒报, −20)** count only once the information section has
   confirmed them (`confirmed`); until then they are *candidates*, shown but not scored.
+- **Overdue instruction feedback (批示反馈逾期, −3)** is an `instruction_feedback` clock (K11, and
+  each one owed again after a return) met late, still owed past its due time, or missed: the
+  score, the records page, its exports and the bulletins all read `UnitRecord.overdue_feedback`.
+  A missed feedback is overdue feedback, never a 漏报 (missed report of an incident).
 - **After chasing** and **duty checks missed** belong in the record but not in the score: §6's
   formula does not name them.
 - An item belongs to the period in which it fell due (obligations, duty checks), was raised
@@ -189,6 +193,9 @@ class _Tally:
         counts = self.counts
         if o.status == "met":
             counts["on_time"] += 1
+        elif o.kind in FEEDBACK_KINDS:
+            if o.status == "missed" or overdue(o, now):
+                counts["overdue_feedback"] += 1
         elif o.status == "missed":
             counts["missed" if o.confirmed else "missed_candidates"] += 1
         elif o.kind in REPORT_KINDS and o.status == "late":
@@ -196,8 +203,6 @@ class _Tally:
             counts["late_minutes"] += o.late_minutes or 0
         elif o.kind in FOLLOWUP_KINDS and overdue(o, now):
             counts["overdue_followups"] += 1
-        elif o.kind in FEEDBACK_KINDS and overdue(o, now):
-            counts["overdue_feedback"] += 1
         if o.after_chasing:
             counts["after_chasing"] += 1
 

@@ -1,4 +1,6 @@
-"""The effective rules and escalation ladders as plain-text tables, for `jibao check-config`."""
+"""The effective rules and escalation ladders as plain-text tables, for `jibao check-config`:
+the report clocks per grade, the other rules, the instruction clocks ([rules.instructions]), and
+the unit, office and instruction ladders with the instruction's own two messages."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import unicodedata
 from datetime import timedelta
 
 from alerts.config import Settings
+from alerts.escalation.instruction_notices import NOTICE_STEPS
 from alerts.i18n import Translator
 from rules.durations import format_duration
 from rules.escalation import ROLE_SCOPES, Recipient, Step
@@ -55,7 +58,27 @@ def describe_rules(settings: Settings) -> str:
         f"allowed clock skew             {format_duration(rules.clock_skew)}",
         f"engine safety sweep            every {format_duration(settings.engine.sweep_every)}",
     ]
-    return "\n".join(lines)
+    return "\n".join(lines + _instruction_clocks(settings))
+
+
+def _instruction_clocks(settings: Settings) -> list[str]:
+    """[rules.instructions]: K9–K11 and the verification, and whom each is owed by."""
+    clocks = settings.rules.instructions
+    relay, acknowledge = format_duration(clocks.relay), format_duration(clocks.acknowledge)
+    feedback, verify = format_duration(clocks.feedback), format_duration(clocks.verify)
+    rows = [
+        ("K9 instruction relayed", f"{relay} after receipt (office)"),
+        ("K10 instruction acknowledged", f"{acknowledge} after relay (unit)"),
+        (
+            "K11 instruction feedback",
+            f"by the deadline it names, else {feedback} after relay;"
+            f" {feedback} after a return (unit)",
+        ),
+        ("feedback verified", f"{verify} after feedback (office)"),
+    ]
+    return ["", "leader instructions ([rules.instructions])"] + [
+        f"{label:<30} {text}" for label, text in rows
+    ]
 
 
 def describe_ladders(settings: Settings, translate: Translator) -> str:
@@ -65,11 +88,25 @@ def describe_ladders(settings: Settings, translate: Translator) -> str:
     for name, ladder in (("unit", policy.unit), ("office", policy.office)):
         lines += ["", translate(f"ladder.title_{name}"), translate("ladder.header")]
         lines += [_step_line(step, translate) for step in ladder]
+    for party, own in (("unit", policy.instruction_unit), ("office", policy.instruction_office)):
+        lines += ["", translate(f"ladder.title_instruction_{party}")]
+        if own:
+            lines.append(translate("ladder.header"))
+            lines += [_step_line(step, translate) for step in own]
+        else:
+            lines.append(translate("ladder.climbs", ladder=translate(f"ladder.title_{party}")))
+    lines += ["", translate("ladder.title_notices"), translate("ladder.header")]
+    lines += [
+        _step_line(step, translate, when=translate(f"ladder.when_{step.key}"))
+        for step in NOTICE_STEPS.values()
+    ]
     return "\n".join(lines)
 
 
-def _step_line(step: Step, translate: Translator) -> str:
-    if step.offset < timedelta(0):
+def _step_line(step: Step, translate: Translator, *, when: str = "") -> str:
+    if when:
+        offset = when
+    elif step.offset < timedelta(0):
         offset = translate("ladder.before", offset=format_duration(-step.offset))
     elif step.offset == timedelta(0):
         offset = translate("ladder.at_due")

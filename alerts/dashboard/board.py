@@ -10,11 +10,11 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from alerts.dashboard.auth import Viewer
-from alerts.instructions.listing import InstructionLine, open_instructions
 from alerts.roster.access import units_in_view
 from alerts.roster.book import RosterBook
 from alerts.storage import models as m
 from alerts.storage.queries.board import open_incidents
+from alerts.storage.queries.instruction_listing import InstructionLine, open_instructions
 from alerts.storage.queries.units import unit_names
 
 

@@ -31,7 +31,7 @@ from rules.escalation import (
 # the unit's people who must have it: whoever is on duty there now, and its principal (一把手)
 TOLD = (Recipient("unit.duty_officer"), Recipient("unit.principal"))
 CHANNELS = ("sms", "email")  # read, not rung: the exact text does not go by voice
-_STEPS = {
+NOTICE_STEPS = {  # by the obligation kind they hang off; `jibao check-config` prints them
     "instruction_ack": Step(RELAY_KEY, timedelta(0), TOLD, CHANNELS),
     "instruction_feedback": Step(SUPERVISE_KEY, timedelta(0), TOLD, CHANNELS),
 }
@@ -43,7 +43,7 @@ def notice_firings(
     """The instruction notice due on `obligation` at `now` (the relay notice from when the
     acknowledgement clock opened, the 督办 from when feedback fell due), if it has not fired;
     and the moment to look again for one still to come."""
-    step = _STEPS.get(obligation.kind) if obligation.instruction_id is not None else None
+    step = NOTICE_STEPS.get(obligation.kind) if obligation.instruction_id is not None else None
     if step is None or step.key in set(fired):
         return [], None
     moment = obligation.opened_at if step.key == RELAY_KEY else obligation.due_at

@@ -26,14 +26,15 @@ HEADER = [
     "轻报",
     "越级报送",
     "续报/终报逾期",
+    "批示反馈逾期",
     "瞒报（已确认）",
     "疑似瞒报（待确认）",
     "查岗未应答",
 ]
 # 千岛湖镇: 2 incidents it reported, 1 on time, 1 late by 60 min, 1 missed candidate (not
 # scored), and both reported incidents' first follow-ups owed since 21 November (−2 each).
-QDH = ["千岛湖镇", "91", "2", "1", "1", "60", "0", "1", "0", "0", "0", "2", "0", "0", "0"]
-QUIET = ["100", *["0"] * 13]
+QDH = ["千岛湖镇", "91", "2", "1", "1", "60", "0", "1", "0", "0", "0", "2", "0", "0", "0", "0"]
+QUIET = ["100", *["0"] * 14]
 
 
 def scenario(database_url: str) -> County:

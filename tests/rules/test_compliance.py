@@ -78,6 +78,13 @@ def ob(kind: str = "initial", status: str = "met", due: int = 10, **more: object
             id="feedback-owed-past-due",
         ),
         pytest.param(ob("instruction_feedback", "pending", due=28), {}, 0, id="feedback-not-due"),
+        pytest.param(
+            ob("instruction_feedback", "missed", confirmed=True),
+            {"overdue_feedback": 1},
+            3,
+            id="feedback-missed-is-overdue-feedback-not-a-missed-report",
+        ),
+        pytest.param(ob("instruction_ack", "late"), {}, 0, id="acknowledgement-late-unscored"),
         pytest.param(ob(status="waived"), {}, 0, id="waived"),
         pytest.param(
             ob(status="late", late_minutes=120, after_chasing=True),

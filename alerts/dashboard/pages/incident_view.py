@@ -21,7 +21,6 @@ from alerts.dashboard.pages.incident_forms import REPORTED_ROWS, SOURCES, FormRe
 from alerts.filing.assessments import FIGURES
 from alerts.filing.report import COMPLETE_REPORT
 from alerts.filing.waivers import REASON_MAX
-from alerts.instructions.listing import InstructionLine, instructions_on
 from alerts.storage import models as m
 from alerts.storage.queries import (
     acknowledgements_of,
@@ -34,6 +33,7 @@ from alerts.storage.queries import (
     reporting_office,
     waivers_of,
 )
+from alerts.storage.queries.instruction_listing import InstructionLine, instructions_on
 
 REFRESH_SECONDS = 15
 

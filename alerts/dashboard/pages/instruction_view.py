@@ -14,10 +14,10 @@ from alerts.dashboard.pages.common import PageContext
 from alerts.dashboard.pages.incident_view import FormState, helpers
 from alerts.dashboard.pages.instruction_forms import KINDS, LEVELS, UNITS, local_input
 from alerts.instructions.clocks import clocks_of, steps_of, units_of
-from alerts.instructions.listing import clock_unit
 from alerts.instructions.moves import REASON_MAX
 from alerts.storage import models as m
 from alerts.storage.queries import reporting_office
+from alerts.storage.queries.instruction_listing import clock_unit
 from rules.instructions import InstructionType, Move, Stage, next_stage
 
 UNIT_MOVES = frozenset({Move.ACKNOWLEDGE, Move.FEED_BACK})

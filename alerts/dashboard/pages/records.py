@@ -1,7 +1,8 @@
 """报送记录 (Records): per unit and period, incidents filed, obligations on time, late (with
-minutes), missed, after chasing, under-graded, chain breaches, overdue follow-ups, duty checks
-missed and the score of docs/rules.md (rules/compliance.py); sortable on the server by any column,
-and exported as CSV or XLSX with the same columns."""
+minutes), missed, after chasing, under-graded, chain breaches, overdue follow-ups, overdue
+instruction feedback, duty checks missed and the score of docs/rules.md (rules/compliance.py);
+every count is the field of the record the score is computed from. Sortable on the server by any
+column, and exported as CSV or XLSX with the same columns."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ COLUMNS = (
     "under_graded",
     "chain_breaches",
     "overdue_followups",
+    "overdue_feedback",
     "concealed",
     "concealment_candidates",
     "duty_checks_missed",

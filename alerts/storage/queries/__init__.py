@@ -6,6 +6,7 @@ arguments and none commits: the caller owns the transaction.
     escalation  ladder steps, messages and their delivery history, acknowledgements
     roster      vacancies, people, swaps, handovers, duty checks, special periods
     board       the Now page: open incidents at their most urgent obligation
+    instruction_listing  leader instructions with each unit's stage and owed clocks
     records     the Records page: the facts rules/compliance.py scores
     messages    the Messages page: notifications searched and paged
 

@@ -1,6 +1,7 @@
-"""Instructions as lists show them: the open ones of an office (or naming a unit), soonest due
-first, and those written on one incident; each with every responsible unit's stage and the
-clocks still owed on it, in a fixed number of statements however many there are."""
+"""Instructions as lists show them (the Now board, an incident's page, `jibao instructions
+list`): the open ones of an office (or naming a unit), soonest due first, every one, and those
+written on one incident; each with every responsible unit's stage and the clocks still owed on
+it, in a fixed number of statements however many there are."""
 
 from __future__ import annotations
 
@@ -54,11 +55,17 @@ def open_instructions(
     query = select(m.Instruction).where(m.Instruction.id.in_(unclosed))
     if office_ids is not None:
         query = query.where(m.Instruction.office_id.in_(office_ids))
-    lines = _lines(session, list(session.scalars(query)), unit_id=unit_id)
-    return sorted(
-        lines,
-        key=lambda line: (line.due_at is None, line.due_at or line.instruction.received_at),
-    )
+    return _soonest_first(_lines(session, list(session.scalars(query)), unit_id=unit_id))
+
+
+def every_instruction(session: Session, *, unit_id: int | None = None) -> list[InstructionLine]:
+    """Every instruction, closed ones too (naming this unit, then only its own line), in the
+    order of `open_instructions`: those with nothing due, the closed ones among them, last."""
+    query = select(m.Instruction)
+    if unit_id is not None:
+        named = select(m.InstructionUnit.instruction_id).where(m.InstructionUnit.unit_id == unit_id)
+        query = query.where(m.Instruction.id.in_(named))
+    return _soonest_first(_lines(session, list(session.scalars(query)), unit_id=unit_id))
 
 
 def instructions_on(
@@ -71,6 +78,18 @@ def instructions_on(
         query = query.where(m.Instruction.id.in_(named))
     found = session.scalars(query.order_by(m.Instruction.received_at, m.Instruction.id))
     return _lines(session, list(found), unit_id=unit_id)
+
+
+def _soonest_first(lines: list[InstructionLine]) -> list[InstructionLine]:
+    """Overdue first of all, then by due time; those with nothing due last, oldest first."""
+    return sorted(
+        lines,
+        key=lambda line: (
+            line.due_at is None,
+            line.due_at or line.instruction.received_at,
+            line.instruction.id,
+        ),
+    )
 
 
 def _lines(
