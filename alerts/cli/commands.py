@@ -1,6 +1,6 @@
 """The `jibao` command: serve, demo, migrate, check-config, doctor, backup, restore, archive export,
-unit add|list, user add|list, roster import|export, instructions list, bulletins publish|export; each
-group registered by its own module."""
+unit add|list, user add|list, roster import|export, instructions list, bulletins publish|export;
+each group registered by its own module."""
 
 from __future__ import annotations
 
