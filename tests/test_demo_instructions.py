@@ -156,6 +156,12 @@ def test_the_dashboard_shows_the_demo_instructions(tmp_path: Path, seeded_demo: 
             page = client.get(f"/instructions/{instruction['id']}")
             assert page.status_code == 200, instruction["id"]
             assert instruction["text"] in page.text
+        waived = _by_ref(listed)["PS-WAIVED"]
+        history = client.get(f"/instructions/{waived['id']}").text
+        assert "批示签收 · 县公安局：已免报（沈云飞）" in history
+        assert waived["waivers"][0]["reason"] in history
+        timeline = client.get(f"/incidents/{waived['incident_id']}").text
+        assert "批示 · 县公安局：批示签收已免报（沈云飞）" in timeline
     open_ones = [i for i in listed if set(_stages(i).values()) != {"closed"}]
     assert open_ones and all(f"/instructions/{i['id']}" in board.text for i in open_ones)
 
