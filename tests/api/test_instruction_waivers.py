@@ -218,3 +218,23 @@ def test_bad_waivers_of_an_instruction_clock_write_nothing(database_url):
         assert [f["field"] for f in answer.json()["error"]["fields"]] == fields, name
     assert row_counts(database_url) == before
     assert _instruction(c, iid)["waivers"] == []
+
+
+def test_a_clock_of_an_instruction_on_an_archived_incident_is_not_waived(database_url):
+    c, iid, incident_id = _on_incident(database_url)
+    c.clock.set(at(10, 40))
+    final = c.post({"kind": "final", "incident_id": incident_id, "description": "终报"})
+    assert final.status_code == 201, final.text
+    archived = c.client.post(
+        f"/api/v1/incidents/{incident_id}/archive", headers=_auth(c.office_token)
+    )
+    assert archived.status_code == 200, archived.text
+    ack = _clock(_instruction(c, iid), "ack")
+    assert ack["status"] == "pending"
+    before = row_counts(database_url)
+
+    answer = _waive(c, ack["id"], {"reason": REASON}, c.office_token)
+
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["error"]["code"] == "incident_archived"
+    assert row_counts(database_url) == before
