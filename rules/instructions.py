@@ -6,7 +6,8 @@ moves on its own: RECEIVED → RELAYED → ACKNOWLEDGED → FEEDBACK → VERIFIE
 head may return feedback for more (back to ACKNOWLEDGED). 参阅 (for reference) needs relay and
 acknowledgement only, and closes on acknowledgement.
 
-Everything here is recomputed from the recorded moves and a `now`, like the report clocks."""
+Everything here is recomputed from the recorded moves, the office's waivers (免报) and a `now`,
+like the report clocks; a waiver stops one clock from its moment on, as an incident's does."""
 
 from __future__ import annotations
 
@@ -149,7 +150,7 @@ def assess_instruction(
         if after is not None:
             _record(track, step)
             track.stage = after
-    waivers = {w.key: w for w in instruction.waivers}
+    waivers = {w.key: w for w in instruction.waivers if w.at <= now}
     obligations = [
         _settle(draft, waivers, now)
         for unit, track in tracks.items()
@@ -269,10 +270,12 @@ def _feedback_drafts(
 
 
 def _settle(draft: _Draft, waivers: dict[str, Waiver], now: datetime) -> Obligation:
+    """Like an incident's waiver (rules/obligations.py): it takes effect from its moment, so a
+    clock met before it keeps its status, lateness included, and a move after it meets nothing."""
     waiver = waivers.get(draft.key)
     met_at = draft.met_at
-    if waiver is not None and met_at is None:
-        status, reason = Status.WAIVED, waiver.reason
+    if waiver is not None and (met_at is None or met_at > waiver.at):
+        status, reason, met_at = Status.WAIVED, waiver.reason, None
     elif met_at is None:
         status, reason = Status.PENDING, None
     else:

@@ -59,6 +59,18 @@ class StepOut(Out):
     text: str
 
 
+class InstructionWaiverOut(Out):
+    """A clock the office waived (免报), with why, who and when."""
+
+    obligation_id: int | None = Field(description="None only if the clock is gone")
+    key: str
+    kind: str = Field(description="instruction_relay, _ack, _feedback or _verify")
+    unit: str = Field(description="the responsible unit the clock is about")
+    reason: str
+    by: str
+    at: Moment
+
+
 class InstructionUnitOut(Out):
     """A responsible unit and where it stands."""
 
@@ -67,7 +79,7 @@ class InstructionUnitOut(Out):
 
 
 class InstructionOut(Out):
-    """An instruction, each unit's stage, its clocks and its moves."""
+    """An instruction, each unit's stage, its clocks, its moves and its waived clocks."""
 
     id: int
     office: str
@@ -81,6 +93,7 @@ class InstructionOut(Out):
     units: list[InstructionUnitOut]
     obligations: list[ObligationOut]
     steps: list[StepOut]
+    waivers: list[InstructionWaiverOut]
 
 
 class InstructionListOut(Out):

@@ -4,6 +4,7 @@ acknowledges it, the section verifies, returns or closes; feedback comes as a fi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from fastapi import APIRouter
@@ -17,16 +18,18 @@ from alerts.api.instruction_schemas import (
     InstructionListOut,
     InstructionOut,
     InstructionUnitOut,
+    InstructionWaiverOut,
     IssuerIn,
     MoveIn,
     StepOut,
 )
 from alerts.api.wire import Wire
-from alerts.instructions.clocks import clocks_of, steps_of, units_of
+from alerts.instructions.clocks import clocks_of, steps_of, units_of, waivers_of_instruction
 from alerts.instructions.moves import make_move
 from alerts.instructions.recording import NewInstruction, instruction_for, record_instruction
 from alerts.services import ClockDep, ServicesDep, SessionDep
 from alerts.storage import models as m
+from alerts.storage.queries.instruction_listing import unit_of_key
 from rules.instructions import Move
 
 router = APIRouter(tags=["instructions"])
@@ -132,6 +135,7 @@ async def move(
 def instruction_out(session: Session, wire: Wire, instruction: m.Instruction) -> InstructionOut:
     """An instruction on the wire."""
     units = units_of(session, instruction.id)
+    clocks = clocks_of(session, instruction.id)
     office = session.get(m.Unit, instruction.office_id)
     codes = {unit.id: unit.code for _, unit in units}
     if office is not None:
@@ -151,7 +155,7 @@ def instruction_out(session: Session, wire: Wire, instruction: m.Instruction) ->
         deadline_at=wire.time(instruction.deadline_at),
         recorded_by=instruction.recorded_by,
         units=[InstructionUnitOut(unit=unit.code, stage=row.stage) for row, unit in units],
-        obligations=[wire.obligation(o, codes) for o in clocks_of(session, instruction.id)],
+        obligations=[wire.obligation(o, codes) for o in clocks],
         steps=[
             StepOut(
                 unit=codes.get(s.unit_id, str(s.unit_id)),
@@ -163,4 +167,26 @@ def instruction_out(session: Session, wire: Wire, instruction: m.Instruction) ->
             )
             for s in steps_of(session, instruction.id)
         ],
+        waivers=_waivers_out(session, wire, instruction, clocks),
     )
+
+
+def _waivers_out(
+    session: Session, wire: Wire, instruction: m.Instruction, clocks: Sequence[m.Obligation]
+) -> list[InstructionWaiverOut]:
+    by_key = {o.key: o for o in clocks}
+    result = []
+    for waiver in waivers_of_instruction(session, instruction_id=instruction.id):
+        clock = by_key.get(waiver.obligation_key)
+        result.append(
+            InstructionWaiverOut(
+                obligation_id=clock.id if clock else None,
+                key=waiver.obligation_key,
+                kind=clock.kind if clock else "",
+                unit=unit_of_key(waiver.obligation_key),
+                reason=waiver.reason,
+                by=waiver.by,
+                at=wire.moment(waiver.at),
+            )
+        )
+    return result

@@ -1,5 +1,6 @@
 """The demo county as data: county.toml beside this module (units and their people, scripted
-incidents, the roster's shape, the dashboard accounts), read once into frozen, validated models.
+incidents and leader instructions, the roster's shape, the dashboard accounts), read once into
+frozen, validated models.
 
 The file is package data; a mistake in it fails loudly here, naming the key, before anything is
 seeded."""
@@ -83,6 +84,65 @@ class Scenario(_Data):
     steps: tuple[Step, ...]
 
 
+class Issuer(_Data):
+    """Who wrote a demo instruction."""
+
+    name: str
+    post: str
+    level: Literal["county", "city", "province"]
+
+
+class InstructionMove(_Data):
+    """One move on a demo instruction, `ago` minutes before the seed, for `unit` (None: every
+    responsible unit): relay, acknowledge, feed_back (with `text`), verify, return (with a
+    `reason`), close; or `waive` the unit's `clock` (relay, ack, feedback, verify), with a
+    `reason`."""
+
+    ago: int = Field(ge=0)
+    move: Literal["relay", "acknowledge", "feed_back", "verify", "return", "close", "waive"]
+    unit: str | None = None
+    text: str = ""
+    reason: str = ""
+    clock: Literal["relay", "ack", "feedback", "verify", ""] = ""
+
+    @model_validator(mode="after")
+    def _says_what_it_needs(self) -> InstructionMove:
+        if self.move == "feed_back" and not self.text:
+            raise ValueError("feed_back needs its text")
+        if self.move in ("return", "waive") and not self.reason:
+            raise ValueError(f"{self.move} needs a reason")
+        if (self.move == "waive") != bool(self.clock):
+            raise ValueError("a clock is named by waive, and only by it")
+        return self
+
+
+class InstructionSpec(_Data):
+    """A scripted leader instruction (批示), received `received_ago` minutes before the seed, on
+    the incident of scenario `incident` (a ref) or on none, then its moves oldest first."""
+
+    ref: str
+    incident: str | None = None
+    issuer: Issuer
+    type: Literal["act", "guidance", "reference"]
+    text: str
+    units: tuple[str, ...] = Field(min_length=1)
+    received_ago: int = Field(ge=0)
+    deadline_ago: int | None = None  # negative: still ahead
+    moves: tuple[InstructionMove, ...] = ()
+
+    @model_validator(mode="after")
+    def _moves_follow_receipt(self) -> InstructionSpec:
+        stray = [m.unit for m in self.moves if m.unit is not None and m.unit not in self.units]
+        if stray:
+            raise ValueError(f"{self.ref}: a move for a unit it does not name: {stray}")
+        agos = [m.ago for m in self.moves]
+        if any(ago > self.received_ago for ago in agos) or agos != sorted(agos, reverse=True):
+            raise ValueError(f"{self.ref}: moves come after receipt, oldest first")
+        if self.deadline_ago is not None and self.deadline_ago >= self.received_ago:
+            raise ValueError(f"{self.ref}: the deadline comes before receipt")
+        return self
+
+
 class Season(_Data):
     """A special period every year from `starts` to `ends` (month-day, into the next year)."""
 
@@ -159,6 +219,7 @@ class DemoCounty(_Data):
     county: Codes
     units: tuple[UnitSpec, ...]
     scenarios: tuple[Scenario, ...]
+    instructions: tuple[InstructionSpec, ...] = ()
     try_it: TryIt
     roster: RosterSpec
     accounts: Accounts
@@ -176,9 +237,18 @@ class DemoCounty(_Data):
             **{f"scenarios.{s.ref}.unit": s.unit for s in self.scenarios},
             **{f"accounts.{a.username}.unit": a.unit for a in self.accounts.users if a.unit},
         }
+        named |= {
+            f"instructions.{i.ref}.units.{n}": code
+            for i in self.instructions
+            for n, code in enumerate(i.units)
+        }
         unknown = [f"{where} = {code!r}" for where, code in named.items() if code not in codes]
         if unknown:
             raise ValueError("no such unit: " + ", ".join(unknown))
+        refs = {s.ref for s in self.scenarios}
+        stray = [i.ref for i in self.instructions if i.incident and i.incident not in refs]
+        if stray:
+            raise ValueError("an instruction on no scripted incident: " + ", ".join(stray))
         return self
 
 
@@ -196,6 +266,7 @@ COUNTY = load_county()
 CITY, OFFICE, DEMO_UNIT = COUNTY.county.city, COUNTY.county.office, COUNTY.county.demo_unit
 UNITS = COUNTY.units
 SCENARIOS = COUNTY.scenarios
+INSTRUCTIONS = COUNTY.instructions
 
 
 def demo_people() -> People:

@@ -1,8 +1,11 @@
-"""`jibao demo`: a realistic county with a week of duty roster and incidents in every state.
+"""`jibao demo`: a realistic county with a week of duty roster, incidents in every state and
+leader instructions (批示) at every stage.
 
 The seed files its incidents through `intake.file_report` at past moments, exactly as the
-webhook would have taken them then, and re-assesses every incident at the real now at the end,
-so the dashboard opens on reports met, late, pending, overdue, missed and closed."""
+webhook would have taken them then, records and moves its instructions the same way
+(alerts/demo/instructions.py), and re-assesses everything at the real now at the end, so the
+dashboard opens on reports met, late, pending, overdue, missed and closed, and on instructions
+just received, relayed, acknowledged, fed back, verified, closed, returned, waived and chased."""
 
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from alerts.demo.bodies import Moments, filing_body, try_it_body
 from alerts.demo.data import (
     COUNTY,
     DEMO_UNIT,
+    INSTRUCTIONS,
     OFFICE,
     SCENARIOS,
     UNITS,
@@ -30,6 +34,7 @@ from alerts.demo.data import (
     Scenario,
     demo_people,
 )
+from alerts.demo.instructions import add_instructions, reassess_instructions
 from alerts.demo.roster import add_roster
 from alerts.filing.assessments import reassess
 from alerts.filing.intake import file_report
@@ -107,9 +112,16 @@ def seed(sessions: Sessions, settings: Settings) -> list[IssuedToken] | None:
     add_roster(sessions, settings.rules.timezone, staff, now)
     add_accounts(sessions, settings, now)
     moments = Moments(now.replace(second=0, microsecond=0), settings.rules.timezone)
-    for scenario in SCENARIOS:
-        _file_scenario(sessions, settings, scenario, people, moments)
-    reassess_all(sessions, settings, SystemClock().now())
+    incidents = {
+        scenario.ref: _file_scenario(sessions, settings, scenario, people, moments)
+        for scenario in SCENARIOS
+    }
+    add_instructions(
+        sessions, settings, INSTRUCTIONS, people=people, moments=moments, incidents=incidents
+    )
+    now = SystemClock().now()
+    reassess_all(sessions, settings, now)
+    reassess_instructions(sessions, settings, now)
     by_code = {token.code: token for token in tokens}
     return [by_code[DEMO_UNIT], by_code[OFFICE]]
 
@@ -167,7 +179,8 @@ def _add_people(
 
 def _file_scenario(
     sessions: Sessions, settings: Settings, scenario: Scenario, people: People, moments: Moments
-) -> None:
+) -> int:
+    """File the scenario's steps; its incident's id."""
     incident_id: int | None = None
     for step in scenario.steps:
         body = filing_body(scenario, step, people, moments, incident_id)
@@ -184,6 +197,8 @@ def _file_scenario(
             )
             session.commit()
         incident_id = outcome.incident.id
+    assert incident_id is not None, scenario.ref
+    return incident_id
 
 
 def reassess_all(sessions: Sessions, settings: Settings, now: datetime) -> int:
@@ -226,7 +241,8 @@ def banner(
     if seeded:
         news = (
             f"  Seeded a demo county: {len(UNITS)} units, {people} people, "
-            f"{len(SCENARIOS)} incidents and six weeks of duty roster."
+            f"{len(SCENARIOS)} incidents,\n  {len(INSTRUCTIONS)} leader instructions (批示) "
+            "and six weeks of duty roster."
         )
     else:
         news = "  The database already has units: seeding skipped."

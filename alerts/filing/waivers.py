@@ -33,6 +33,26 @@ def may_waive(office: m.Unit, incident: m.Incident) -> bool:
     return office.is_office and office.id == incident.office_id
 
 
+def checked_reason(obligation: m.Obligation | None, reason: str) -> str:
+    """The reason, stripped, when `obligation` is still owed and the reason is 1–200 characters;
+    else Conflict (not open, with any reason problem besides) or Invalid. An instruction's clock
+    is checked the same way (alerts/instructions/waivers.py)."""
+    reason = reason.strip()
+    problems = []
+    is_open = obligation is not None and obligation.still_owed
+    if not is_open:
+        problems.append(FieldProblem("obligation_id", "not_open"))
+    if not reason:
+        problems.append(FieldProblem("reason", "required"))
+    elif len(reason) > REASON_MAX:
+        problems.append(FieldProblem("reason", "too_long", {"max": REASON_MAX}))
+    if not is_open:
+        raise Conflict("obligation_not_open", *problems)
+    if problems:
+        raise Invalid(*problems)
+    return reason
+
+
 def waive(
     session: Session,
     *,
@@ -47,23 +67,15 @@ def waive(
     """Waive one still-owed obligation of `incident` for `office` and re-assess the incident.
 
     `obligation` None means the one named is not the incident's: like one already reported or
-    waived, there is nothing open to waive (Conflict, with any reason problem besides)."""
+    waived, there is nothing open to waive (Conflict, with any reason problem besides). An
+    instruction's clock is not either: its rules are the instruction's (alerts/instructions)."""
     if not may_waive(office, incident):
         raise Forbidden()
     refuse_if_archived(incident)
-    reason = reason.strip()
-    problems = []
-    is_open = obligation is not None and obligation.still_owed
-    if not is_open:
-        problems.append(FieldProblem("obligation_id", "not_open"))
-    if not reason:
-        problems.append(FieldProblem("reason", "required"))
-    elif len(reason) > REASON_MAX:
-        problems.append(FieldProblem("reason", "too_long", {"max": REASON_MAX}))
-    if not is_open:
-        raise Conflict("obligation_not_open", *problems)
-    if problems or obligation is None:
-        raise Invalid(*problems)
+    if obligation is not None and obligation.instruction_id is not None:
+        obligation = None
+    reason = checked_reason(obligation, reason)
+    assert obligation is not None
     waiver = m.Waiver(
         incident_id=incident.id,
         obligation_key=obligation.key,

@@ -71,6 +71,15 @@ def clocks_of(session: Session, instruction_id: int) -> Sequence[m.Obligation]:
     ).all()
 
 
+def waivers_of_instruction(session: Session, *, instruction_id: int) -> Sequence[m.Waiver]:
+    """An instruction's waivers (免报 of its clocks), oldest first."""
+    return session.scalars(
+        select(m.Waiver)
+        .where(m.Waiver.instruction_id == instruction_id)
+        .order_by(m.Waiver.at, m.Waiver.id)
+    ).all()
+
+
 def reassess_instruction(
     session: Session,
     *,
@@ -85,9 +94,7 @@ def reassess_instruction(
     units = units_of(session, instruction.id)
     codes = {unit.id: unit.code for _, unit in units}
     ids = {code: unit_id for unit_id, code in codes.items()} | {office.code: office.id}
-    waivers = session.scalars(
-        select(m.Waiver).where(m.Waiver.instruction_id == instruction.id)
-    ).all()
+    waivers = waivers_of_instruction(session, instruction_id=instruction.id)
     facts = ri.Instruction(
         key=f"instruction:{instruction.id}",
         kind=ri.InstructionType(instruction.kind),

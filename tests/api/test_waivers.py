@@ -30,6 +30,7 @@ def test_the_office_waives_a_pending_obligation_once(database_url: str) -> None:
     assert answer.json() == {
         "obligation_id": upward["id"],
         "incident_id": incident_id,
+        "instruction_id": None,
         "key": "upward",
         "status": "waived",
         "reason": "市里已由县应急局直报",

@@ -304,6 +304,37 @@ def test_waiving_needs_a_reason_and_lands_on_the_timeline(database_url: str) -> 
     assert again.status_code == 422 and "该时限已报送或已免报" in again.text
 
 
+def test_waiving_an_instruction_clock_on_the_incident_page_waives_it_for_the_instruction(
+    database_url: str,
+) -> None:
+    c = _desk(database_url)
+    incident_id = c.post(initial()).json()["incident_id"]
+    office = {"Authorization": f"Bearer {c.office_token}"}
+    body = {
+        "issuer": {"name": "王县长", "post": "县长", "level": "county"},
+        "received_at": at(9, 10).isoformat(),
+        "text": "请千岛湖镇迅速核实情况。",
+        "type": "act",
+        "units": ["qdh"],
+        "incident_id": incident_id,
+    }
+    iid = c.client.post("/api/v1/instructions", json=body, headers=office).json()["id"]
+    relay = obligation(c.incident(incident_id), f"instruction:{iid}:qdh:relay")
+    page = f"/incidents/{incident_id}"
+    form = {"obligation_id": str(relay["id"]), "reason": "县领导已当面交办"}
+
+    answer = _post(c, f"{page}/waive", form, page=page)
+
+    assert answer.headers["location"] == f"{page}?done=waived"
+    shown = c.client.get(f"/api/v1/instructions/{iid}", headers=office).json()
+    assert [(w["key"], w["reason"], w["by"]) for w in shown["waivers"]] == [
+        (relay["key"], "县领导已当面交办", "desk")
+    ]
+    assert obligation(shown, relay["key"])["status"] == "waived"
+    html = c.client.get(page).text
+    assert "批示 · 千岛湖镇：批示转办已免报（desk）" in html and "县领导已当面交办" in html
+
+
 def test_a_phone_follow_up_is_logged_as_the_units_follow_up(database_url: str) -> None:
     c = _desk(database_url)
     incident_id = c.post(initial()).json()["incident_id"]

@@ -16,7 +16,7 @@ from rules.instructions import (
     assess_instruction,
     next_stage,
 )
-from rules.model import ObligationKind, Party, Status, Waiver
+from rules.model import Obligation, ObligationKind, Party, Status, Waiver
 from tests.rules.builders import OFFICE, at
 
 CLOCKS = InstructionClocks()
@@ -182,6 +182,106 @@ def test_a_waived_pending_clock_is_waived_with_its_reason() -> None:
         Status.WAIVED,
         "面呈领导",
     )
+
+
+def waiver(clock: str, at: str, reason: str = "已当面交办", unit: str = "B") -> Waiver:
+    """A waiver of `unit`'s `clock` (relay, ack, feedback, verify…) at local time `at`."""
+    return Waiver(key=f"instruction:1:{unit}:{clock}", at=local(at), reason=reason)
+
+
+def _by_key(walk: Instruction, now: str) -> dict[str, Obligation]:
+    return {o.key: o for o in assess_instruction(walk, CLOCKS, local(now)).obligations}
+
+
+@pytest.mark.parametrize(
+    ("clock", "steps", "waived_at", "now", "status", "late"),
+    [
+        # owed when waived: waived from then on, however overdue it was (as an incident's)
+        ("relay", (), "10:40", "11:00", Status.WAIVED, None),
+        ("ack", (("relay", "10:10"),), "12:00", "12:30", Status.WAIVED, None),
+        (
+            "verify",
+            (("relay", "10:10"), ("feed_back", "11:00")),
+            "13:30",
+            "14:00",
+            Status.WAIVED,
+            None,
+        ),
+        # not seen before its moment: the clock is still owed, and overdue
+        ("relay", (), "11:30", "11:00", Status.PENDING, None),
+        # met before the waiver: kept as it was, its lateness too
+        ("relay", (("relay", "10:45"),), "10:50", "11:00", Status.LATE, 15),
+        ("ack", (("relay", "10:10"), ("acknowledge", "10:20")), "10:30", "11:00", Status.MET, None),
+        # a move after the waiver meets nothing
+        (
+            "ack",
+            (("relay", "10:10"), ("acknowledge", "11:00")),
+            "10:30",
+            "11:30",
+            Status.WAIVED,
+            None,
+        ),
+    ],
+)
+def test_a_waiver_stops_a_clock_from_its_moment_on(
+    clock: str,
+    steps: tuple[tuple[str, str], ...],
+    waived_at: str,
+    now: str,
+    status: Status,
+    late: int | None,
+) -> None:
+    walk = instruction(
+        *(step(Move(move), t) for move, t in steps), waivers=(waiver(clock, waived_at),)
+    )
+    found = _by_key(walk, now)[f"instruction:1:B:{clock}"]
+    assert (found.status, found.late_minutes) == (status, late)
+    if status is Status.WAIVED:
+        assert (found.reason, found.met_at) == ("已当面交办", None)
+    else:
+        assert found.reason is None
+
+
+def test_a_waived_clock_is_no_next_change_and_the_others_run_on() -> None:
+    walk = instruction(step(Move.RELAY, "10:10"), waivers=(waiver("ack", "10:20"),))
+    result = assess_instruction(walk, CLOCKS, local("10:30"))
+    by_key = {o.key: o for o in result.obligations}
+    assert by_key["instruction:1:B:ack"].status is Status.WAIVED
+    feedback = by_key["instruction:1:B:feedback"]
+    assert (feedback.status, feedback.due_at) == (Status.PENDING, local("10:10") + timedelta(1))
+    assert result.next_change_at == feedback.due_at  # not the waived ack's 11:10
+    assert result.stages == {"B": Stage.RELAYED}  # a waiver is no move
+
+
+def test_feedback_after_its_clock_was_waived_meets_nothing_but_is_verified() -> None:
+    walk = instruction(
+        step(Move.RELAY, "10:00"),
+        step(Move.ACKNOWLEDGE, "10:10"),
+        step(Move.FEED_BACK, "12:00"),
+        waivers=(waiver("feedback", "11:00", reason="已另行报告"),),
+    )
+    result = assess_instruction(walk, CLOCKS, local("12:30"))
+    by_key = {o.key: o for o in result.obligations}
+    assert by_key["instruction:1:B:feedback"].status is Status.WAIVED
+    verify = by_key["instruction:1:B:verify"]
+    assert (verify.status, verify.due_at) == (Status.PENDING, local("14:00"))
+    assert result.stages == {"B": Stage.FEEDBACK}
+
+
+def test_a_waiver_names_one_clock_of_one_unit() -> None:
+    walk = instruction(
+        step(Move.RELAY, "10:00", unit="B"),
+        step(Move.RELAY, "10:00", unit="C"),
+        step(Move.ACKNOWLEDGE, "10:10", unit="B"),
+        step(Move.FEED_BACK, "12:00", unit="B"),
+        step(Move.RETURN, "13:00", unit="B"),
+        units=("B", "C"),
+        waivers=(waiver("feedback:2", "13:10"),),
+    )
+    by_key = _by_key(walk, "13:30")
+    assert by_key["instruction:1:B:feedback"].status is Status.MET
+    assert by_key["instruction:1:B:feedback:2"].status is Status.WAIVED
+    assert by_key["instruction:1:C:feedback"].status is Status.PENDING
 
 
 def test_steps_not_allowed_where_a_unit_stands_change_nothing() -> None:

@@ -1,9 +1,10 @@
 """事件 (incident) pages: one incident with every report, obligation and timeline entry; the duty
 room's actions on it (acknowledge, declare handling finished, waive, log a phone report); and
 登记, logging a phone report or registering an incident learned elsewhere. Intake decides every
-filing and alerts/filing/waivers.py every waiver; a refused form comes back with its problems
-next to the fields and what was typed. What the page shows is read by incident_view.py, and the
-forms are turned into reports by incident_forms.py."""
+filing and alerts/filing/waivers.py every waiver (alerts/instructions/waivers.py an instruction
+clock's); a refused form comes back with its problems next to the fields and what was typed.
+What the page shows is read by incident_view.py, and the forms are turned into reports by
+incident_forms.py."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from alerts.escalation.acks import acknowledge
 from alerts.filing.archiving import archive
 from alerts.filing.intake import FilingOutcome, file_report
 from alerts.filing.waivers import waive
+from alerts.instructions.waivers import waive_instruction_clock
 from alerts.services import ServicesDep
 from alerts.storage import models as m
 from alerts.storage.queries import reporting_office
@@ -142,16 +144,7 @@ async def waive_post(incident_id: int, request: Request, services: ServicesDep) 
             return _not_found(ctx)
         form = await ctx.form()
         try:
-            waive(
-                ctx.session,
-                settings=services.settings,
-                incident=incident,
-                obligation=_obligation(ctx.session, incident, form.get("obligation_id", "")),
-                office=_acting_office(ctx),
-                reason=form.get("reason", ""),
-                by=ctx.viewer.user.display_name,
-                now=services.clock.now(),
-            )
+            _waive(ctx, incident, form.get("obligation_id", ""), form.get("reason", ""))
         except Refused as refused:
             # the form names what is wrong, so its own words are enough: a 422 like any form
             wrong = forms.refused_form(refused, status=422, said=False)
@@ -272,6 +265,41 @@ def _commit(ctx: PageContext) -> None:
     """Commit the request's work and tell the engine something changed."""
     ctx.session.commit()
     ctx.services.wake()
+
+
+def _waive(ctx: PageContext, incident: m.Incident, given: str, reason: str) -> None:
+    """Waive the posted obligation: a report's by the incident's rules, an instruction's clock
+    on the incident by the instruction's (alerts/instructions/waivers.py)."""
+    obligation = _obligation(ctx.session, incident, given)
+    instruction = (
+        ctx.session.get(m.Instruction, obligation.instruction_id)
+        if obligation is not None and obligation.instruction_id is not None
+        else None
+    )
+    settings, now = ctx.services.settings, ctx.services.clock.now()
+    office, by = _acting_office(ctx), ctx.viewer.user.display_name
+    if obligation is not None and instruction is not None:
+        waive_instruction_clock(
+            ctx.session,
+            settings=settings,
+            instruction=instruction,
+            obligation=obligation,
+            office=office,
+            reason=reason,
+            by=by,
+            now=now,
+        )
+        return
+    waive(
+        ctx.session,
+        settings=settings,
+        incident=incident,
+        obligation=obligation,
+        office=office,
+        reason=reason,
+        by=by,
+        now=now,
+    )
 
 
 def _obligation(session: Session, incident: m.Incident, given: str) -> m.Obligation | None:

@@ -1,10 +1,11 @@
 """What the instruction pages show: one instruction with each responsible unit's stage, clocks
-and the moves this viewer may make there, and its history; the 登记批示 form's units and
-incidents. Reads only; instructions.py decides who sees it and does what."""
+and the moves this viewer may make there, and its history (moves and waived clocks); the 登记批示
+form's units and incidents. Reads only; instructions.py decides who sees it and does what."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
@@ -13,11 +14,11 @@ from sqlalchemy.orm import Session
 from alerts.dashboard.pages.common import PageContext
 from alerts.dashboard.pages.incident_view import FormState, helpers
 from alerts.dashboard.pages.instruction_forms import KINDS, LEVELS, UNITS, local_input
-from alerts.instructions.clocks import clocks_of, steps_of, units_of
+from alerts.instructions.clocks import clocks_of, steps_of, units_of, waivers_of_instruction
 from alerts.instructions.moves import REASON_MAX
 from alerts.storage import models as m
 from alerts.storage.queries import reporting_office
-from alerts.storage.queries.instruction_listing import clock_unit
+from alerts.storage.queries.instruction_listing import clock_unit, unit_of_key
 from rules.instructions import InstructionType, Move, Stage, next_stage
 
 UNIT_MOVES = frozenset({Move.ACKNOWLEDGE, Move.FEED_BACK})
@@ -32,6 +33,22 @@ class UnitPanel:
     stage: str
     clocks: list[m.Obligation]
     moves: list[str]  # Move values this viewer may make now, in the lifecycle's order
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One line of the instruction's history: a move, or a clock the office waived (免报)."""
+
+    step: m.InstructionStep | None = None
+    waiver: m.Waiver | None = None
+    clock: m.Obligation | None = None  # the waived clock
+
+    @property
+    def at(self) -> datetime:
+        """When it happened."""
+        found = self.step or self.waiver
+        assert found is not None
+        return found.at
 
 
 @dataclass(frozen=True)
@@ -82,7 +99,7 @@ def render_instruction(
         incident=incident,
         panels=panels,
         units=units,
-        steps=[s for s in steps_of(session, instruction.id) if s.unit_id in shown],
+        history=_history(session, instruction, {p.unit.code for p in panels}, shown),
         acting=acting,
         done=done,
         reason_max=REASON_MAX,
@@ -90,6 +107,22 @@ def render_instruction(
         **{k: v for k, v in state.context().items() if k != "status"},
         **helpers(ctx.pages.language(ctx.request)),
     )
+
+
+def _history(
+    session: Session, instruction: m.Instruction, codes: set[str], unit_ids: set[int]
+) -> list[HistoryEntry]:
+    """The moves and waivers about the units shown, oldest first."""
+    by_key = {c.key: c for c in clocks_of(session, instruction.id)}
+    entries = [
+        HistoryEntry(step=s) for s in steps_of(session, instruction.id) if s.unit_id in unit_ids
+    ]
+    entries += [
+        HistoryEntry(waiver=w, clock=by_key.get(w.obligation_key))
+        for w in waivers_of_instruction(session, instruction_id=instruction.id)
+        if unit_of_key(w.obligation_key) in codes
+    ]
+    return sorted(entries, key=lambda e: e.at)
 
 
 def render_new(

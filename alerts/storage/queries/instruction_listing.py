@@ -143,5 +143,10 @@ def clock_unit(obligation: m.Obligation) -> str:
     """The responsible unit an instruction clock is about: its key is
     `instruction:<id>:<code>:<clock>` (the relay and verification clocks are owed by the office,
     but about one unit)."""
-    parts = obligation.key.split(":")
+    return unit_of_key(obligation.key)
+
+
+def unit_of_key(key: str) -> str:
+    """The responsible unit's code in an instruction clock's key (`instruction:<id>:<code>:…`)."""
+    parts = key.split(":")
     return parts[2] if len(parts) > 3 else ""
