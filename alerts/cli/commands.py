@@ -1,5 +1,6 @@
 """The `jibao` command: serve, demo, migrate, check-config, doctor, backup, restore, archive export,
-unit add|list, user add|list, roster import|export; each group registered by its own module."""
+unit add|list, user add|list, roster import|export, audit list; each group registered by its own
+module."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from alerts.cli.archive import add_archive_commands
+from alerts.cli.audit import add_audit_commands
 from alerts.cli.backup import add_backup_commands
 from alerts.cli.doctor import add_doctor_command
 from alerts.cli.migration import add_migrate_command
@@ -97,7 +99,8 @@ def _parser() -> argparse.ArgumentParser:
     add_unit_commands(commands)
     add_user_commands(commands)
     add_roster_commands(commands)
-    for name in ("unit", "user", "roster"):
+    add_audit_commands(commands)
+    for name in ("unit", "user", "roster", "audit"):
         commands.choices[name].set_defaults(needs_schema=True)
     _add_to_every_command(parser)
     return parser

@@ -1,4 +1,5 @@
-"""`jibao unit add|list`: reporting units and their tokens."""
+"""`jibao unit add|list`: reporting units and their tokens; an added unit and its token are
+audited as made by `cli:<OS user>`."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ import argparse
 import sys
 from typing import Any
 
+from alerts import directory
+from alerts.audit import cli_actor
 from alerts.clock import SystemClock
 from alerts.config import Settings
 from alerts.storage.database import make_engine, make_session_factory
-from alerts.storage.queries.units import add_token, add_unit, all_units, unit_by_code
+from alerts.storage.queries.units import all_units, unit_by_code
 
 
 def add_unit_commands(commands: Any) -> None:
@@ -41,10 +44,17 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
             if parent is None:
                 print(f"error: no parent unit {args.parent!r}", file=sys.stderr)
                 return 1
-        unit = add_unit(
-            session, code=args.code, name=args.name, parent=parent, is_office=args.office, now=now
+        actor = cli_actor()
+        unit = directory.create_unit(
+            session,
+            actor=actor,
+            now=now,
+            code=args.code,
+            name=args.name,
+            parent=parent,
+            is_office=args.office,
         )
-        token = add_token(session, unit=unit, label="cli", now=now)
+        token = directory.issue_token(session, actor=actor, now=now, unit=unit, label="cli")
         session.commit()
     print(f"unit {args.code} added; its token is shown once:")
     print(token)

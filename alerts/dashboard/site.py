@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from alerts.dashboard.pages import (
     admin,
+    audit_page,
     incidents,
     instructions,
     messages,
@@ -31,6 +32,7 @@ PAGE_ROUTERS = [
     instructions.router,
     records.router,
     messages.router,
+    audit_page.router,  # before admin's /admin/{section}
     admin.router,
 ]
 
