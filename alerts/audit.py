@@ -11,7 +11,7 @@ dashboard user (`dashboard:NAME`), the API caller (`api:UNIT`) or the CLI's OS u
 from __future__ import annotations
 
 import getpass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import inspect
@@ -178,7 +178,9 @@ def _ref(session: Session, row: m.Base) -> str:
 
 
 def _json(value: Any) -> Any:
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):  # one form whatever zone the caller's value was in
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, list | tuple):
         return [_json(v) for v in value]

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from alerts import directory
 from alerts.audit import cli_actor
@@ -32,9 +36,7 @@ def add_unit_commands(commands: Any) -> None:
 
 
 def _add(args: argparse.Namespace, settings: Settings) -> int:
-    sessions = make_session_factory(make_engine(settings.database_url))
-    now = SystemClock().now()
-    with sessions() as session:
+    with _session(settings) as session:
         if unit_by_code(session, code=args.code) is not None:
             print(f"error: unit {args.code!r} already exists", file=sys.stderr)
             return 1
@@ -44,7 +46,7 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
             if parent is None:
                 print(f"error: no parent unit {args.parent!r}", file=sys.stderr)
                 return 1
-        actor = cli_actor()
+        actor, now = cli_actor(), SystemClock().now()
         unit = directory.create_unit(
             session,
             actor=actor,
@@ -62,8 +64,7 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _list(_: argparse.Namespace, settings: Settings) -> int:
-    sessions = make_session_factory(make_engine(settings.database_url))
-    with sessions() as session:
+    with _session(settings) as session:
         units = all_units(session)
         by_id = {u.id: u.code for u in units}
         print(f"{'code':<16} {'parent':<16} {'office':<6} name")
@@ -71,3 +72,14 @@ def _list(_: argparse.Namespace, settings: Settings) -> int:
             parent = by_id.get(unit.parent_id, "-") if unit.parent_id else "-"
             print(f"{unit.code:<16} {parent:<16} {'yes' if unit.is_office else '':<6} {unit.name}")
     return 0
+
+
+@contextmanager
+def _session(settings: Settings) -> Iterator[Session]:
+    """A session whose engine is disposed afterwards (an undisposed PostgreSQL pool warns)."""
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()

@@ -23,8 +23,7 @@ class ChangeSearch:
 
 def count_changes(session: Session, *, search: ChangeSearch) -> int:
     """How many recorded changes match."""
-    query = _matching(search).with_only_columns(func.count()).order_by(None)
-    return session.scalar(query) or 0
+    return session.scalar(select(func.count()).select_from(_matching(search).subquery())) or 0
 
 
 def matching_changes(
@@ -39,7 +38,7 @@ def matching_changes(
     ).all()
 
 
-def _matching(search: ChangeSearch) -> Select[tuple[ConfigChange]]:
+def _matching(search: ChangeSearch) -> Select[ConfigChange]:
     query = select(ConfigChange)
     if search.entity:
         query = query.where(ConfigChange.entity == search.entity)
