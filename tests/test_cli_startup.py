@@ -32,6 +32,7 @@ REQUIRED = {
     ("user", "list"): [],
     ("roster", "import"): ["roster.csv", "--unit", "c", "--month", "2026-11"],
     ("roster", "export"): ["--unit", "c", "--month", "2026-11"],
+    ("audit", "list"): [],
 }
 
 
