@@ -33,6 +33,9 @@ REQUIRED = {
     ("roster", "import"): ["roster.csv", "--unit", "c", "--month", "2026-11"],
     ("roster", "export"): ["--unit", "c", "--month", "2026-11"],
     ("instructions", "list"): [],
+    ("audit", "list"): [],
+    ("bulletins", "publish"): ["--kind", "monthly", "--period", "2026-11"],
+    ("bulletins", "export"): ["--kind", "monthly", "--period", "2026-11", "b.pdf"],
 }
 
 

@@ -1,5 +1,6 @@
 """/api/v1/roster: who is on duty, resolved shifts, gaps, rotations and overrides. The office's
-token acts for every unit below it; a unit's token for itself."""
+token acts for every unit below it; a unit's token for itself. What is added here is audited
+as the caller's (`api:<unit code>`, alerts/audit.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 from sqlalchemy import or_, select
 
+from alerts import audit
 from alerts.api.bounds import RowId, WireDate, WireTime
 from alerts.api.deps import CallerDep, WireDep
 from alerts.api.errors import ApiError, FieldProblem, error_responses
@@ -196,6 +198,7 @@ async def add_rotation(
         created_at=clock.now(),
     )
     session.add(row)
+    audit.created(session, actor=audit.api_actor(caller), at=row.created_at, row=row)
     session.commit()
     return RotationOut(id=row.id, unit=unit.code, role=row.role)
 
@@ -203,7 +206,9 @@ async def add_rotation(
 @router.post(
     "/api/v1/roster/overrides", status_code=201, responses=error_responses(401, 403, 413, 422)
 )
-async def add_override(body: OverrideIn, session: SessionDep, caller: CallerDep) -> IdOut:
+async def add_override(
+    body: OverrideIn, session: SessionDep, caller: CallerDep, clock: ClockDep
+) -> IdOut:
     """Put someone on duty for a span, over the rotation."""
     unit = acting_for(session, caller, body.unit)
     check_people(session, unit, [body.person_id], "person_id")
@@ -218,6 +223,7 @@ async def add_override(body: OverrideIn, session: SessionDep, caller: CallerDep)
         note=body.note,
     )
     session.add(row)
+    audit.created(session, actor=audit.api_actor(caller), at=clock.now(), row=row)
     session.commit()
     return IdOut(id=row.id)
 
@@ -238,7 +244,7 @@ class SpecialPeriodIn(In):
     responses=error_responses(401, 403, 413, 422),
 )
 async def add_special_period(
-    body: SpecialPeriodIn, session: SessionDep, caller: CallerDep
+    body: SpecialPeriodIn, session: SessionDep, caller: CallerDep, clock: ClockDep
 ) -> IdOut:
     """Mark flood season (汛期), a major event, holiday duty… on the roster."""
     unit = acting_for(session, caller, body.unit)
@@ -252,6 +258,7 @@ async def add_special_period(
         ends_on=body.ends_on,
     )
     session.add(row)
+    audit.created(session, actor=audit.api_actor(caller), at=clock.now(), row=row)
     session.commit()
     return IdOut(id=row.id)
 

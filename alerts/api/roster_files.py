@@ -19,6 +19,7 @@ from alerts.api.errors import ApiError, FieldProblem, error_responses, render
 from alerts.api.roster_access import acting_for
 from alerts.api.roster_schemas import RosterFileRefusedOut, RosterImportOut, RowProblemOut
 from alerts.api.schemas import ErrorOut
+from alerts.audit import api_actor
 from alerts.i18n import Translator
 from alerts.roster.file_check import Problem
 from alerts.roster.files import (
@@ -101,6 +102,8 @@ async def import_month(
         unit=target,
         month=first_day,
         data=data,
+        actor=api_actor(caller),
+        now=services.clock.now(),
         note=f"import {first_day:%Y-%m} {filename}".strip(),
     )
     if result.checked.errors:

@@ -1,4 +1,5 @@
-"""/api/v1/roster/swaps: 调班 requests. Paging changes only once the leader on duty approves."""
+"""/api/v1/roster/swaps: 调班 requests. Paging changes only once the leader on duty approves.
+Requests and decisions are audited as the caller's (`api:<unit code>`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from fastapi import APIRouter, Path
 from pydantic import Field
 from sqlalchemy import select
 
+from alerts import audit
 from alerts.api.bounds import RowId, WireTime
 from alerts.api.deps import CallerDep, WireDep
 from alerts.api.errors import ApiError, FieldProblem, error_responses
@@ -65,6 +67,7 @@ async def request_swap(
         state="pending",
     )
     session.add(row)
+    audit.created(session, actor=audit.api_actor(caller), at=row.requested_at, row=row)
     session.commit()
     return SwapStateOut(id=row.id, state=row.state)
 
@@ -126,6 +129,7 @@ async def decide_swap(
         approve=decision == "approve",
         person_id=body.person_id,
         now=clock.now(),
+        actor=audit.api_actor(caller),
     )
     session.commit()
     return SwapStateOut(id=swap.id, state=swap.state)

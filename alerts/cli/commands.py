@@ -1,6 +1,6 @@
 """The `jibao` command: serve, demo, migrate, check-config, doctor, backup, restore, archive export,
-unit add|list, user add|list, roster import|export, instructions list, bulletins publish|export;
-each group registered by its own module."""
+unit add|list, user add|list, roster import|export, instructions list, bulletins publish|export,
+audit list; each group registered by its own module."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from alerts.cli.archive import add_archive_commands
+from alerts.cli.audit import add_audit_commands
 from alerts.cli.backup import add_backup_commands
 from alerts.cli.bulletins import add_bulletin_commands
 from alerts.cli.doctor import add_doctor_command
@@ -102,7 +103,8 @@ def _parser() -> argparse.ArgumentParser:
     add_user_commands(commands)
     add_roster_commands(commands)
     add_instruction_commands(commands)
-    for name in ("unit", "user", "roster"):
+    add_audit_commands(commands)
+    for name in ("unit", "user", "roster", "audit"):
         commands.choices[name].set_defaults(needs_schema=True)
     _add_to_every_command(parser)
     return parser

@@ -1,4 +1,5 @@
-"""`jibao roster import|export`: a unit's month roster as a CSV or XLSX file, both ways."""
+"""`jibao roster import|export`: a unit's month roster as a CSV or XLSX file, both ways; an
+import is audited as made by `cli:<OS user>`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from alerts.audit import cli_actor
+from alerts.clock import SystemClock
 from alerts.config import Settings
 from alerts.i18n import Translator
 from alerts.storage.database import make_engine, make_session_factory
@@ -57,7 +60,14 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
             return 1
         note = f"import {month:%Y-%m} {Path(args.file).name}"
         result = import_roster(
-            session, settings=settings, unit=unit, month=month, data=data, note=note
+            session,
+            settings=settings,
+            unit=unit,
+            month=month,
+            data=data,
+            actor=cli_actor(),
+            now=SystemClock().now(),
+            note=note,
         )
         checked = result.checked
         lines = report(checked.errors, translate) + report(checked.warnings, translate)

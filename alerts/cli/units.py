@@ -1,15 +1,22 @@
-"""`jibao unit add|list`: reporting units and their tokens."""
+"""`jibao unit add|list`: reporting units and their tokens; an added unit and its token are
+audited as made by `cli:<OS user>`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from alerts import directory
+from alerts.audit import cli_actor
 from alerts.clock import SystemClock
 from alerts.config import Settings
 from alerts.storage.database import make_engine, make_session_factory
-from alerts.storage.queries.units import add_token, add_unit, all_units, unit_by_code
+from alerts.storage.queries.units import all_units, unit_by_code
 
 
 def add_unit_commands(commands: Any) -> None:
@@ -29,9 +36,7 @@ def add_unit_commands(commands: Any) -> None:
 
 
 def _add(args: argparse.Namespace, settings: Settings) -> int:
-    sessions = make_session_factory(make_engine(settings.database_url))
-    now = SystemClock().now()
-    with sessions() as session:
+    with _session(settings) as session:
         if unit_by_code(session, code=args.code) is not None:
             print(f"error: unit {args.code!r} already exists", file=sys.stderr)
             return 1
@@ -41,10 +46,17 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
             if parent is None:
                 print(f"error: no parent unit {args.parent!r}", file=sys.stderr)
                 return 1
-        unit = add_unit(
-            session, code=args.code, name=args.name, parent=parent, is_office=args.office, now=now
+        actor, now = cli_actor(), SystemClock().now()
+        unit = directory.create_unit(
+            session,
+            actor=actor,
+            now=now,
+            code=args.code,
+            name=args.name,
+            parent=parent,
+            is_office=args.office,
         )
-        token = add_token(session, unit=unit, label="cli", now=now)
+        token = directory.issue_token(session, actor=actor, now=now, unit=unit, label="cli")
         session.commit()
     print(f"unit {args.code} added; its token is shown once:")
     print(token)
@@ -52,8 +64,7 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _list(_: argparse.Namespace, settings: Settings) -> int:
-    sessions = make_session_factory(make_engine(settings.database_url))
-    with sessions() as session:
+    with _session(settings) as session:
         units = all_units(session)
         by_id = {u.id: u.code for u in units}
         print(f"{'code':<16} {'parent':<16} {'office':<6} name")
@@ -61,3 +72,14 @@ def _list(_: argparse.Namespace, settings: Settings) -> int:
             parent = by_id.get(unit.parent_id, "-") if unit.parent_id else "-"
             print(f"{unit.code:<16} {parent:<16} {'yes' if unit.is_office else '':<6} {unit.name}")
     return 0
+
+
+@contextmanager
+def _session(settings: Settings) -> Iterator[Session]:
+    """A session whose engine is disposed afterwards (an undisposed PostgreSQL pool warns)."""
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()

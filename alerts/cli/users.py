@@ -1,4 +1,5 @@
-"""`jibao user add|list`: dashboard accounts. The first admin is made here."""
+"""`jibao user add|list`: dashboard accounts. The first admin is made here; an added account is
+audited as made by `cli:<OS user>` (its password only as "changed")."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from typing import Any
 
 from sqlalchemy import select
 
+from alerts import directory
+from alerts.audit import cli_actor
 from alerts.clock import SystemClock
 from alerts.config import Settings
-from alerts.dashboard.auth import ROLES, hash_password
+from alerts.dashboard.auth import ROLES
 from alerts.storage.database import make_engine, make_session_factory
-from alerts.storage.models import User
+from alerts.storage.models import Person, User
 from alerts.storage.queries import office, unit_by_code
 
 MIN_PASSWORD = 10
@@ -68,16 +71,19 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
             if session.scalar(select(User.id).where(User.username == args.username)):
                 print(f"error: user {args.username!r} already exists", file=sys.stderr)
                 return 1
-            session.add(
-                User(
-                    username=args.username,
-                    display_name=args.name,
-                    password_hash=hash_password(password),
-                    role=args.role,
-                    unit_id=unit.id,
-                    person_id=args.person_id,
-                    created_at=SystemClock().now(),
-                )
+            if args.person_id is not None and session.get(Person, args.person_id) is None:
+                print(f"error: no person with id {args.person_id}", file=sys.stderr)
+                return 1
+            directory.create_user(
+                session,
+                actor=cli_actor(),
+                now=SystemClock().now(),
+                username=args.username,
+                display_name=args.name,
+                password=password,
+                role=args.role,
+                unit=unit,
+                person_id=args.person_id,
             )
             session.commit()
     finally:

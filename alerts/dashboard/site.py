@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from alerts.dashboard.pages import (
     admin,
+    audit_page,
     bulletins,
     incident_list,
     incidents,
@@ -35,6 +36,7 @@ PAGE_ROUTERS = [
     records.router,
     bulletins.router,
     messages.router,
+    audit_page.router,  # before admin's /admin/{section}
     admin.router,
 ]
 

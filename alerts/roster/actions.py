@@ -1,7 +1,8 @@
 """What people do to a roster, shared by the roster API and the dashboard: decide a swap (only
 a leader on duty may), act on a handover (notes by the outgoing officer, acceptance by the
 incoming one), start a duty check (查岗). Nothing here commits; refusals are alerts.errors
-Conflict (already decided, nobody on duty) and Forbidden (not this person's to do)."""
+Conflict (already decided, nobody on duty) and Forbidden (not this person's to do). A swap's
+decision is audited (alerts/audit.py); handovers and duty checks are duty, not configuration."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from alerts import audit
 from alerts.errors import Conflict, FieldProblem, Forbidden
 from alerts.escalation.ladder import ack_code
 from alerts.escalation.messages.render import Messages
@@ -38,16 +40,21 @@ def decide_swap(
     approve: bool,
     person_id: int | None,
     now: datetime,
+    actor: str,
 ) -> None:
-    """Approve or reject a pending swap as `person_id`, who must be a leader on duty now."""
+    """Approve or reject a pending swap as `person_id`, who must be a leader on duty now;
+    audited as `actor`'s."""
     if swap.state != "pending":
         raise Conflict("already_decided")
     unit = session.get(m.Unit, swap.unit_id)
     assert unit is not None
     if person_id is None or person_id not in swap_deciders(session, book, unit, now):
         raise Forbidden(FieldProblem("person_id", "not_leader_on_duty"))
+    before = audit.snapshot(swap)
     swap.state = "approved" if approve else "rejected"
     swap.decided_by_person_id, swap.decided_at = person_id, now
+    action = "approve" if approve else "reject"
+    audit.changed(session, actor=actor, at=now, row=swap, before=before, action=action)
 
 
 def act_on_handover(

@@ -7,18 +7,22 @@ Where the form is loose: a day the file leaves out, or an empty duty officer or 
 cell, is a warning (a gap, which the gap alerts also catch), so a roster can be published before
 every day is settled; the deputy columns are optional (townships have none); a named person needs
 their phone, and both must match one of the unit's people; columns the form does not know (星期,
-备注) are ignored; a title row or two above the header is allowed."""
+备注) are ignored; a title row or two above the header is allowed.
+
+An import is audited as one row (alerts/audit.py): each day and role whose holder changed, from
+whom to whom, and how many shifts were replaced and stored; a refused file records nothing."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from alerts import audit
 from alerts.config import Settings
 from alerts.i18n import Translator
 from alerts.roster.book import RosterBook
@@ -59,10 +63,19 @@ class ImportResult:
 
 
 def import_roster(
-    session: Session, *, settings: Settings, unit: Unit, month: date, data: bytes, note: str = ""
+    session: Session,
+    *,
+    settings: Settings,
+    unit: Unit,
+    month: date,
+    data: bytes,
+    actor: str,
+    now: datetime,
+    note: str = "",
 ) -> ImportResult:
     """Check a month's roster file and, only if nothing is wrong, replace the unit's imported
-    shifts starting in that month with one per role per day. Does not commit."""
+    shifts starting in that month with one per role per day, audited as `actor`'s at `now`.
+    Does not commit."""
     people = session.scalars(select(Person).where(Person.unit_id == unit.id)).all()
     checked = check_roster(data, month=month, people=people, unit=unit)
     if checked.errors:
@@ -70,14 +83,15 @@ def import_roster(
     # lock the unit row: two imports of one unit's month must not interleave their replacements
     session.execute(select(Unit.id).where(Unit.id == unit.id).with_for_update())
     start, end = month_span(settings, month)
-    removed = session.execute(
-        delete(RosterShift).where(
-            RosterShift.unit_id == unit.id,
-            RosterShift.source == "import",
-            RosterShift.starts_at >= start,
-            RosterShift.starts_at < end,
-        )
+    imported = (
+        RosterShift.unit_id == unit.id,
+        RosterShift.source == "import",
+        RosterShift.starts_at >= start,
+        RosterShift.starts_at < end,
     )
+    before = session.scalars(select(RosterShift).where(*imported)).all()
+    holders = _holders(settings, before)
+    removed = session.execute(delete(RosterShift).where(*imported))
     shifts = [
         RosterShift(
             unit_id=unit.id,
@@ -93,7 +107,48 @@ def import_roster(
     ]
     session.add_all(shifts)
     session.flush()
-    return ImportResult(checked, replaced=int(getattr(removed, "rowcount", 0)), stored=len(shifts))
+    result = ImportResult(
+        checked, replaced=int(getattr(removed, "rowcount", 0)), stored=len(shifts)
+    )
+    changes = {
+        "shifts": {"before": result.replaced, "after": result.stored},
+        "note": {"before": None, "after": note[:200]},
+        **_changed_holders(holders, _holders(settings, shifts), people),
+    }
+    ref = f"{unit.code} {month:%Y-%m}"
+    audit.record(
+        session,
+        actor=actor,
+        at=now,
+        entity="roster_import",
+        entity_id=unit.id,
+        ref=ref,
+        action="import",
+        changes=changes,
+    )
+    return result
+
+
+def _holders(settings: Settings, shifts: Sequence[RosterShift]) -> dict[str, int]:
+    """ "2026-11-03 duty_officer": person id, for each imported shift (by its local day)."""
+    zone = settings.rules.timezone
+    return {f"{s.starts_at.astimezone(zone):%Y-%m-%d} {s.role}": s.person_id for s in shifts}
+
+
+def _changed_holders(
+    before: dict[str, int], after: dict[str, int], people: Sequence[Person]
+) -> dict[str, Any]:
+    """Each day and role whose holder changed, from whom to whom ("name #id"; None: nobody)."""
+    names = {p.id: p.name for p in people}
+
+    def who(person_id: int | None) -> str | None:
+        return None if person_id is None else f"{names.get(person_id, '')} #{person_id}".strip()
+
+    return {
+        key: {"before": who(before.get(key)), "after": who(after.get(key))}
+        for key in sorted(before.keys() | after.keys())
+        if before.get(key) != after.get(key)
+    }
 
 
 def report(problems: Sequence[Problem], translate: Translator) -> list[dict[str, Any]]:

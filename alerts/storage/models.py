@@ -1,7 +1,7 @@
 """The tables: units and people, tokens, incidents, filings, obligations, the timeline, escalations,
-notifications, acknowledgements and dashboard users; the roster's tables are in roster_models.py
-and the instructions' in instruction_models.py, re-exported here, so `models.X` names every
-table."""
+notifications, acknowledgements and dashboard users; the roster's tables are in roster_models.py,
+the instructions' in instruction_models.py and the configuration audit's in audit_models.py,
+re-exported here, so `models.X` names every table."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from alerts.phones import E164_MAX, EXTENSION_MAX, parse_phone
+from alerts.storage.audit_models import ConfigChange as ConfigChange
 from alerts.storage.base import Base as Base
 from alerts.storage.bulletin_models import Bulletin as Bulletin
 from alerts.storage.instruction_models import Instruction as Instruction

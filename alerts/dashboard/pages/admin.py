@@ -1,7 +1,8 @@
 """管理 (Admin), for the admin role only: units (with their parent), people (phone checked by
 the filing webhook's rule), API tokens (shown once when issued, then only their label; revoking
 one clears the API's caller cache so it stops working at once), and dashboard users with their
-roles. A bad form is shown again with each field's problem and nothing is written."""
+roles. A bad form is shown again with each field's problem and nothing is written. Every change
+goes through alerts/directory.py, which audits it (the audit page is in audit_page.py)."""
 
 from __future__ import annotations
 
@@ -15,15 +16,18 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.dashboard.auth import ROLES, hash_password
+from alerts import directory
+from alerts.audit import dashboard_actor
+from alerts.dashboard.auth import ROLES
 from alerts.dashboard.pages.common import Forbidden, PageContext, page_context
 from alerts.phones import Phone
 from alerts.services import ServicesDep
 from alerts.storage import models as m
-from alerts.storage.queries import add_token, add_unit, all_units, unit_by_code
+from alerts.storage.queries import all_units, unit_by_code
 
 router = APIRouter(include_in_schema=False)
 SECTIONS = ("units", "people", "tokens", "users")
+NAV = (*SECTIONS, "audit")  # the tabs: the audit page is audit_page.py
 MIN_PASSWORD = 10
 DONE = ("added", "revoked", "role_changed", "disabled", "enabled")
 _PHONE = TypeAdapter(Phone)
@@ -71,9 +75,15 @@ async def add_unit_form(request: Request, services: ServicesDep) -> Response:
         _too_long(form, errors, name=200)
         if errors:
             return _section(ctx, "units", form=form, errors=errors)
-        now = services.clock.now()
-        name = form["name"].strip()
-        add_unit(ctx.session, code=code, name=name, parent=parent, is_office=False, now=now)
+        directory.create_unit(
+            ctx.session,
+            actor=_actor(ctx),
+            now=services.clock.now(),
+            code=code,
+            name=form["name"].strip(),
+            parent=parent,
+            is_office=False,
+        )
         ctx.session.commit()
         return _done("units", "added")
 
@@ -97,15 +107,15 @@ async def add_person(request: Request, services: ServicesDep) -> Response:
         _too_long(form, errors, name=100, post=100, email=200)
         if errors or unit is None:
             return _section(ctx, "people", form=form, errors=errors)
-        ctx.session.add(
-            m.Person(
-                unit_id=unit.id,
-                name=form["name"].strip(),
-                post=form.get("post", "").strip(),
-                phone=phone.replace(" ", "") or None,
-                email=email or None,
-                created_at=services.clock.now(),
-            )
+        directory.create_person(
+            ctx.session,
+            actor=_actor(ctx),
+            now=services.clock.now(),
+            unit=unit,
+            name=form["name"].strip(),
+            post=form.get("post", "").strip(),
+            phone=phone.replace(" ", "") or None,
+            email=email or None,
         )
         ctx.session.commit()
         return _done("people", "added")
@@ -124,7 +134,9 @@ async def issue_token(request: Request, services: ServicesDep) -> HTMLResponse:
         if errors or unit is None:
             return _section(ctx, "tokens", form=form, errors=errors)
         label = form["label"].strip()
-        token = add_token(ctx.session, unit=unit, label=label, now=services.clock.now())
+        token = directory.issue_token(
+            ctx.session, actor=_actor(ctx), now=services.clock.now(), unit=unit, label=label
+        )
         ctx.session.commit()
         page = ctx.pages.render(
             request, "admin_token.html", ctx.viewer, token=token, unit=unit, label=label
@@ -141,8 +153,8 @@ async def revoke_token(token_id: int, request: Request, services: ServicesDep) -
         row = ctx.session.get(m.UnitToken, token_id)
         if row is None:
             raise Forbidden
-        if row.revoked_at is None:
-            row.revoked_at = services.clock.now()
+        now = services.clock.now()
+        if directory.revoke_token(ctx.session, actor=_actor(ctx), now=now, token=row):
             ctx.session.commit()
         services.callers.clear()
         return _done("tokens", "revoked")
@@ -156,16 +168,18 @@ async def add_user(request: Request, services: ServicesDep) -> Response:
         errors = _user_errors(ctx, form)
         if errors:
             return _section(ctx, "users", form=form, errors=errors)
-        ctx.session.add(
-            m.User(
-                username=form["username"].strip(),
-                display_name=form["display_name"].strip(),
-                password_hash=hash_password(form["password"]),
-                role=form["role"],
-                unit_id=_int(form["unit"]),
-                person_id=_int(form["person"]) if form.get("person") else None,
-                created_at=services.clock.now(),
-            )
+        unit = ctx.session.get(m.Unit, _int(form["unit"]))
+        assert unit is not None  # _user_errors checked it
+        directory.create_user(
+            ctx.session,
+            actor=_actor(ctx),
+            now=services.clock.now(),
+            username=form["username"].strip(),
+            display_name=form["display_name"].strip(),
+            password=form["password"],
+            role=form["role"],
+            unit=unit,
+            person_id=_int(form["person"]) if form.get("person") else None,
         )
         ctx.session.commit()
         return _done("users", "added")
@@ -183,12 +197,18 @@ async def change_user(
             raise Forbidden
         if user.id == ctx.viewer.user.id:
             return _section(ctx, "users", errors={"user": "ui_admin.not_yourself"})
+        now = services.clock.now()
         if action == "role":
             if form.get("role") not in ROLES:
                 return _section(ctx, "users", errors={"user": "ui_admin.unknown_choice"})
-            user.role = form["role"]
+            directory.change_role(
+                ctx.session, actor=_actor(ctx), now=now, user=user, role=form["role"]
+            )
         else:
-            user.disabled = action == "disable"
+            disabled = action == "disable"
+            directory.set_disabled(
+                ctx.session, actor=_actor(ctx), now=now, user=user, disabled=disabled
+            )
         ctx.session.commit()
         done = "role_changed" if action == "role" else f"{action}d"
         return _done("users", done)
@@ -231,7 +251,7 @@ def _section(
         f"admin_{section}.html",
         ctx.viewer,
         section=section,
-        sections=SECTIONS,
+        sections=NAV,
         units=units,
         unit_names=names,
         people=people,
@@ -250,6 +270,10 @@ def _section(
 
 def _all(session: Session, model: type[Row], *order: Any) -> Sequence[Row]:
     return session.scalars(select(model).order_by(*order)).all()
+
+
+def _actor(ctx: PageContext) -> str:
+    return dashboard_actor(ctx.viewer.user.username)
 
 
 def _admin_only(ctx: PageContext) -> None:

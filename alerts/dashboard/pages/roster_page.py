@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
+from alerts.audit import dashboard_actor
 from alerts.dashboard.board import visible_units
 from alerts.dashboard.pages.common import Forbidden, PageContext, page_context
 from alerts.dashboard.pages.roster_view import may_check, may_edit, page_values
@@ -64,6 +65,7 @@ async def decide_swap(
                 approve=decision == "approve",
                 person_id=ctx.viewer.user.person_id,
                 now=services.clock.now(),
+                actor=dashboard_actor(ctx.viewer.user.username),
             )
         except Refused as refused:
             return _refused(ctx, swap.unit_id, refused)
@@ -152,6 +154,8 @@ def _import(ctx: PageContext, form: dict[str, str], data: bytes, filename: str) 
         unit=unit,
         month=month,
         data=data,
+        actor=dashboard_actor(ctx.viewer.user.username),
+        now=ctx.services.clock.now(),
         note=f"dashboard {ctx.viewer.user.username} {filename}".strip(),
     )
     if result.checked.errors:

@@ -9,6 +9,7 @@ arguments and none commits: the caller owns the transaction.
     instruction_listing  leader instructions with each unit's stage and owed clocks
     records     the Records page: the facts rules/compliance.py scores
     messages    the Messages page: notifications searched and paged
+    audit       the configuration audit: recorded changes searched and paged
 
 The names below were importable from `alerts.storage.queries` before it became a package and
 still are; new code imports from the capability's module."""
