@@ -1,6 +1,6 @@
 """The `jibao` command: serve, demo, migrate, check-config, doctor, backup, restore, archive export,
-unit add|list, user add|list, roster import|export, bulletins publish|export; each group registered
-by its own module."""
+unit add|list, user add|list, roster import|export, bulletins publish|export, findings
+list|confirm|dismiss|reopen; each group registered by its own module."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from alerts.cli.archive import add_archive_commands
 from alerts.cli.backup import add_backup_commands
 from alerts.cli.bulletins import add_bulletin_commands
 from alerts.cli.doctor import add_doctor_command
+from alerts.cli.findings_cmd import add_findings_commands
 from alerts.cli.migration import add_migrate_command
 from alerts.cli.rosters import add_roster_commands
 from alerts.cli.units import add_unit_commands
@@ -100,7 +101,8 @@ def _parser() -> argparse.ArgumentParser:
     add_unit_commands(commands)
     add_user_commands(commands)
     add_roster_commands(commands)
-    for name in ("unit", "user", "roster"):
+    add_findings_commands(commands)
+    for name in ("unit", "user", "roster", "findings"):
         commands.choices[name].set_defaults(needs_schema=True)
     _add_to_every_command(parser)
     return parser

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from alerts.dashboard.pages import (
     admin,
     bulletins,
+    findings,
     incidents,
     instructions,
     messages,
@@ -29,6 +30,7 @@ PAGE_ROUTERS = [
     now.router,
     roster_page.router,
     incidents.router,
+    findings.router,
     instructions.router,
     records.router,
     bulletins.router,
