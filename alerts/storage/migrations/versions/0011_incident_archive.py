@@ -5,7 +5,7 @@ An archived incident takes no more filings, waivers or instructions; the rules r
 return to `closed`, which is what they were before it.
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-03
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import alerts.storage.types
 
 revision: str = "0011"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"  # after the findings (0009)
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
