@@ -1,9 +1,10 @@
-"""What the domain refuses, free of HTTP: `Refused(code, *fields, **params)` and its four kinds.
+"""What the domain refuses, free of HTTP: `Refused(code, *fields, **params)` and its kinds.
 
 `code` is a catalogue key under `error.` (or a stable code the catalogue also holds); `fields`
 name the offending inputs, each with a catalogue key under `problem.`; `params` fill the
 message. Only alerts/api turns a refusal into a status and only alerts/dashboard into a form
-error; the kind (Invalid, NotFound, Forbidden, Conflict) is all they need to choose."""
+error; the kind (Invalid, NotFound, Forbidden, Conflict, and for uploads TooLarge and
+Unsupported) is all they need to choose."""
 
 from __future__ import annotations
 
@@ -55,6 +56,14 @@ class Forbidden(Refused):
 
 class Conflict(Refused):
     """It contradicts what is already recorded (already decided, already reported, closed)."""
+
+
+class TooLarge(Refused):
+    """An upload is larger than its limit, or holds too many files."""
+
+
+class Unsupported(Refused):
+    """An upload is not of a type read here (or not the type its name says)."""
 
 
 def invalid(field: str, problem: str, **params: Any) -> Invalid:

@@ -9,7 +9,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from alerts.records.findings import scored
 from alerts.storage import models as m
+from alerts.storage.queries.findings import finding_states
 from alerts.storage.queries.records import (
     duty_checks_due,
     first_own_reports,
@@ -17,6 +19,7 @@ from alerts.storage.queries.records import (
     obligations_due,
 )
 from rules import compliance as c
+from rules.findings import missed_key
 
 
 @dataclass(frozen=True)
@@ -62,19 +65,34 @@ def county_by_month(
 
 def _obligations(session: Session, codes: dict[int, str], span: c.Period) -> list[c.ObligationFact]:
     rows = obligations_due(session, unit_ids=list(codes), start=span.start, end=span.end)
+    states = finding_states(session, unit_ids=list(codes))  # what the section decided
     return [
         c.ObligationFact(
-            codes[o.owed_by_unit_id], o.kind, o.status, o.due_at, o.late_minutes, o.after_chasing
+            codes[o.owed_by_unit_id],
+            o.kind,
+            o.status,
+            o.due_at,
+            o.late_minutes,
+            o.after_chasing,
+            **scored(states, o.incident_id, missed_key(o.key)),
         )
         for o in rows
     ]
 
 
 def _flags(session: Session, codes: dict[int, str], span: c.Period) -> list[c.FlagFact]:
-    """Findings stored on incidents; none is confirmed yet (no confirmation is recorded)."""
+    """Flags stored on incidents, each as the section decided its finding (a candidate till
+    then)."""
     incidents = incidents_alive(session, unit_ids=list(codes), start=span.start, end=span.end)
+    states = finding_states(session, unit_ids=list(codes))
     return [
-        c.FlagFact(codes[i.unit_id], i.id, str(f.get("code")), datetime.fromisoformat(f["at"]))
+        c.FlagFact(
+            codes[i.unit_id],
+            i.id,
+            str(f.get("code")),
+            datetime.fromisoformat(f["at"]),
+            **scored(states, i.id, str(f.get("code"))),
+        )
         for i in incidents
         for f in (i.flags or [])
         if isinstance(f, dict) and f.get("at")

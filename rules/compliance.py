@@ -9,8 +9,10 @@ How the §6 items are read here:
   written report after a phone log (K2), and the county's report upward (K4). A follow-up, change
   report or final report that is late, or still owed past its due time, is an **overdue follow-up
   or final (−2)** instead, so one lateness is never charged twice.
-- **Missed (漏报, −10)** and **concealed (瞒报, −20)** count only once the information section has
-  confirmed them (`confirmed`); until then they are *candidates*, shown but not scored.
+- **Findings** (rules/findings.py) count only once the information section has confirmed them
+  (`confirmed`): missed (漏报, −10), concealed (瞒报, −20), under-graded (轻报, −5) and chain
+  breaches (−2). Until then they are *candidates*, counted apart and not scored; a dismissed
+  finding (`dismissed`) is neither.
 - **Overdue instruction feedback (批示反馈逾期, −3)** is an `instruction_feedback` clock (K11, and
   each one owed again after a return) met late, still owed past its due time, or missed: the
   score, the records page, its exports and the bulletins all read `UnitRecord.overdue_feedback`.
@@ -30,6 +32,12 @@ from datetime import datetime
 REPORT_KINDS = frozenset({"initial", "written", "upward"})
 FOLLOWUP_KINDS = frozenset({"followup", "change", "final"})
 FEEDBACK_KINDS = frozenset({"instruction_feedback"})  # instruction feedback (落实反馈), K11
+# a flag that is a finding: the record's count once confirmed, and while a candidate
+_FLAG_COUNTS = {
+    "under_graded": ("under_graded", "under_graded_candidates"),
+    "chain_breach": ("chain_breaches", "chain_breach_candidates"),
+    "concealment_suspected": ("concealed", "concealment_candidates"),
+}
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,7 @@ class ObligationFact:
     late_minutes: int | None = None
     after_chasing: bool = False
     confirmed: bool = False  # a missed report the information section confirmed
+    dismissed: bool = False  # … or dismissed
 
 
 @dataclass(frozen=True)
@@ -82,7 +91,8 @@ class FlagFact:
     incident: int
     code: str
     at: datetime
-    confirmed: bool = False  # concealment confirmed by the information section
+    confirmed: bool = False  # the finding the information section confirmed
+    dismissed: bool = False  # … or dismissed
 
 
 @dataclass(frozen=True)
@@ -115,7 +125,9 @@ class UnitRecord:
     missed_candidates: int = 0
     after_chasing: int = 0
     under_graded: int = 0
+    under_graded_candidates: int = 0
     chain_breaches: int = 0
+    chain_breach_candidates: int = 0
     overdue_followups: int = 0
     overdue_feedback: int = 0
     concealed: int = 0
@@ -197,7 +209,8 @@ class _Tally:
             if o.status == "missed" or overdue(o, now):
                 counts["overdue_feedback"] += 1
         elif o.status == "missed":
-            counts["missed" if o.confirmed else "missed_candidates"] += 1
+            if not o.dismissed:
+                counts["missed" if o.confirmed else "missed_candidates"] += 1
         elif o.kind in REPORT_KINDS and o.status == "late":
             counts["late"] += 1
             counts["late_minutes"] += o.late_minutes or 0
@@ -207,12 +220,9 @@ class _Tally:
             counts["after_chasing"] += 1
 
     def add_flag(self, flag: FlagFact) -> None:
-        if flag.code == "under_graded":
-            self.counts["under_graded"] += 1
-        elif flag.code == "chain_breach":
-            self.counts["chain_breaches"] += 1
-        elif flag.code == "concealment_suspected":
-            self.counts["concealed" if flag.confirmed else "concealment_candidates"] += 1
+        names = _FLAG_COUNTS.get(flag.code)
+        if names is not None and not flag.dismissed:
+            self.counts[names[0] if flag.confirmed else names[1]] += 1
 
     def add_check(self, check: DutyCheckFact, now: datetime) -> None:
         self.counts["duty_checks"] += 1

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from alerts.api.schemas import ErrorOut
-from alerts.errors import Conflict, Forbidden, Invalid, NotFound, Refused
+from alerts.errors import Conflict, Forbidden, Invalid, NotFound, Refused, TooLarge, Unsupported
 from alerts.errors import FieldProblem as FieldProblem
 from alerts.errors import problems_from_validation as problems_from_validation
 from alerts.i18n import Translator
@@ -60,7 +60,14 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"description": _MEANINGS[status], "model": ErrorOut} for status in statuses}
 
 
-_STATUSES: dict[type[Refused], int] = {Invalid: 422, NotFound: 404, Forbidden: 403, Conflict: 409}
+_STATUSES: dict[type[Refused], int] = {
+    Invalid: 422,
+    NotFound: 404,
+    Forbidden: 403,
+    Conflict: 409,
+    TooLarge: 413,
+    Unsupported: 415,
+}
 
 
 def status_of(error: ApiError | Refused) -> int:

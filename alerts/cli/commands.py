@@ -1,6 +1,6 @@
 """The `jibao` command: serve, demo, migrate, check-config, doctor, backup, restore, archive export,
 unit add|list, user add|list, roster import|export, instructions list, bulletins publish|export,
-audit list; each group registered by its own module."""
+audit list, findings list|confirm|dismiss|reopen; each group registered by its own module."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from alerts.cli.audit import add_audit_commands
 from alerts.cli.backup import add_backup_commands
 from alerts.cli.bulletins import add_bulletin_commands
 from alerts.cli.doctor import add_doctor_command
+from alerts.cli.findings_cmd import add_findings_commands
 from alerts.cli.instructions import add_instruction_commands
 from alerts.cli.migration import add_migrate_command
 from alerts.cli.rosters import add_roster_commands
@@ -104,7 +105,8 @@ def _parser() -> argparse.ArgumentParser:
     add_roster_commands(commands)
     add_instruction_commands(commands)
     add_audit_commands(commands)
-    for name in ("unit", "user", "roster", "audit"):
+    add_findings_commands(commands)
+    for name in ("unit", "user", "roster", "audit", "findings"):
         commands.choices[name].set_defaults(needs_schema=True)
     _add_to_every_command(parser)
     return parser

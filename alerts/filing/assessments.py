@@ -1,7 +1,8 @@
 """Keep an incident's stored obligations equal to what the rules say now, and log each change.
 
 The rules are pure and recompute everything from the filings; this module turns stored rows into
-their plain inputs and writes back only what moved, adding a timeline event for each move."""
+their plain inputs and writes back only what moved, adding a timeline event for each move, and a
+candidate finding (alerts/records/findings.py) for each finding newly raised."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 import rules.model as r
 from alerts.config import Settings
 from alerts.filing.chain import higher_names
+from alerts.records.findings import sync_findings
 from alerts.storage import models as m
 from alerts.storage.queries import filings_of, obligations_of, waivers_of
 from alerts.timeline import Timeline
@@ -73,6 +75,9 @@ def reassess(
         policy=settings.escalation,
     )
     _sync_summary(incident, assessment, timeline)
+    sync_findings(
+        session, incident=incident, assessment=assessment, obligations=obligations, at=timeline.at
+    )
     timeline.write(session)
     return Reassessment(assessment, obligations)
 

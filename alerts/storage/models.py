@@ -1,7 +1,7 @@
 """The tables: units and people, tokens, incidents, filings, obligations, the timeline, escalations,
 notifications, acknowledgements and dashboard users; the roster's tables are in roster_models.py,
-the instructions' in instruction_models.py and the configuration audit's in audit_models.py,
-re-exported here, so `models.X` names every table."""
+the instructions' in instruction_models.py, the findings' in finding_models.py and the
+configuration audit's in audit_models.py, re-exported here, so `models.X` names every table."""
 
 from __future__ import annotations
 
@@ -15,6 +15,9 @@ from alerts.phones import E164_MAX, EXTENSION_MAX, parse_phone
 from alerts.storage.audit_models import ConfigChange as ConfigChange
 from alerts.storage.base import Base as Base
 from alerts.storage.bulletin_models import Bulletin as Bulletin
+from alerts.storage.finding_models import Finding as Finding
+from alerts.storage.finding_models import FindingDecision as FindingDecision
+from alerts.storage.finding_models import FindingEvidence as FindingEvidence
 from alerts.storage.instruction_models import Instruction as Instruction
 from alerts.storage.instruction_models import InstructionStep as InstructionStep
 from alerts.storage.instruction_models import InstructionUnit as InstructionUnit

@@ -44,6 +44,7 @@ def test_migrate_names_each_step_from_the_current_revision_then_runs_them(
         "0006",
         "0007",
         "0008",
+        "0009",
         "0010",
         "0011",
         "0012",

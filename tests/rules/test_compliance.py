@@ -68,6 +68,7 @@ def ob(kind: str = "initial", status: str = "met", due: int = 10, **more: object
         pytest.param(ob("initial", "pending", due=20), {}, 0, id="initial-owed-is-not-yet-late"),
         pytest.param(ob(status="missed"), {"missed_candidates": 1}, 0, id="missed-candidate"),
         pytest.param(ob(status="missed", confirmed=True), {"missed": 1}, 10, id="missed-confirmed"),
+        pytest.param(ob(status="missed", dismissed=True), {}, 0, id="missed-dismissed"),
         pytest.param(
             ob("instruction_feedback", "late"), {"overdue_feedback": 1}, 3, id="feedback-late"
         ),
@@ -102,19 +103,26 @@ def test_each_obligation_counts_once_where_it_belongs(
 
 
 @pytest.mark.parametrize(
-    ("code", "confirmed", "counted", "points"),
+    ("code", "state", "counted", "points"),
     [
-        ("under_graded", False, {"under_graded": 1}, 5),
-        ("chain_breach", False, {"chain_breaches": 1}, 2),
-        ("concealment_suspected", False, {"concealment_candidates": 1}, 0),
-        ("concealment_suspected", True, {"concealed": 1}, 20),
-        ("after_chasing", False, {}, 0),  # counted from the obligation, not the flag
+        ("under_graded", "candidate", {"under_graded_candidates": 1}, 0),
+        ("under_graded", "confirmed", {"under_graded": 1}, 5),
+        ("under_graded", "dismissed", {}, 0),
+        ("chain_breach", "candidate", {"chain_breach_candidates": 1}, 0),
+        ("chain_breach", "confirmed", {"chain_breaches": 1}, 2),
+        ("chain_breach", "dismissed", {}, 0),
+        ("concealment_suspected", "candidate", {"concealment_candidates": 1}, 0),
+        ("concealment_suspected", "confirmed", {"concealed": 1}, 20),
+        ("concealment_suspected", "dismissed", {}, 0),
+        ("after_chasing", "candidate", {}, 0),  # counted from the obligation, not the flag
     ],
 )
-def test_flags_count_once_per_incident_and_concealment_only_when_confirmed(
-    code: str, confirmed: bool, counted: dict[str, int], points: int
+def test_flags_count_once_per_incident_and_only_when_confirmed(
+    code: str, state: str, counted: dict[str, int], points: int
 ) -> None:
-    flag = FlagFact("qdh", 7, code, day(3), confirmed)
+    flag = FlagFact(
+        "qdh", 7, code, day(3), confirmed=state == "confirmed", dismissed=state == "dismissed"
+    )
     record = one(flags=[flag, flag])
     assert record == UnitRecord("qdh", **counted, score=100 - points)
 
@@ -137,7 +145,7 @@ def test_units_keep_their_order_and_their_own_findings() -> None:
         now=NOW,
         obligations=[ob(status="late", late_minutes=60), ob(), ob(status="missed")],
         incidents=[IncidentFact("qdh", day(2)), IncidentFact("other", day(2))],
-        flags=[FlagFact("wsh", 9, "chain_breach", day(4))],
+        flags=[FlagFact("wsh", 9, "chain_breach", day(4), confirmed=True)],
     )
     assert [r.unit for r in records] == ["county", "qdh", "wsh"]
     assert records[0] == UnitRecord("county")

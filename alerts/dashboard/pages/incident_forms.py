@@ -13,7 +13,16 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from alerts.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound, Refused
+from alerts.errors import (
+    Conflict,
+    FieldProblem,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Refused,
+    TooLarge,
+    Unsupported,
+)
 from alerts.filing.assessments import FIGURES
 from alerts.filing.report import Report, check_complete, read_report
 from alerts.i18n import Translator
@@ -39,7 +48,14 @@ _SWITCHES = {
     "register": ("sensitive", "classified"),
     "followup": ("material_change", "handling_finished"),
 }
-_STATUSES: dict[type[Refused], int] = {Invalid: 422, NotFound: 404, Forbidden: 403, Conflict: 409}
+_STATUSES: dict[type[Refused], int] = {
+    Invalid: 422,
+    NotFound: 404,
+    Forbidden: 403,
+    Conflict: 409,
+    TooLarge: 413,
+    Unsupported: 415,
+}
 Problem = tuple[str, str, dict[str, Any]]  # input name, catalogue key, parameters
 
 

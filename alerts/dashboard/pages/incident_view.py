@@ -21,6 +21,9 @@ from alerts.dashboard.pages.incident_forms import REPORTED_ROWS, SOURCES, FormRe
 from alerts.filing.assessments import FIGURES
 from alerts.filing.report import COMPLETE_REPORT
 from alerts.filing.waivers import REASON_MAX
+from alerts.records import evidence
+from alerts.records.findings import DECIDER_ROLES, EVIDENCE_MAX, findings_on
+from alerts.records.findings import REASON_MAX as FINDING_REASON_MAX
 from alerts.storage import models as m
 from alerts.storage.queries import (
     acknowledgements_of,
@@ -108,6 +111,7 @@ def render_incident(
         may_act=may_act and incident.archived_at is None,
         may_ack=may_ack,
         may_archive=may_archive,
+        may_decide=ctx.viewer.user.role in DECIDER_ROLES,
         # an instruction's clocks are waived on no incident form (docs/api.md: not implemented)
         unreported=lambda o: o.still_owed and o.instruction_id is None,
         done=done,
@@ -166,6 +170,7 @@ def incident_view(
         "flags": flags(incident),
         "filings": filings_of(session, incident_id=incident.id),
         "timeline": timeline(session, incident.id, obligations) if whole else [],
+        "findings": findings_on(session, incident) if whole else [],
         "unit_reported": unit_has_reported(session, incident),
     }
 
@@ -179,6 +184,14 @@ def helpers(language: str) -> dict[str, Any]:
         "figures": FIGURES,
         "reported_rows": REPORTED_ROWS,
         "waiver_max": REASON_MAX,
+        "finding_reason_max": FINDING_REASON_MAX,
+        "finding_evidence_max": EVIDENCE_MAX,
+        "evidence_limits": {
+            "files": evidence.MAX_FILES,
+            "each": evidence.MAX_FILE_BYTES // (1024 * 1024),
+            "total": evidence.MAX_TOTAL_BYTES // (1024 * 1024),
+            "types": evidence.ALLOWED,
+        },
     }
 
 

@@ -32,6 +32,7 @@ ACTORS = frozenset({"duty_room", "section_head", "admin"})
 ARCHIVERS = frozenset({"section_head", "admin"})  # 归档 is the information section's
 FLASHES = frozenset(
     {"phone_logged", "registered", "acknowledged", "finished", "waived", "not_open", "archived"}
+    | {"finding_confirmed", "finding_dismissed", "finding_reopened"}  # findings.py's
 )
 
 
@@ -353,3 +354,9 @@ def _not_found(ctx: PageContext) -> HTMLResponse:
 def _back(incident_id: int, flash: str) -> RedirectResponse:
     """After a POST: back to the incident page, saying what happened."""
     return RedirectResponse(f"/incidents/{incident_id}?done={flash}", status_code=303)
+
+
+# what the findings routes (findings.py) share with these pages
+visible_incident = _visible_incident
+render_incident = _render_incident
+not_found = _not_found

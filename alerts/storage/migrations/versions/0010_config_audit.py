@@ -5,7 +5,7 @@ fields before and after (secrets only as "changed"). Nothing else is touched, so
 drops the table and its indexes and nothing more.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-04
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import alerts.storage.types
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
