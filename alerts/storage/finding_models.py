@@ -1,6 +1,6 @@
 """The tables of findings (认定): one row per finding the rules raised on an incident, with where
 it stands; every decision about it, only ever added; and the files given as evidence, kept in
-the database with the decision they came with (decision 0015)."""
+the database with the decision they came with (decision 0016)."""
 
 from __future__ import annotations
 

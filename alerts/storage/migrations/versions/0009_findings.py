@@ -3,7 +3,7 @@
 A missed report or a flag (under-graded, chain breach, suspected concealment) becomes a row of
 `findings` with a state (candidate, confirmed, dismissed); each decision about it is a row of
 `finding_decisions`, and the files given with a decision are rows of `finding_evidence`, bytes
-and all (decision 0015). Going up makes a candidate of every missed unit report and every such
+and all (decision 0016). Going up makes a candidate of every missed unit report and every such
 flag already stored, as re-assessing the incident would; going down drops the three tables,
 decisions and evidence with them.
 
