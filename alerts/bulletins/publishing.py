@@ -119,8 +119,12 @@ def title(bulletin: Bulletin, translate: Translator) -> str:
     if period.kind is Kind.MONTHLY:
         span = translate("bulletin.month", year=period.first.year, month=period.first.month)
     else:
+        quarter = (period.first.month - 1) // 3 + 1
         span = translate(
-            "bulletin.quarter", year=period.first.year, quarter=(period.first.month - 1) // 3 + 1
+            "bulletin.quarter",
+            year=period.first.year,
+            quarter=quarter,
+            quarter_cn="一二三四"[quarter - 1],
         )
     return translate("bulletin.title", office=bulletin.office.name, period=span)
 
