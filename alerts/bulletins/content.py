@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from alerts.records.unit_records import unit_records
 from alerts.roster.access import units_in_view
 from alerts.storage import models as m
-from alerts.unit_records import unit_records
 from rules import compliance as c
 from rules.bulletins import Kind, Period, parse
 

@@ -1,2 +1,3 @@
-"""The information section's records: findings (认定) and their decisions, with the evidence
-files given for them. Refuses (alerts.errors) before anything is written; never commits."""
+"""The information section's records: each unit's record over a period (unit_records.py, the one
+computation behind the records page, its exports and the bulletins), and findings (认定) with
+their decisions and the evidence files given for them."""

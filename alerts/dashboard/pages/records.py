@@ -17,9 +17,9 @@ from alerts.dashboard.board import visible_units
 from alerts.dashboard.charts import count_chart, trend_chart
 from alerts.dashboard.dates import form_day
 from alerts.dashboard.pages.common import Forbidden, PageContext, page_context
+from alerts.records.unit_records import Row, county_by_month, unit_records
 from alerts.services import ServicesDep
 from alerts.spreadsheets import csv_bytes, xlsx_bytes
-from alerts.unit_records import Row, county_by_month, unit_records
 from rules import compliance as c
 
 router = APIRouter(include_in_schema=False)
