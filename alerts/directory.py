@@ -52,6 +52,16 @@ def create_person(
     return person
 
 
+def update_person(
+    session: Session, *, actor: str, now: datetime, person: m.Person, changes: dict[str, str | None]
+) -> None:
+    """Change some of a person's name, post, phone and email (the keys given)."""
+    before = audit.snapshot(person)
+    for field, value in changes.items():
+        setattr(person, field, value)
+    audit.changed(session, actor=actor, at=now, row=person, before=before, action="update")
+
+
 def issue_token(session: Session, *, actor: str, now: datetime, unit: m.Unit, label: str) -> str:
     """A new API token for `unit`, returned this once; the audit says only that it was made."""
     token = add_token(session, unit=unit, label=label, now=now)

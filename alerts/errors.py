@@ -110,6 +110,8 @@ _CUSTOM = {  # our own pydantic error types, which are catalogue keys already
     "time_range",
     "figure_too_big",
     "loss_too_big",
+    "phone_or_email",
+    "email_address",
 }
 
 
