@@ -14,7 +14,7 @@ from sqlalchemy import select
 from alerts import directory
 from alerts.api.people import Email
 from alerts.audit import cli_actor
-from alerts.cli.units import _session
+from alerts.cli.units import cli_session
 from alerts.clock import SystemClock
 from alerts.config import Settings
 from alerts.phones import Phone
@@ -53,7 +53,7 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
     email = _checked(_EMAIL, args.email, "--email: not an email address", problems)
     if not phone and not email:
         problems.append("--phone or --email: one at least, else nobody can tell this person")
-    with _session(settings) as session:
+    with cli_session(settings) as session:
         unit = unit_by_code(session, code=args.unit)
         if unit is None:
             problems.append(f"--unit: no unit {args.unit!r}")
@@ -76,7 +76,7 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _list(args: argparse.Namespace, settings: Settings) -> int:
-    with _session(settings) as session:
+    with cli_session(settings) as session:
         codes = {u.id: u.code for u in all_units(session)}
         query = select(m.Person).order_by(m.Person.unit_id, m.Person.name, m.Person.id)
         if args.unit:

@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from alerts.audit import cli_actor
+from alerts.cli.units import cli_session
 from alerts.clock import SystemClock
 from alerts.config import Settings
 from alerts.i18n import Translator
-from alerts.storage.database import make_engine, make_session_factory
 from alerts.storage.queries.units import unit_by_code
 
 
@@ -53,7 +50,7 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
         print(f"error: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 2
     translate = Translator(settings.language)
-    with _session(settings) as session:
+    with cli_session(settings) as session:
         unit = unit_by_code(session, code=args.unit)
         if unit is None:
             print(f"error: no unit {args.unit!r}", file=sys.stderr)
@@ -110,7 +107,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     if fmt == "xlsx" and not args.output:
         print("error: XLSX needs --output FILE", file=sys.stderr)
         return 2
-    with _session(settings) as session:
+    with cli_session(settings) as session:
         unit = unit_by_code(session, code=args.unit)
         if unit is None:
             print(f"error: no unit {args.unit!r}", file=sys.stderr)
@@ -121,13 +118,3 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     else:
         sys.stdout.write(data.decode("utf-8-sig"))  # no BOM on a terminal or in a pipe
     return 0
-
-
-@contextmanager
-def _session(settings: Settings) -> Iterator[Session]:
-    engine = make_engine(settings.database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            yield session
-    finally:
-        engine.dispose()

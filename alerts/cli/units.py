@@ -36,7 +36,7 @@ def add_unit_commands(commands: Any) -> None:
 
 
 def _add(args: argparse.Namespace, settings: Settings) -> int:
-    with _session(settings) as session:
+    with cli_session(settings) as session:
         if unit_by_code(session, code=args.code) is not None:
             print(f"error: unit {args.code!r} already exists", file=sys.stderr)
             return 1
@@ -64,7 +64,7 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _list(_: argparse.Namespace, settings: Settings) -> int:
-    with _session(settings) as session:
+    with cli_session(settings) as session:
         units = all_units(session)
         by_id = {u.id: u.code for u in units}
         print(f"{'code':<16} {'parent':<16} {'office':<6} name")
@@ -75,7 +75,7 @@ def _list(_: argparse.Namespace, settings: Settings) -> int:
 
 
 @contextmanager
-def _session(settings: Settings) -> Iterator[Session]:
+def cli_session(settings: Settings) -> Iterator[Session]:
     """A session whose engine is disposed afterwards (an undisposed PostgreSQL pool warns)."""
     engine = make_engine(settings.database_url)
     try:
