@@ -18,7 +18,7 @@ def _tables(url: str) -> set[str]:
 
 
 def test_0010_adds_config_changes_only_and_goes_back(empty_url: str) -> None:
-    migrate(empty_url, "0008")
+    migrate(empty_url, "0009")  # the revision 0010 follows (the findings')
     before = _tables(empty_url)
     migrate(empty_url, "0010")
     assert _tables(empty_url) - before == {"config_changes"}
@@ -34,7 +34,7 @@ def test_0010_adds_config_changes_only_and_goes_back(empty_url: str) -> None:
             {"at": "2026-11-21 01:00:00"},
         )
     engine.dispose()
-    command.downgrade(alembic_config(empty_url), "0008")
+    command.downgrade(alembic_config(empty_url), "0009")
     assert _tables(empty_url) == before
     migrate(empty_url)
     assert "config_changes" in _tables(empty_url)
