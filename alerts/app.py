@@ -21,6 +21,7 @@ from alerts.api import (
     health,
     incidents,
     instructions,
+    notices,
     roster,
     roster_files,
     swaps,
@@ -67,6 +68,7 @@ ROUTERS = (
     handovers,
     duty_checks,
     bulletins,
+    notices,
     health,
 )
 
