@@ -36,6 +36,13 @@ REQUIRED = {
     ("audit", "list"): [],
     ("bulletins", "publish"): ["--kind", "monthly", "--period", "2026-11"],
     ("bulletins", "export"): ["--kind", "monthly", "--period", "2026-11", "b.pdf"],
+    ("findings", "list"): [],
+    ("findings", "confirm"): ["1", "--user", "u", "--reason", "r"],
+    ("findings", "dismiss"): ["1", "--user", "u", "--reason", "r"],
+    ("findings", "reopen"): ["1", "--user", "u", "--reason", "r"],
+    ("notices", "list"): [],
+    ("notices", "draft"): ["finding:1", "--user", "u"],
+    ("notices", "approve"): ["1", "--user", "u"],
 }
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from alerts.errors import Conflict, FieldProblem, Invalid
 from alerts.i18n import Translator
 from alerts.notices import wording
-from alerts.notices.sources import parse, source
+from alerts.notices.sources import Source, parse, source
 from alerts.records.findings import DECIDER_ROLES
 from alerts.storage import models as m
 from alerts.storage.queries.notices import notice_by_source
@@ -66,7 +66,7 @@ def draft(
         minutes_late=found.minutes_late,
         reason=found.reason,
         title=wording.title(translate, kind=found.kind, unit=unit, incident=incident),
-        body=wording.body(translate, zone, found, office),
+        body=wording.body(translate, zone, found, _addressee(session, translate, found, office)),
         requirements=text or wording.requirements(translate, unit=unit, office=office.name),
         state=DRAFT,
         drafted_at=now,
@@ -105,6 +105,14 @@ def discard(session: Session, *, notice: m.Notice) -> None:
     )
     if cast("CursorResult[Any]", gone).rowcount != 1:
         raise Conflict("notice_already_approved")
+
+
+def _addressee(session: Session, translate: Translator, found: Source, office: m.Unit) -> str:
+    """Whom the report was owed to: the office, or for its upward report the level above."""
+    if found.report_kind != "upward":
+        return office.name
+    above = session.get(m.Unit, office.parent_id) if office.parent_id else None
+    return above.name if above else translate("notice.above")
 
 
 def checked_requirements(text: str | None) -> str:

@@ -18,13 +18,14 @@ def title(translate: Translator, *, kind: str, unit: str, incident: str) -> str:
     return translate("notice.title", unit=unit, what=what, incident=incident)
 
 
-def body(translate: Translator, zone: ZoneInfo, found: Source, office: m.Unit) -> str:
-    """The facts in words: the incident, the report owed, when it was due and came, how late,
-    and for a finding the section's reason."""
+def body(translate: Translator, zone: ZoneInfo, found: Source, to: str) -> str:
+    """The facts in words: the incident, the report owed (to `to`: the office, or above it for
+    the county's upward report), when it was due and came, how late, and for a finding the
+    section's reason."""
     report = translate(f"ui.kind_{found.report_kind}") if found.report_kind else ""
     facts = {
         "unit": found.unit.name,
-        "office": office.name,
+        "office": to,
         "incident": found.incident.title,
         "occurred": moment(translate, zone, found.incident.occurred_at),
         "report": report,
