@@ -19,7 +19,7 @@ from alerts.api.notice_schemas import (
 )
 from alerts.api.wire import Wire
 from alerts.errors import Forbidden, NotFound
-from alerts.notices.access import View, api_view
+from alerts.notices.access import View, api_view, notice_for
 from alerts.notices.approval import approve
 from alerts.notices.drafting import discard, draft, edit
 from alerts.notices.sources import Source, candidates
@@ -158,8 +158,8 @@ def _office_view(session: SessionDep, caller: m.Unit) -> View:
 
 
 def _notice(session: SessionDep, view: View, notice_id: int) -> m.Notice:
-    row = session.get(m.Notice, notice_id)
-    if row is None or not view.sees(row):
+    row = notice_for(session, view, notice_id)
+    if row is None:
         raise NotFound("notice_not_found")
     return row
 

@@ -17,7 +17,7 @@ from alerts.clock import SystemClock
 from alerts.config import Settings
 from alerts.errors import NotFound, Refused
 from alerts.i18n import Translator
-from alerts.notices.access import View
+from alerts.notices.access import View, notice_for
 from alerts.notices.approval import approve
 from alerts.notices.drafting import DRAFTER_ROLES, draft
 from alerts.notices.sources import candidates
@@ -125,9 +125,9 @@ def _approve(args: argparse.Namespace, settings: Settings) -> int:
             user, office = _actor(session, args.user, t)
             if user is None or office is None:
                 return 1
-            row = session.get(m.Notice, args.notice)
+            row = notice_for(session, View(office, None), args.notice)
             try:
-                if row is None or row.office_id != office.id:
+                if row is None:
                     raise NotFound("notice_not_found")
                 approve(
                     session,

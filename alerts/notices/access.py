@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from alerts.notices.drafting import APPROVED
+from alerts.notices.sources import MAX_ID
 from alerts.storage import models as m
 from alerts.storage.queries.notices import notices_listed
 from alerts.storage.queries.units import reporting_office
@@ -43,6 +44,12 @@ class View:
             incident_id=incident_id,
             state=None if self.is_office else APPROVED,
         )
+
+
+def notice_for(session: Session, view: View, notice_id: int) -> m.Notice | None:
+    """The notice with this id if this reader sees it (an id no row can have names none)."""
+    row = session.get(m.Notice, notice_id) if 1 <= notice_id <= MAX_ID else None
+    return row if row is not None and view.sees(row) else None
 
 
 def view_of(session: Session, unit: m.Unit, *, office_reader: bool) -> View | None:

@@ -24,6 +24,8 @@ from rules.findings import FindingState
 FINDING_KINDS = {"missed": "missed", "concealment_suspected": "concealed"}
 KINDS = ("late", *FINDING_KINDS.values())
 _SOURCE = re.compile(r"(obligation|finding):([1-9][0-9]{0,17})")
+# the tables' ids are INTEGER: on PostgreSQL 32 bits, and a larger one is an error, not "none"
+MAX_ID = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -99,11 +101,13 @@ def source(session: Session, *, office: m.Unit, key: str) -> Source:
     Invalid for a malformed key, NotFound for none, Conflict when it is not late or not
     confirmed (or no longer stands)."""
     table, row_id = parse(key)
-    row: m.Obligation | m.Finding | None = (
-        session.get(m.Obligation, row_id)
-        if table == "obligation"
-        else session.get(m.Finding, row_id)
-    )
+    row: m.Obligation | m.Finding | None = None
+    if row_id <= MAX_ID:
+        row = (
+            session.get(m.Obligation, row_id)
+            if table == "obligation"
+            else session.get(m.Finding, row_id)
+        )
     incident = session.get(m.Incident, row.incident_id) if row and row.incident_id else None
     if row is None or incident is None or incident.office_id != office.id:
         raise NotFound("notice_source_not_found")

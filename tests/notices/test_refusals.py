@@ -53,6 +53,7 @@ def test_drafting_refusals_by_api_write_nothing(database_url: str) -> None:
         ({"source": "finding:1", "number": 3}, 422, "invalid"),
         ({"source": "finding:999999"}, 404, "notice_source_not_found"),
         ({"source": "obligation:999999999999999999"}, 404, "notice_source_not_found"),
+        ({"source": "finding:3000000000"}, 404, "notice_source_not_found"),  # beyond INTEGER
         ({"source": f"obligation:{upward}"}, 409, "notice_source_not_eligible"),
         ({"source": f"obligation:{followup}"}, 409, "notice_source_not_eligible"),
         ({"source": f"finding:{missed}"}, 409, "notice_source_not_eligible"),  # a candidate
@@ -91,8 +92,10 @@ def test_refusals_on_a_draft_and_on_an_approved_notice(database_url: str) -> Non
         )
         _refused(approve(c, notice, headers), 403, "notices_office_only")
         _refused(c.client.delete(path, headers=headers), 403, "notices_office_only")
-    _refused(approve(c, 999999), 404, "notice_not_found")
-    _refused(c.client.get("/api/v1/notices/999999", headers=office(c)), 404, "notice_not_found")
+    for missing in (999999, 3_000_000_000, 2**63 - 1):  # none, and beyond PostgreSQL's INTEGER
+        _refused(approve(c, missing), 404, "notice_not_found")
+        gone = c.client.get(f"/api/v1/notices/{missing}", headers=office(c))
+        _refused(gone, 404, "notice_not_found")
     assert row_counts(database_url) == before
 
     assert approve(c, notice).status_code == 200
@@ -185,7 +188,8 @@ def test_dashboard_refusals_write_nothing(database_url: str) -> None:
         assert answer.status_code == status and said in answer.text, (path, data, answer.text)
     no_csrf = c.client.post(f"/notices/{notice}/approval", data={})
     assert no_csrf.status_code == 403
-    assert c.client.get("/notices/999999").status_code == 404
+    for missing in (999999, 3_000_000_000):
+        assert c.client.get(f"/notices/{missing}").status_code == 404
     assert row_counts(database_url) == before
 
     ok = c.client.post(

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from alerts.dashboard.pages.common import Forbidden, PageContext, page_context
 from alerts.dashboard.pages.incident_forms import FormRefused, refused_form
 from alerts.errors import Invalid, Refused
-from alerts.notices.access import View, view_of
+from alerts.notices.access import View, notice_for, view_of
 from alerts.notices.approval import approve
 from alerts.notices.drafting import DRAFTER_ROLES, REQUIREMENTS_MAX, discard, draft, edit
 from alerts.notices.sources import candidates
@@ -147,8 +147,7 @@ def _drafter_view(ctx: PageContext) -> View:
 
 
 def _notice(ctx: PageContext, view: View, notice_id: int) -> m.Notice | None:
-    row = ctx.session.get(m.Notice, notice_id)
-    return row if row is not None and view.sees(row) else None
+    return notice_for(ctx.session, view, notice_id)
 
 
 def _not_found(ctx: PageContext) -> HTMLResponse:
