@@ -21,6 +21,7 @@ from alerts.api import (
     health,
     incidents,
     instructions,
+    notices,
     people,
     roster,
     roster_files,
@@ -69,6 +70,7 @@ ROUTERS = (
     handovers,
     duty_checks,
     bulletins,
+    notices,
     health,
 )
 

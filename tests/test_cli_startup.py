@@ -42,6 +42,9 @@ REQUIRED = {
     ("findings", "reopen"): ["1", "--user", "u", "--reason", "r"],
     ("bulletins", "publish"): ["--kind", "monthly", "--period", "2026-11"],
     ("bulletins", "export"): ["--kind", "monthly", "--period", "2026-11", "b.pdf"],
+    ("notices", "list"): [],
+    ("notices", "draft"): ["finding:1", "--user", "u"],
+    ("notices", "approve"): ["1", "--user", "u"],
 }
 
 

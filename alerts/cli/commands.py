@@ -1,7 +1,7 @@
 """The `jibao` command: serve, demo, migrate, check-config, doctor, backup, restore, archive export,
 unit add|list, person add|list, user add|list, roster import|export, instructions list,
-bulletins publish|export, audit list, findings list|confirm|dismiss|reopen; each group registered
-by its own module."""
+bulletins publish|export, audit list, findings list|confirm|dismiss|reopen, notices
+list|draft|approve; each group registered by its own module."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from alerts.cli.doctor import add_doctor_command
 from alerts.cli.findings_cmd import add_findings_commands
 from alerts.cli.instructions import add_instruction_commands
 from alerts.cli.migration import add_migrate_command
+from alerts.cli.notices import add_notice_commands
 from alerts.cli.people import add_person_commands
 from alerts.cli.rosters import add_roster_commands
 from alerts.cli.units import add_unit_commands
@@ -109,7 +110,8 @@ def _parser() -> argparse.ArgumentParser:
     add_instruction_commands(commands)
     add_audit_commands(commands)
     add_findings_commands(commands)
-    for name in ("unit", "person", "user", "roster", "audit", "findings"):
+    add_notice_commands(commands)
+    for name in ("unit", "person", "user", "roster", "audit", "findings", "notices"):
         commands.choices[name].set_defaults(needs_schema=True)
     _add_to_every_command(parser)
     return parser

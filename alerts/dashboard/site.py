@@ -19,6 +19,7 @@ from alerts.dashboard.pages import (
     instruction_list,
     instructions,
     messages,
+    notices,
     now,
     records,
     roster_page,
@@ -39,6 +40,7 @@ PAGE_ROUTERS = [
     instructions.router,
     records.router,
     bulletins.router,
+    notices.router,
     messages.router,
     audit_page.router,  # before admin's /admin/{section}
     admin.router,

@@ -1,7 +1,7 @@
 """The tables: units and people, tokens, incidents, filings, obligations, the timeline, escalations,
-notifications, acknowledgements and dashboard users; the roster's tables are in roster_models.py,
-the instructions' in instruction_models.py, the findings' in finding_models.py and the
-configuration audit's in audit_models.py, re-exported here, so `models.X` names every table."""
+notifications, acknowledgements and dashboard users; the roster's, instructions', findings',
+bulletins', notices' and the configuration audit's are in their own *_models.py, re-exported
+here, so `models.X` names every table."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from alerts.storage.finding_models import FindingEvidence as FindingEvidence
 from alerts.storage.instruction_models import Instruction as Instruction
 from alerts.storage.instruction_models import InstructionStep as InstructionStep
 from alerts.storage.instruction_models import InstructionUnit as InstructionUnit
+from alerts.storage.notice_models import Notice as Notice
 from alerts.storage.owed import StillOwed
 from alerts.storage.roster_models import DutyCheck as DutyCheck
 from alerts.storage.roster_models import GapAlert as GapAlert
@@ -204,9 +205,8 @@ class Escalation(Base):
 
 
 class Notification(Base):
-    """One message to one person (or webhook) on one channel: the outbox row.
-
-    `dedupe_key` (obligation, step, person, channel) makes a double send impossible to store."""
+    """One message to one person (or webhook) on one channel: the outbox row. `dedupe_key`
+    (obligation, step, person, channel) makes a double send impossible to store."""
 
     __tablename__ = "notifications"
     __table_args__ = (Index("ix_notifications_due", "state", "next_attempt_at"),)

@@ -14,7 +14,13 @@ from tests.builders import at, county, initial, settings
 
 REF = "#/components/schemas/"
 # operations that take no body (a POST that only names its target in the path)
-BODYLESS = {"acknowledge_obligation", "answer_check", "archive_incident"}
+BODYLESS = {
+    "acknowledge_obligation",
+    "answer_check",
+    "archive_incident",
+    "approve_notice",
+    "discard_notice",
+}
 # the Twilio webhooks and the feed that calendar apps fetch carry no bearer token: Twilio signs
 # its requests, and a feed's address is its credential
 UNAUTHENTICATED = {"twilio_status", "twilio_sms", "twilio_voice_key", "get_calendar_feed"}

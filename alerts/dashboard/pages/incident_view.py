@@ -1,11 +1,11 @@
 """What the incident pages show: one incident with every report, obligation, acknowledgement,
-finding, leader instruction and timeline entry, each escalation step with the messages it sent
-and their delivery history; the 登记 page's units; and a refused form as it was posted. Reads
-only; the routes in incidents.py decide who sees it and what they may do."""
+finding, notice, leader instruction and timeline entry, each escalation step with the messages
+it sent and their delivery history; the 登记 page's units; and a refused form as it was posted.
+Reads only; the routes in incidents.py decide who sees it and what they may do."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
@@ -21,6 +21,7 @@ from alerts.dashboard.pages.incident_forms import REPORTED_ROWS, SOURCES, FormRe
 from alerts.filing.assessments import FIGURES
 from alerts.filing.report import COMPLETE_REPORT
 from alerts.filing.waivers import REASON_MAX
+from alerts.notices.access import view_of
 from alerts.records import evidence
 from alerts.records.findings import DECIDER_ROLES, EVIDENCE_MAX, findings_on
 from alerts.records.findings import REASON_MAX as FINDING_REASON_MAX
@@ -107,6 +108,7 @@ def render_incident(
             ctx.session, incident, now=ctx.services.clock.now(), zone=zone, whole=whole
         ),
         instructions=_instructions(ctx, incident) if whole else [],
+        notices=_notices(ctx, incident) if whole else [],
         refresh=REFRESH_SECONDS,
         may_act=may_act and incident.archived_at is None,
         may_ack=may_ack,
@@ -127,6 +129,12 @@ def _instructions(ctx: PageContext, incident: m.Incident) -> list[InstructionLin
     viewer = ctx.viewer
     unit_id = None if viewer.sees_everything else viewer.unit.id
     return instructions_on(ctx.session, incident_id=incident.id, unit_id=unit_id)
+
+
+def _notices(ctx: PageContext, incident: m.Incident) -> Sequence[m.Notice]:
+    """The notices about the incident the viewer reads (alerts/notices/access.py)."""
+    view = view_of(ctx.session, ctx.viewer.unit, office_reader=ctx.viewer.sees_everything)
+    return view.notices(ctx.session, incident_id=incident.id) if view else []
 
 
 def render_new(ctx: PageContext, office: m.Unit, form: FormState) -> HTMLResponse:
