@@ -23,6 +23,7 @@ from alerts.api import (
     instructions,
     roster,
     roster_files,
+    sources,
     swaps,
     twilio_hooks,
     waivers,
@@ -67,6 +68,7 @@ ROUTERS = (
     handovers,
     duty_checks,
     bulletins,
+    sources,
     health,
 )
 
