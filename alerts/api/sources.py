@@ -41,7 +41,11 @@ _ANY_BODY = {
                 "schema": {
                     "anyOf": [
                         {"$ref": REF.format(model=AlertmanagerMessage.__name__)},
-                        {"type": ["object", "array"]},
+                        {"type": "object", "additionalProperties": True},
+                        {
+                            "type": "array",
+                            "items": {"type": "object", "additionalProperties": True},
+                        },
                     ]
                 }
             }

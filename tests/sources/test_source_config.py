@@ -4,6 +4,7 @@ file's language."""
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -137,3 +138,13 @@ def test_two_sources_of_one_name_and_every_problem_at_once_in_chinese() -> None:
     assert "sources[2].severity: V 不是以下之一：I, II, III, IV" in lines
     duplicate = _problems(alertmanager_source(), alertmanager_source(), language="zh_CN")
     assert duplicate == ["sources: 来源名称 alertmanager 重复"]
+
+
+def test_the_mapping_in_docs_api_md_loads() -> None:
+    text = (CONFIG.parent / "docs" / "api.md").read_text()
+    section = text[text.index("### `[[sources]]`: the mapping") :]
+    block = section[section.index("```toml\n") + len("```toml\n") : section.index("\n```\n")]
+    tables = tomllib.loads(block)["sources"]
+    loaded = settings_from_table(config_table(sources=tables)).sources
+    assert [(s.name, s.kind) for s in loaded] == [("alertmanager", "alertmanager"), ("gas", "json")]
+    assert loaded[1].title.template == "{station}{gas}浓度超限"
