@@ -19,7 +19,12 @@ from alerts.api.source_schemas import SourceAlertOut, SourceOut
 from alerts.errors import Invalid, Refused
 from alerts.services import Services, ServicesDep, SessionDep
 from alerts.sources.alerts import AlertmanagerMessage, read_alerts
-from alerts.sources.intake import AlertOutcome, source_named, take_alerts
+from alerts.sources.intake import (
+    AlertOutcome,
+    refuse_unless_office,
+    source_named,
+    take_alerts,
+)
 from alerts.sources.settings import ALERTMANAGER
 
 router = APIRouter(tags=["sources"])
@@ -103,6 +108,7 @@ async def _receive(
     Runs inline on the event loop like the filing webhook (docs/decisions/0002)."""
     try:
         filer = authenticate(session, services.callers, token)
+        refuse_unless_office(filer)
         raw = await read_body(request, services.settings.api.max_body_bytes)
         verify_signature(filer, request, raw)
         source = source_named(services.settings.sources, name)

@@ -65,12 +65,17 @@ def take_alerts(
     translate: Translator,
 ) -> list[AlertOutcome]:
     """Register, follow up or pass over each alert in turn; Refused when any is refused."""
-    if not filer.is_office:
-        raise Forbidden(FieldProblem("Authorization", "source_office_token"))
+    refuse_unless_office(filer)
     # one delivery at a time per office: two copies of one new alert make one incident
     session.execute(select(m.Unit.id).where(m.Unit.id == filer.id).with_for_update())
     taking = _Taking(session, settings, filer, _mapped_unit(session, filer, source), source, now)
     return [taking.take(alert, translate) for alert in alerts]
+
+
+def refuse_unless_office(filer: m.Unit) -> None:
+    """Sources register for the office: a unit's token is Forbidden."""
+    if not filer.is_office:
+        raise Forbidden(FieldProblem("Authorization", "source_office_token"))
 
 
 def _mapped_unit(session: Session, office: m.Unit, source: SourceConfig) -> m.Unit:
@@ -110,9 +115,11 @@ class _Taking:
             if "occurred_at" not in changed:
                 return AlertOutcome(alert, "unchanged", incident, None)
             return self._register(alert, said, ref)
+        owner = self.session.get(m.Unit, incident.unit_id)  # the table's unit, unless remapped
+        assert owner is not None
         body: dict[str, Any] = {
             "kind": "register",
-            "unit": self.unit.code,
+            "unit": owner.code,
             "incident_id": incident.id,
             "external_ref": ref,
             "description": said.fields["description"],

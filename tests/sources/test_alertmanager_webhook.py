@@ -7,7 +7,19 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from tests.builders import County, at, followup, initial, obligation, row_counts
+from fastapi.testclient import TestClient
+
+from alerts.app import create_app
+from tests.builders import (
+    County,
+    at,
+    dry_notifiers,
+    followup,
+    initial,
+    obligation,
+    row_counts,
+    settings,
+)
 from tests.sources.builders import (
     alert,
     alertmanager_source,
@@ -203,3 +215,28 @@ def test_an_empty_group_files_nothing(database_url: str) -> None:
     answer = deliver(c, message())
     assert answer.json() == {"source": "alertmanager", "alerts": []}
     assert row_counts(database_url) == before
+
+
+def test_a_source_remapped_to_another_unit_follows_up_where_the_incident_is(
+    database_url: str,
+) -> None:
+    c = county_with_sources(database_url)
+    incident_id = deliver(c, message(alert())).json()["alerts"][0]["incident_id"]
+    remapped = settings(database_url, sources=[alertmanager_source(unit="wsh")])
+    app = create_app(remapped, clock=c.clock, notifiers=dry_notifiers(), run_scheduler=False)
+    with TestClient(app) as client:
+        headers = {"Authorization": f"Bearer {c.office_token}"}
+        answer = client.post(
+            "/api/v1/sources/alertmanager", json=message(resolved(at(10))), headers=headers
+        )
+        assert _taken(answer) == [("resolved", "followed_up")]
+        fresh = client.post(
+            "/api/v1/sources/alertmanager",
+            json=message(alert(fingerprint="ffff0000ffff0000")),
+            headers=headers,
+        )
+        assert _taken(fresh) == [("firing", "registered")]
+    incident = c.incident(incident_id)
+    assert incident["unit"] == "qdh"
+    assert [f["unit"] for f in incident["filings"]] == ["qdh", "qdh"]
+    assert c.incident(fresh.json()["alerts"][0]["incident_id"])["unit"] == "wsh"

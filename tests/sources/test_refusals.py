@@ -198,6 +198,8 @@ def test_who_may_send(database_url: str) -> None:
     ]
     by_path = c.client.post(f"{path}/{c.tokens['qdh']}", json=body)
     assert by_path.status_code == 403
+    # a unit's token is refused before its body is read
+    assert c.client.post(f"{path}/{c.tokens['qdh']}", content=b"{").status_code == 403
     unknown = _post(c, body, "/api/v1/sources/reservoir")
     assert (unknown.status_code, unknown.json()["error"]["code"]) == (404, "unknown_source")
     assert "reservoir" in unknown.json()["error"]["message"]
