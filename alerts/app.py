@@ -25,6 +25,7 @@ from alerts.api import (
     people,
     roster,
     roster_files,
+    sources,
     swaps,
     twilio_hooks,
     waivers,
@@ -71,6 +72,7 @@ ROUTERS = (
     duty_checks,
     bulletins,
     notices,
+    sources,
     health,
 )
 

@@ -36,6 +36,7 @@ from alerts.config_problems import (
 )
 from alerts.config_sources import SECRET_KEY, ConfigTable, Environment
 from alerts.i18n import Translator
+from alerts.sources.settings import SourceConfig, duplicate_names
 from rules.durations import parse_duration, parse_time_of_day
 from rules.escalation import Policy, parse_policy
 from rules.problems import Problem
@@ -222,6 +223,12 @@ class FileSettings(BaseModel):
     notifications: NotificationSettings = NotificationSettings()
     roster: RosterSettings = RosterSettings()
     records: RecordsSettings = RecordsSettings()
+    sources: list[SourceConfig] = []  # monitoring systems whose alerts become registrations
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_sources(cls, sources: list[SourceConfig]) -> list[SourceConfig]:
+        return duplicate_names(sources)
 
     @field_serializer("database_url")
     def _masked(self, url: str) -> str:

@@ -48,6 +48,11 @@ _PYDANTIC_CODES = {
     "not_time_of_day": "not_time_of_day",
 }
 _LIMITS = ("gt", "ge", "lt", "le")
+_OWN_PREFIX = "source_"  # our own error types, which are catalogue keys under `config.` already
+
+
+def _own(kind: str) -> str:
+    return kind if kind.startswith(_OWN_PREFIX) else "invalid"
 
 
 def file_language(table: Mapping[str, Any]) -> str:
@@ -120,7 +125,9 @@ def validation_problems(error: ValidationError) -> list[Problem]:
         for limit in _LIMITS:
             if limit in ctx:
                 params["limit"] = str(ctx[limit])
-        code = _PYDANTIC_CODES.get(item["type"], "invalid")
+        if item["type"].startswith(_OWN_PREFIX):  # raised by alerts/sources/settings.py
+            params |= {key: str(value) for key, value in ctx.items()}
+        code = _PYDANTIC_CODES.get(item["type"], _own(item["type"]))
         problems.append(Problem(_path(item["loc"]), code, params))
     return problems
 

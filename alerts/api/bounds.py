@@ -1,9 +1,11 @@
 """What every value on the wire must keep: ids the database can hold, times it can store, and
-JSON bodies shallow enough to parse."""
+JSON bodies small and shallow enough to parse (read by hand where a route keeps the raw bytes)."""
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 from fastapi import Request
 
@@ -44,3 +46,31 @@ async def path_ids_exist(request: Request) -> None:
             continue
         if name.endswith("_id") and not 1 <= number <= MAX_ROW_ID:
             raise ApiError(404, "not_found")
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The raw body, refused (413) once it passes `limit` bytes, declared or sent."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, "too_large", limit=limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, "too_large", limit=limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def read_json(raw: bytes) -> Any:
+    """The JSON value of a raw body; 422 `too_deep` or `bad_json` (NaN and Infinity too)."""
+    if too_deep(raw):  # also without a JSON content type, which JsonGuard leaves alone
+        raise ApiError(422, "too_deep")
+    try:
+        return json.loads(raw, parse_constant=_refuse_constant)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(422, "bad_json") from exc
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")  # NaN and Infinity would poison JSON columns

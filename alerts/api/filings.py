@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from datetime import datetime
 from typing import Annotated, Any
@@ -15,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from alerts.api.auth import authenticate, verify_signature
-from alerts.api.bounds import too_deep
+from alerts.api.bounds import read_body, read_json
 from alerts.api.deps import BearerDep, token_of
 from alerts.api.errors import (
     FILINGS_PATH,
@@ -95,7 +94,7 @@ async def file_report(
     at a time is what SQLite wants anyway (docs/decisions/0002-inline-writes.md)."""
     started = time.perf_counter()
     try:
-        raw = await _read_body(request, services.settings.api.max_body_bytes)
+        raw = await read_body(request, services.settings.api.max_body_bytes)
         status, body = _file(session, services, request, filer, raw)
     except (ApiError, Refused) as error:
         services.metrics.rejected.labels(str(status_of(error))).inc()
@@ -149,19 +148,6 @@ def _file(
     return 201, answer
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise ApiError(413, "too_large", limit=limit)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ApiError(413, "too_large", limit=limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _idempotency_key(request: Request) -> str | None:
     key = request.headers.get("idempotency-key")
     if key is not None and not 1 <= len(key.strip()) <= 200:
@@ -181,22 +167,13 @@ def _replay(session: Session, filer: Unit, key: str, digest: str) -> tuple[int, 
 
 
 def _parse(raw: bytes) -> FilingIn:
-    if too_deep(raw):  # also without a JSON content type, which JsonGuard leaves alone
-        raise ApiError(422, "too_deep")
-    try:
-        data = json.loads(raw, parse_constant=_refuse_constant)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(422, "bad_json") from exc
+    data = read_json(raw)
     if not isinstance(data, dict):
         raise ApiError(422, "bad_json")
     try:
         return FilingIn.model_validate(data)
     except ValidationError as exc:
         raise ApiError(422, "invalid", fields=problems_from_validation(exc.errors())) from exc
-
-
-def _refuse_constant(name: str) -> None:
-    raise ValueError(f"{name} is not JSON")  # NaN and Infinity would poison JSON columns
 
 
 def _answer(outcome: FilingOutcome, wire: Wire, translate: Translator) -> dict[str, Any]:

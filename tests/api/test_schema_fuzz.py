@@ -25,11 +25,13 @@ from tests.builders import settings as app_settings
 
 @pytest.fixture
 def fuzzed(sqlite_database: str) -> County:
-    """A seeded county; the office's token lets requests reach past 401."""
+    """A seeded county; the office's token lets requests reach past 401, and its Alertmanager
+    source lets alerts reach past 404."""
     from tests.conftest import _empty
+    from tests.sources.builders import alertmanager_source
 
     _empty(sqlite_database)
-    return county(sqlite_database, start=at(10))
+    return county(sqlite_database, start=at(10), sources=[alertmanager_source()])
 
 
 # A roster workbook is bytes: fuzz it like any binary body (random bytes must be a 422, not a 5xx)
