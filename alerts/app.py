@@ -25,6 +25,7 @@ from alerts.api import (
     roster_files,
     swaps,
     twilio_hooks,
+    upward,
     waivers,
 )
 from alerts.api.bounds import path_ids_exist
@@ -36,7 +37,7 @@ from alerts.clock import Clock, SystemClock
 from alerts.config import Settings
 from alerts.dashboard.rendering import Pages
 from alerts.dashboard.site import install_dashboard
-from alerts.escalation.channels import build_notifiers
+from alerts.escalation.channels import build_notifiers, parent_notifiers
 from alerts.escalation.engine import Engine
 from alerts.escalation.ladder import Escalator
 from alerts.escalation.links import AckLinks
@@ -67,6 +68,7 @@ ROUTERS = (
     handovers,
     duty_checks,
     bulletins,
+    upward,
     health,
 )
 
@@ -80,7 +82,8 @@ def create_app(
 ) -> FastAPI:
     """The Jibao web app over an already migrated database.
 
-    `notifiers` replaces the channels built from settings (tests pass dry or stand-in ones);
+    `notifiers` replaces the channels built from settings (tests pass dry or stand-in ones),
+    all but the parents' Jibao routes of `[upward]`, which it may replace by name;
     `run_scheduler=False` leaves ticking to the caller: tests call
     `app.state.services.engine.tick()`."""
     services = build_services(settings, clock=clock, notifiers=notifiers)
@@ -138,11 +141,16 @@ def build_services(
         translate=translate,
         metrics=Metrics(),
         callers=CallerCache(),
-        channels=(
-            notifiers
-            if notifiers is not None
-            else build_notifiers(settings.notifications, settings.public_url)
-        ),
+        channels={
+            # the parents' routes are part of the upward reports' config, not a channel to
+            # stand in for: they stay unless `notifiers` names one itself
+            **parent_notifiers(settings.upward),
+            **(
+                notifiers
+                if notifiers is not None
+                else build_notifiers(settings.notifications, settings.public_url)
+            ),
+        },
         messages=messages,
         ack_links=ack_links,
         calendar_links=CalendarLinks(secret, settings.public_url),

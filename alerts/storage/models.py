@@ -1,7 +1,8 @@
 """The tables: units and people, tokens, incidents, filings, obligations, the timeline, escalations,
 notifications, acknowledgements and dashboard users; the roster's tables are in roster_models.py,
-the instructions' in instruction_models.py, the findings' in finding_models.py and the
-configuration audit's in audit_models.py, re-exported here, so `models.X` names every table."""
+the instructions' in instruction_models.py, the findings' in finding_models.py, the
+configuration audit's in audit_models.py and the upward reports' in upward_models.py,
+re-exported here, so `models.X` names every table."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from alerts.storage.roster_models import RosterShift as RosterShift
 from alerts.storage.roster_models import Rotation as Rotation
 from alerts.storage.roster_models import SpecialPeriod as SpecialPeriod
 from alerts.storage.roster_models import SwapRequest as SwapRequest
+from alerts.storage.upward_models import UpwardReport as UpwardReport
 
 
 class Unit(Base):
