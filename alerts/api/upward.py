@@ -55,7 +55,7 @@ async def list_upward(
     if not any(x.state in drafts.UNDECIDED for x in reports):
         kind, fields = drafts.proposal(session, settings=services.settings, incident=incident)
         proposal = UpwardProposalOut(kind=kind, fields=fields)
-    codes = dict(session.execute(select(m.Unit.id, m.Unit.code)).tuples().all())
+    codes = {unit_id: code for unit_id, code in session.execute(select(m.Unit.id, m.Unit.code))}
     return UpwardListOut(
         incident_id=incident.id,
         owed=wire.obligation(owed, codes) if owed is not None else None,
