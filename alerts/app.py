@@ -141,16 +141,12 @@ def build_services(
         translate=translate,
         metrics=Metrics(),
         callers=CallerCache(),
-        channels={
-            # the parents' routes are part of the upward reports' config, not a channel to
-            # stand in for: they stay unless `notifiers` names one itself
-            **parent_notifiers(settings.upward),
-            **(
-                notifiers
-                if notifiers is not None
-                else build_notifiers(settings.notifications, settings.public_url)
-            ),
-        },
+        channels=_with_parents(
+            notifiers
+            if notifiers is not None
+            else build_notifiers(settings.notifications, settings.public_url),
+            settings,
+        ),
         messages=messages,
         ack_links=ack_links,
         calendar_links=CalendarLinks(secret, settings.public_url),
@@ -160,6 +156,14 @@ def build_services(
     )
     services.engine = Engine(services)
     return services
+
+
+def _with_parents(channels: dict[str, Notifier], settings: Settings) -> dict[str, Notifier]:
+    """The channels, with each parent's Jibao route (`jibao:NAME`) that they do not name: the
+    routes are the upward reports' config, not a channel a test stands in for."""
+    for name, notifier in parent_notifiers(settings.upward).items():
+        channels.setdefault(name, notifier)
+    return channels
 
 
 def _secret_key(configured: str) -> str:

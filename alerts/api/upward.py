@@ -6,6 +6,8 @@ a draft, decide on it (a leader's approval, return or decision not to forward, n
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from fastapi import APIRouter, Request
@@ -28,12 +30,14 @@ from alerts.api.upward_schemas import (
     UpwardResendIn,
 )
 from alerts.api.wire import Wire
+from alerts.errors import FieldProblem, Invalid
 from alerts.services import ClockDep, ServicesDep, SessionDep
 from alerts.storage import models as m
 from alerts.upward import decisions, delivery, drafts
 
 router = APIRouter(tags=["upward"])
 In = TypeVar("In", bound=BaseModel)
+_TOP = frozenset({"kind", "parent", "drafted_by", "by", "fields"})  # the body's own keys
 ERRORS = error_responses(401, 403, 404, 409, 413, 422)
 
 
@@ -84,18 +88,19 @@ async def draft_upward(
     续报 before a 首报 was approved; 422 naming each field the parent would refuse."""
     body = await _read(request, UpwardDraftIn)
     incident = _incident(session, incident_id, caller)
-    report = drafts.compose(
-        session,
-        settings=services.settings,
-        incident=incident,
-        office=caller,
-        kind=body.kind,
-        parent=body.parent,
-        fields=body.fields.given(),
-        reporter=None,
-        by=body.drafted_by or caller.name,
-        now=clock.now(),
-    )
+    with _under_fields():
+        report = drafts.compose(
+            session,
+            settings=services.settings,
+            incident=incident,
+            office=caller,
+            kind=body.kind,
+            parent=body.parent,
+            fields=body.fields.given(),
+            reporter=None,
+            by=body.drafted_by or caller.name,
+            now=clock.now(),
+        )
     session.commit()
     return report_out(session, wire, report)
 
@@ -126,15 +131,16 @@ async def edit_upward(
     """Change a draft's fields (a returned one becomes a draft again); 409 once decided."""
     body = await _read(request, UpwardEditIn)
     report, incident = drafts.report_to_act_on(session, report_id, caller)
-    drafts.edit(
-        session,
-        settings=services.settings,
-        report=report,
-        incident=incident,
-        fields=body.fields.given(),
-        by=body.by or caller.name,
-        now=clock.now(),
-    )
+    with _under_fields():
+        drafts.edit(
+            session,
+            settings=services.settings,
+            report=report,
+            incident=incident,
+            fields=body.fields.given(),
+            by=body.by or caller.name,
+            now=clock.now(),
+        )
     session.commit()
     return report_out(session, wire, report)
 
@@ -188,6 +194,19 @@ async def resend_upward(
     session.commit()
     services.wake()
     return report_out(session, wire, report)
+
+
+@contextmanager
+def _under_fields() -> Iterator[None]:
+    """A report field the domain refuses is named by its place in the body, `fields.…`."""
+    try:
+        yield
+    except Invalid as refused:
+        named = [
+            FieldProblem(p.field if p.field in _TOP else f"fields.{p.field}", p.problem, p.params)
+            for p in refused.fields
+        ]
+        raise Invalid(*named, code=refused.code, **refused.params) from refused
 
 
 async def _read(request: Request, model: type[In]) -> In:
