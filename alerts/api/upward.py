@@ -41,7 +41,7 @@ _TOP = frozenset({"kind", "parent", "drafted_by", "by", "fields"})  # the body's
 ERRORS = error_responses(401, 403, 404, 409, 413, 422)
 
 
-@router.get("/api/v1/incidents/{incident_id}/upward", responses=error_responses(401, 403, 404))
+@router.get("/api/v1/incidents/{incident_id}/upward", responses=error_responses(401, 403, 404, 422))
 async def list_upward(
     incident_id: int,
     session: SessionDep,
@@ -105,7 +105,7 @@ async def draft_upward(
     return report_out(session, wire, report)
 
 
-@router.get("/api/v1/upward/{report_id}", responses=error_responses(401, 403, 404))
+@router.get("/api/v1/upward/{report_id}", responses=error_responses(401, 403, 404, 422))
 async def get_upward(
     report_id: int, session: SessionDep, caller: CallerDep, wire: WireDep
 ) -> UpwardReportOut:

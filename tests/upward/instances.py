@@ -80,9 +80,17 @@ def seed_city(database_url: str, now: datetime) -> tuple[str, str]:
     return tokens
 
 
-def pair(tmp_path: Path, *, start: datetime, city_up: bool = True, **county: Any) -> Pair:
-    """Seed and serve both (the city on a port of its own, started only when `city_up`);
-    `county` overrides the county's settings."""
+def pair(
+    tmp_path: Path,
+    *,
+    start: datetime,
+    city_up: bool = True,
+    token: str | None = None,
+    **county: Any,
+) -> Pair:
+    """Seed and serve both (the city on a port of its own, started only when `city_up`); the
+    county files with the token the city issued unless told another; `county` overrides the
+    county's settings."""
     city_database = f"sqlite:///{tmp_path / 'city.db'}"
     county_database = f"sqlite:///{tmp_path / 'county.db'}"
     migrate(county_database)
@@ -94,7 +102,7 @@ def pair(tmp_path: Path, *, start: datetime, city_up: bool = True, **county: Any
     parent = {"name": "city", "title": "市政府总值班室", "url": city_url}
     config = settings(
         county_database,
-        environ={"JIBAO_UPWARD_TOKEN_CITY": issued, "JIBAO_UPWARD_SECRET_CITY": SECRET},
+        environ={"JIBAO_UPWARD_TOKEN_CITY": token or issued, "JIBAO_UPWARD_SECRET_CITY": SECRET},
         upward={"parents": [parent]},
         **county,
     )

@@ -151,6 +151,32 @@ def test_a_city_that_is_down_is_retried_escalated_and_filed_once_when_back(
     assert _report(both, first["id"])["delivery"]["received_at"] == at(12, 10).isoformat()
 
 
+def test_a_city_that_refuses_the_report_fails_it_for_good_until_it_is_resent(
+    tmp_path: Path,
+) -> None:
+    both = pair(tmp_path, start=at(9, 10), token="not-the-token-the-city-issued")
+    incident_id = both.county.post(initial(), both.seeded.tokens["qdh"])["incident_id"]
+    first = _draft(both, incident_id, {"reporter": REPORTER})
+    _decide(both, first["id"], "approve", "陈副县长")
+    both.county.tick()
+    delivery = _report(both, first["id"])["delivery"]
+    assert delivery["state"] == "failed" and delivery["attempts"] == 1
+    assert delivery["last_error"].startswith("HTTP 401: unauthorized")
+    timeline = _county_incident(both, incident_id)["timeline"]
+    assert [e["data"]["report_id"] for e in timeline if e["kind"] == "upward_failed"] == [
+        first["id"]
+    ]
+    assert _county_obligation(both, incident_id, "upward")["status"] == "pending"
+    assert both.as_city("/api/v1/incidents?state=all")["incidents"] == []
+
+    status, resent = both.as_county(
+        "POST", f"/api/v1/upward/{first['id']}/resend", {"by": "周值班"}
+    )
+    assert status == 200 and resent["delivery"]["state"] == "sending"
+    both.county.tick()
+    assert _report(both, first["id"])["delivery"]["state"] == "failed"
+
+
 def _port(both: Pair) -> int:
     return int(both.city_url.rsplit(":", 1)[1])
 
