@@ -28,6 +28,7 @@ from alerts.api import (
     sources,
     swaps,
     twilio_hooks,
+    upward,
     waivers,
 )
 from alerts.api.bounds import path_ids_exist
@@ -39,7 +40,7 @@ from alerts.clock import Clock, SystemClock
 from alerts.config import Settings
 from alerts.dashboard.rendering import Pages
 from alerts.dashboard.site import install_dashboard
-from alerts.escalation.channels import build_notifiers
+from alerts.escalation.channels import build_notifiers, parent_notifiers
 from alerts.escalation.engine import Engine
 from alerts.escalation.ladder import Escalator
 from alerts.escalation.links import AckLinks
@@ -73,6 +74,7 @@ ROUTERS = (
     bulletins,
     notices,
     sources,
+    upward,
     health,
 )
 
@@ -86,7 +88,8 @@ def create_app(
 ) -> FastAPI:
     """The Jibao web app over an already migrated database.
 
-    `notifiers` replaces the channels built from settings (tests pass dry or stand-in ones);
+    `notifiers` replaces the channels built from settings (tests pass dry or stand-in ones),
+    all but the parents' Jibao routes of `[upward]`, which it may replace by name;
     `run_scheduler=False` leaves ticking to the caller: tests call
     `app.state.services.engine.tick()`."""
     services = build_services(settings, clock=clock, notifiers=notifiers)
@@ -144,10 +147,11 @@ def build_services(
         translate=translate,
         metrics=Metrics(),
         callers=CallerCache(),
-        channels=(
+        channels=_with_parents(
             notifiers
             if notifiers is not None
-            else build_notifiers(settings.notifications, settings.public_url)
+            else build_notifiers(settings.notifications, settings.public_url),
+            settings,
         ),
         messages=messages,
         ack_links=ack_links,
@@ -158,6 +162,14 @@ def build_services(
     )
     services.engine = Engine(services)
     return services
+
+
+def _with_parents(channels: dict[str, Notifier], settings: Settings) -> dict[str, Notifier]:
+    """The channels, with each parent's Jibao route (`jibao:NAME`) that they do not name: the
+    routes are the upward reports' config, not a channel a test stands in for."""
+    for name, notifier in parent_notifiers(settings.upward).items():
+        channels.setdefault(name, notifier)
+    return channels
 
 
 def _secret_key(configured: str) -> str:

@@ -7,6 +7,7 @@ where it is used and nowhere else, so no repr, log line or message can show it."
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from datetime import date, time, timedelta
 from pathlib import Path
@@ -34,7 +35,7 @@ from alerts.config_problems import (
     unknown_keys,
     validation_problems,
 )
-from alerts.config_sources import SECRET_KEY, ConfigTable, Environment
+from alerts.config_sources import SECRET_KEY, ConfigTable, Environment, parent_problems
 from alerts.i18n import Translator
 from alerts.sources.settings import SourceConfig, duplicate_names
 from rules.durations import parse_duration, parse_time_of_day
@@ -208,6 +209,41 @@ class RecordsSettings(BaseModel):
     quarterly_bulletin_due_day: int = Field(default=15, ge=1, le=28)
 
 
+class ParentConfig(BaseModel):
+    """One office above this one that its upward reports (首报, 续报, 终报) go to, and the route
+    they take. `jibao`: the parent runs Jibao too; reports are filed at `url` + /api/v1/filings
+    with the token the parent issued (JIBAO_UPWARD_TOKEN_<NAME>), signed with
+    JIBAO_UPWARD_SECRET_<NAME> when that is set."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_-]+$")
+    title: str = Field(min_length=1, max_length=200)  # 市政府总值班室: what people see
+    route: Literal["jibao"] = "jibao"
+    url: str = Field(min_length=1, max_length=300)  # the parent's public_url
+    timeout_seconds: float = Field(default=10.0, gt=0)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.fullmatch(r"https?://[^/\s?#@]+(/[^\s?#]*)?", value):
+            raise PydanticCustomError("not_http_url", "not an http(s) URL")
+        return value.rstrip("/")
+
+
+class UpwardSettings(BaseModel):
+    """The office's upward reports: where they go (the first parent is the default)."""
+
+    model_config = ConfigDict(extra="forbid")
+    parents: list[ParentConfig] = []
+    # JIBAO_UPWARD_TOKEN_<NAME> and JIBAO_UPWARD_SECRET_<NAME>: from the environment only
+    tokens: dict[str, SecretStr] = Field(default_factory=dict, exclude=True)
+    secrets: dict[str, SecretStr] = Field(default_factory=dict, exclude=True)
+
+    def parent(self, name: str) -> ParentConfig | None:
+        """The parent called `name`, if configured."""
+        return next((p for p in self.parents if p.name == name), None)
+
+
 class FileSettings(BaseModel):
     """The keys of config.toml outside `[rules]` and `[escalation]`."""
 
@@ -223,6 +259,7 @@ class FileSettings(BaseModel):
     notifications: NotificationSettings = NotificationSettings()
     roster: RosterSettings = RosterSettings()
     records: RecordsSettings = RecordsSettings()
+    upward: UpwardSettings = UpwardSettings()
     sources: list[SourceConfig] = []  # monitoring systems whose alerts become registrations
 
     @field_validator("sources")
@@ -306,6 +343,7 @@ def settings_from_table(table: dict[str, Any], *, environ: Any = None) -> Settin
     secret = environ.get(SECRET_KEY, "")
     if secret and len(secret) < MIN_SECRET_KEY:
         problems.append(Problem(SECRET_KEY, "secret_too_short", {"min": str(MIN_SECRET_KEY)}))
+    problems += parent_problems(file_table.get("upward"), environ)
     if problems:
         translate = Translator(file_language(table))
         raise ConfigError(describe(problems, translate), translate.language)

@@ -46,6 +46,7 @@ _PYDANTIC_CODES = {
     "timedelta_parsing": "not_duration",
     "not_duration": "not_duration",  # raised by our own validators in alerts/config.py
     "not_time_of_day": "not_time_of_day",
+    "not_http_url": "not_http_url",
 }
 _LIMITS = ("gt", "ge", "lt", "le")
 _OWN_PREFIX = "source_"  # our own error types, which are catalogue keys under `config.` already

@@ -15,11 +15,15 @@ from pydantic import SecretStr
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
+from rules.problems import Problem
+
 DATABASE_URL = "JIBAO_DATABASE_URL"
 SECRET_KEY = "JIBAO_SECRET_KEY"
 TWILIO_AUTH_TOKEN = "JIBAO_TWILIO_AUTH_TOKEN"
 SMTP_PASSWORD = "JIBAO_SMTP_PASSWORD"
 WEBHOOK_SECRET = "JIBAO_WEBHOOK_SECRET_"  # + the webhook's name in capitals
+UPWARD_TOKEN = "JIBAO_UPWARD_TOKEN_"  # + the parent's name in capitals: the token it issued us
+UPWARD_SECRET = "JIBAO_UPWARD_SECRET_"  # + the parent's name: signs what is filed there
 
 
 class _Values(PydanticBaseSettingsSource):
@@ -69,4 +73,39 @@ def environment_values(environ: Mapping[str, str]) -> dict[str, Any]:
     if environ.get(SMTP_PASSWORD):
         notifications["email"] = {"password": SecretStr(environ[SMTP_PASSWORD])}
     values["notifications"] = notifications
+    values["upward"] = {
+        "tokens": _named(environ, UPWARD_TOKEN),
+        "secrets": _named(environ, UPWARD_SECRET),
+    }
     return values
+
+
+def _named(environ: Mapping[str, str], prefix: str) -> dict[str, SecretStr]:
+    """`PREFIX<NAME>=value` variables by lower-case name, wrapped as secrets."""
+    return {
+        name.removeprefix(prefix).lower(): SecretStr(value)
+        for name, value in environ.items()
+        if name.startswith(prefix) and value
+    }
+
+
+def parent_problems(table: object, environ: Mapping[str, str]) -> list[Problem]:
+    """What `[[upward.parents]]` gets wrong beyond each row's own fields: a name used twice,
+    a Jibao route without the token its parent issued (JIBAO_UPWARD_TOKEN_<NAME>)."""
+    rows = table.get("parents") if isinstance(table, Mapping) else None
+    if not isinstance(rows, list):
+        return []
+    problems, seen = [], set()
+    for index, row in enumerate(rows):
+        name = row.get("name") if isinstance(row, Mapping) else None
+        if not isinstance(name, str) or not name:
+            continue
+        path = f"upward.parents[{index}].name"
+        if name in seen:
+            problems.append(Problem(path, "duplicate_parent", {"value": name}))
+            continue
+        seen.add(name)
+        variable = UPWARD_TOKEN + name.upper()
+        if row.get("route", "jibao") == "jibao" and not environ.get(variable):
+            problems.append(Problem(variable, "parent_token_missing", {"parent": name}))
+    return problems

@@ -6,6 +6,7 @@ whether to retry (`failed_temp`), give up (`failed_perm`) or leave alone (`unkno
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -50,6 +51,9 @@ class SendResult:
     provider_id: str | None = None  # Twilio SID, SMTP message id, …
     error: str | None = None
     retry_after: float | None = None  # seconds the provider asked us to wait (HTTP 429)
+    # what the receiver answered, for channels whose answer is a receipt: a parent's Jibao
+    # says which incident and filing it stored, and when it received it (notifiers/jibao.py)
+    receipt: Mapping[str, object] | None = None
 
 
 class Notifier(Protocol):

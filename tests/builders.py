@@ -42,9 +42,13 @@ def config_table(**overrides: Any) -> dict[str, Any]:
     return table
 
 
-def settings(database_url: str, **overrides: Any) -> Settings:
-    """Settings from the shipped config on `database_url`."""
-    return settings_from_table(config_table(database_url=database_url, **overrides))
+def settings(
+    database_url: str, *, environ: dict[str, str] | None = None, **overrides: Any
+) -> Settings:
+    """Settings from the shipped config on `database_url` (with `environ`'s JIBAO_* secrets)."""
+    return settings_from_table(
+        config_table(database_url=database_url, **overrides), environ=environ
+    )
 
 
 @dataclass
@@ -120,11 +124,12 @@ def county(
     *,
     start: datetime | None = None,
     notifiers: dict[str, Notifier] | None = None,
+    environ: dict[str, str] | None = None,
     **overrides: Any,
 ) -> County:
     """A running app on a seeded county with a frozen clock; close it with `client.__exit__`."""
     clock = FrozenClock(start or at(9, 10))
-    config = settings(database_url, **overrides)
+    config = settings(database_url, environ=environ, **overrides)
     office_token, tokens = seed_county(database_url, clock.now())
     channels = notifiers if notifiers is not None else dry_notifiers()
     client = TestClient(create_app(config, clock=clock, notifiers=channels, run_scheduler=False))

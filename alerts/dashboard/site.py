@@ -24,6 +24,7 @@ from alerts.dashboard.pages import (
     records,
     roster_page,
     session,
+    upward,
 )
 from alerts.dashboard.pages.common import Forbidden, SignInNeeded, sign_in_redirect
 from alerts.dashboard.rendering import Pages
@@ -35,6 +36,7 @@ PAGE_ROUTERS = [
     roster_page.router,
     incident_list.router,
     incidents.router,
+    upward.router,
     instruction_list.router,
     findings.router,
     instructions.router,

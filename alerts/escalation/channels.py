@@ -7,11 +7,33 @@ from collections.abc import Mapping
 
 from pydantic import SecretStr
 
-from alerts.config import NotificationSettings
+from alerts.config import NotificationSettings, UpwardSettings
 from notifiers.base import Notifier
 from notifiers.dry import DryNotifier
 
 log = logging.getLogger(__name__)
+
+
+def parent_notifiers(settings: UpwardSettings) -> dict[str, Notifier]:
+    """jibao:NAME for each parent whose route is its Jibao (the token is checked at start)."""
+    from notifiers.jibao import JibaoNotifier, JibaoSettings
+
+    notifiers: dict[str, Notifier] = {}
+    for parent in settings.parents:
+        token = settings.tokens.get(parent.name, SecretStr("")).get_secret_value()
+        if parent.route != "jibao" or not token:
+            continue
+        secret = settings.secrets.get(parent.name, SecretStr("")).get_secret_value()
+        notifiers[f"jibao:{parent.name}"] = JibaoNotifier(
+            JibaoSettings(
+                name=parent.name,
+                url=parent.url,
+                token=token,
+                secret=secret or None,
+                timeout_seconds=parent.timeout_seconds,
+            )
+        )
+    return notifiers
 
 
 def build_notifiers(settings: NotificationSettings, public_url: str) -> dict[str, Notifier]:

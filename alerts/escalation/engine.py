@@ -22,6 +22,7 @@ from alerts.escalation.statuses import apply_early, drop_early
 from alerts.filing.assessments import reassess_stored
 from alerts.services import Services
 from alerts.storage import models as m
+from alerts.upward.receipts import apply_receipts
 
 BATCH = 500
 ROSTER_EVERY = timedelta(minutes=1)
@@ -136,15 +137,20 @@ class Engine:
         return len(claimed)
 
     def _record(self, results: list[Outcome]) -> None:
-        """Store a group of send results in its own transaction, then apply status callbacks
-        that came before them (only after the commit: docs/decisions/0010)."""
+        """Store a group of send results in its own transaction, with the parents' receipts of
+        upward reports among them, then apply status callbacks that came before them (only
+        after the commit: docs/decisions/0010)."""
+        now = self.services.clock.now()
         with self.services.session() as session:
             provider_ids = record(
                 session,
                 settings=self.services.settings.notifications,
                 results=results,
-                now=self.services.clock.now(),
+                now=now,
             )
+            # a parent's receipt of an upward report meets the office's obligation: stored
+            # with the send's result, so a receipt is never recorded without its effect
+            apply_receipts(session, settings=self.services.settings, results=results, now=now)
             session.commit()
         if provider_ids:
             with self.services.session() as session:

@@ -7,7 +7,9 @@ never re-sent (the ladder's next rung is the safety net). A row whose obligation
 while it waited is marked `stale` at claim time and never sent. Temporary failures go back to
 `queued` with exponential back-off and jitter until `max_attempts`. Messages to one address and
 channel that the throttle or a person's rate limits hold are bundled into one when it may go; an
-address is claimed by one instance at a time (alerts/escalation/throttle.py)."""
+address is claimed by one instance at a time (alerts/escalation/throttle.py). Reports filed at
+a parent's Jibao (channel `jibao`, alerts/upward/) are neither held nor bundled: each row is one
+report, sent as stored, with its dedupe key as the parent's Idempotency-Key."""
 
 from __future__ import annotations
 
@@ -25,6 +27,8 @@ from alerts.escalation.messages.render import Messages
 from alerts.escalation.throttle import Address, free_at, lock_addresses
 from alerts.storage import models as m
 from notifiers.base import DeliveryState, Message, SendResult
+
+UNBUNDLED = frozenset({"jibao"})  # channels whose rows are sent one by one, as stored
 
 
 @dataclass(frozen=True)
@@ -59,15 +63,19 @@ def claim(
     address and channel, and mark the ones to send `sending`. The caller commits before
     sending."""
     rows = _fresh(session, _skip_locked(session, _due(now).limit(limit)), now)
+    # a report filed at a parent's Jibao is a document, not an alert: never held or bundled
+    reports = [row for row in rows if row.channel in UNBUNDLED]
+    rows = [row for row in rows if row.channel not in UNBUNDLED]
+    alone = [_take(session, settings, messages, [row], now) for row in reports]
     if settings.throttle <= timedelta(0) and not settings.rate_limits:
-        return [_take(session, settings, messages, [row], now) for row in rows]
+        return alone + [_take(session, settings, messages, [row], now) for row in rows]
     groups: dict[Address, list[m.Notification]] = defaultdict(list)
     for row in rows:
         groups[(row.channel, row.address)].append(row)
     # an address another instance is claiming for right now is left for the next claim
     held = lock_addresses(session, groups)
     mine = {address: group for address, group in groups.items() if address in held}
-    claimed = []
+    claimed = alone
     for address, window_end in free_at(session, settings, mine, now).items():
         if window_end is None:
             claimed.append(_take(session, settings, messages, mine[address], now))
@@ -145,6 +153,7 @@ def _take(
             "obligation_id": first.obligation_id,
             "ack_code": first.ack_code,
             "bundled": [r.id for r in rest],
+            **({"key": first.dedupe_key} if first.channel in UNBUNDLED else {}),
         },
     )
     return Claimed(first.id, message)

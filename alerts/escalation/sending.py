@@ -35,9 +35,9 @@ async def send_one(item: Claimed, notifiers: Mapping[str, Notifier]) -> SendResu
 
 
 def channel_key(item: Claimed) -> str:
-    """The notifier a message goes through: its channel, or `webhook:NAME`."""
+    """The notifier a message goes through: its channel, or `webhook:NAME`, `jibao:PARENT`."""
     channel, to = item.message.channel, item.message.to
-    return channel if channel != "webhook" else f"webhook:{to}"
+    return f"{channel}:{to}" if channel in ("webhook", "jibao") else channel
 
 
 async def send_all(

@@ -54,9 +54,22 @@ class _Parties:
 
 
 def file_report(
-    session: Session, *, settings: Settings, filer: m.Unit, body: Report, now: datetime
+    session: Session,
+    *,
+    settings: Settings,
+    filer: m.Unit,
+    body: Report,
+    now: datetime,
+    received_at: datetime | None = None,
 ) -> FilingOutcome:
-    """Check, store and assess one filing; Refused (nothing written) when it is refused."""
+    """Check, store and assess one filing; Refused (nothing written) when it is refused.
+
+    `received_at` is when the report was received if that was before `now`: the office's own
+    upward report is received when its parent says it was (alerts/upward/receipts.py), a
+    moment the county learns of only later; the rules place it there, and it meets what was
+    owed at that moment. Any other filing is received `now`."""
+    if received_at is not None and received_at > now:
+        raise ValueError("a report cannot be received after now")
     check_complete(body)
     if body.kind is r.FilingKind.FEEDBACK:
         raise invalid("kind", "feedback_unsupported")
@@ -69,7 +82,9 @@ def file_report(
         if incident is None:
             incident = _new_incident(session, parties, body, now)
         _update_incident_facts(incident, body)
-        filing = _store_filing(session, incident, parties, filer, body, previous, now)
+        filing = _store_filing(
+            session, incident, parties, filer, body, previous, received_at or now
+        )
         owner_code = _owner_code(session, incident, parties)
         timeline = Timeline(incident.id, now)
         timeline.add(
@@ -105,7 +120,7 @@ def _store_filing(
     filer: m.Unit,
     body: Report,
     previous: list[m.Filing],
-    now: datetime,
+    received_at: datetime,
 ) -> m.Filing:
     is_followup = body.kind is r.FilingKind.FOLLOWUP
     filing = m.Filing(
@@ -115,7 +130,7 @@ def _store_filing(
         kind=body.kind.value,
         party=parties.party.value,
         number=_followup_number(previous, parties.party) if is_followup else None,
-        received_at=now,
+        received_at=received_at,
         complete=all(getattr(body, name) is not None for name in COMPLETE_REPORT),
         payload=body.payload(),
     )

@@ -1,7 +1,7 @@
 """The tables: units and people, tokens, incidents, filings, obligations, the timeline, escalations,
 notifications, acknowledgements and dashboard users; the roster's, instructions', findings',
-bulletins', notices' and the configuration audit's are in their own *_models.py, re-exported
-here, so `models.X` names every table."""
+bulletins', notices', upward reports' and the configuration audit's are in their own
+*_models.py, re-exported here, so `models.X` names every table."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from alerts.storage.roster_models import RosterShift as RosterShift
 from alerts.storage.roster_models import Rotation as Rotation
 from alerts.storage.roster_models import SpecialPeriod as SpecialPeriod
 from alerts.storage.roster_models import SwapRequest as SwapRequest
+from alerts.storage.upward_models import UpwardReport as UpwardReport
 
 
 class Unit(Base):

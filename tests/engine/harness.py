@@ -162,10 +162,11 @@ class Served:
     `public_url` is set to the served address, so the links and callback URLs it sends point
     back at it. Its notifiers are built from its settings, as in production."""
 
-    def __init__(self, config: Settings, clock: FrozenClock) -> None:
+    def __init__(self, config: Settings, clock: FrozenClock, port: int = 0) -> None:
         self.clock = clock
         self._socket = socket.socket()
-        self._socket.bind(("127.0.0.1", 0))
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind(("127.0.0.1", port))
         self.base_url = f"http://127.0.0.1:{self._socket.getsockname()[1]}"
         self.settings = config.model_copy(update={"public_url": self.base_url})
         self.app: FastAPI = create_app(self.settings, clock=clock, run_scheduler=False)
@@ -239,9 +240,10 @@ class Served:
 _SERVED: list[Served] = []
 
 
-def served(config: Settings, clock: FrozenClock) -> Served:
-    """Serve a new app instance; `close_served` (run after every engine test) stops it."""
-    app = Served(config, clock)
+def served(config: Settings, clock: FrozenClock, port: int = 0) -> Served:
+    """Serve a new app instance (on `port` when given, else a free one); `close_served` (run
+    after every engine test) stops it."""
+    app = Served(config, clock, port)
     _SERVED.append(app)
     return app
 

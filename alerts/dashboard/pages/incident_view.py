@@ -38,6 +38,7 @@ from alerts.storage.queries import (
     waivers_of,
 )
 from alerts.storage.queries.instruction_listing import InstructionLine, instructions_on
+from alerts.upward.drafts import reports_of
 
 REFRESH_SECONDS = 15
 
@@ -180,6 +181,7 @@ def incident_view(
         "timeline": timeline(session, incident.id, obligations) if whole else [],
         "findings": findings_on(session, incident) if whole else [],
         "unit_reported": unit_has_reported(session, incident),
+        "upward_reports": reports_of(session, incident_id=incident.id) if whole else [],
     }
 
 

@@ -1,0 +1,119 @@
+"""Delivering an approved upward report: its exact body is written once, as an outbox row on
+the channel `jibao:<parent>` (alerts/escalation/outbox.py sends it through notifiers/jibao.py,
+retrying with back-off), under a key the parent's idempotency check knows it by, so no retry or
+resend files it twice. A 续报 or 终报 waits until the parent's receipt of the 首报 has given
+the parent's incident id (alerts/upward/receipts.py queues it then). Never commits."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from alerts.config import Settings
+from alerts.errors import Conflict
+from alerts.escalation.outbox import set_state
+from alerts.i18n import Translator
+from alerts.storage import models as m
+from alerts.timeline import Timeline
+from alerts.upward.drafts import reports_of
+from alerts.upward.fields import parent_body
+from notifiers.base import DeliveryState
+
+CHANNEL = "jibao"
+RESENDABLE = ("failed_perm", "unknown")
+
+
+def queue(
+    session: Session,
+    *,
+    settings: Settings,
+    report: m.UpwardReport,
+    incident: m.Incident,
+    now: datetime,
+) -> m.Notification | None:
+    """Queue an approved report for its parent, or leave it waiting for the 首报's receipt;
+    the outbox row, if queued."""
+    parent_incident = first_receipt(session, incident_id=incident.id, parent=report.parent)
+    if report.kind != "first" and parent_incident is None:
+        timeline = Timeline(incident.id, now)
+        timeline.add("upward_waiting", {"report_id": report.id, "parent": report.parent})
+        timeline.write(session)
+        return None
+    office = session.get(m.Unit, report.office_id)
+    assert office is not None
+    body = parent_body(
+        report, parent_incident_id=parent_incident, external_ref=f"{office.code}-{incident.id}"
+    )
+    report.body = json.dumps(body, ensure_ascii=False)
+    report.delivery_key = f"jibao-upward-{report.id}-{secrets.token_hex(8)}"
+    translate = Translator(settings.language)
+    subject = translate(
+        "upward.subject",
+        kind=translate(f"upward.kind_{report.kind}"),
+        number=report.number or "",
+        title=incident.title,
+    )[:300]
+    row = m.Notification(
+        dedupe_key=report.delivery_key,
+        incident_id=incident.id,
+        channel=CHANNEL,
+        address=report.parent,
+        subject=subject,
+        summary=subject,
+        body=report.body,
+        state="queued",
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    report.notification_id, report.queued_at = row.id, now
+    timeline = Timeline(incident.id, now)
+    timeline.add("upward_queued", {"report_id": report.id, "parent": report.parent})
+    timeline.write(session)
+    return row
+
+
+def resend(
+    session: Session, *, report: m.UpwardReport, incident: m.Incident, by: str, now: datetime
+) -> m.Notification:
+    """Queue a delivery that failed for good (or whose outcome is unknown) once more: the same
+    row, body and key, so the parent files it at most once."""
+    row = session.get(m.Notification, report.notification_id) if report.notification_id else None
+    if report.received_at is not None or row is None or row.state not in RESENDABLE:
+        raise Conflict("upward_not_resendable")
+    row.attempts, row.next_attempt_at, row.claimed_until = 0, now, None
+    set_state(session, row, DeliveryState.QUEUED, now, f"resent by {by}"[:200])
+    timeline = Timeline(incident.id, now)
+    timeline.add("upward_resent", {"report_id": report.id, "parent": report.parent, "by": by})
+    timeline.write(session)
+    return row
+
+
+def first_receipt(session: Session, *, incident_id: int, parent: str) -> int | None:
+    """The parent's incident id, from its receipt of the incident's 首报."""
+    for report in reports_of(session, incident_id=incident_id):
+        if report.kind == "first" and report.parent == parent and report.parent_incident_id:
+            return report.parent_incident_id
+    return None
+
+
+def delivery_state(report: m.UpwardReport, row: m.Notification | None) -> str:
+    """Where the report's delivery stands: none (not approved), waiting (for the 首报's
+    receipt), sending (queued or out, retrying), received, failed (for good: resend it),
+    or sent (the parent took it, its receipt unread)."""
+    if report.received_at is not None:
+        return "received"
+    if report.state != "approved":
+        return "none"
+    if row is None:
+        return "waiting"
+    if row.state in ("queued", "sending"):
+        return "sending"
+    if row.state in RESENDABLE:
+        return "failed"
+    return "sent"
