@@ -126,3 +126,11 @@ def test_summary_counts_the_overdue_and_those_due_within_the_hour() -> None:
     rows = [row(-3121), row(-1), row(0), row(60), row(61), row(None)]
     counted = summary(rows, [object(), object()], now)  # type: ignore[arg-type]
     assert (counted.overdue, counted.due_within_hour, counted.instructions) == (2, 2, 2)
+
+
+def test_every_page_links_the_favicon_and_it_is_served(database_url: str) -> None:
+    c = county(database_url, start=at(9, 10))
+    page = c.client.get("/login").text
+    assert '<link rel="icon" type="image/svg+xml" href="/static/favicon.svg">' in page
+    icon = c.client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.text.startswith("<svg")
