@@ -119,7 +119,9 @@ def create_app(
     app.add_middleware(JsonGuard, limit=settings.api.max_body_bytes, translate=services.translate)
     app.state.services = services
     install_error_handlers(app, services.translate)
-    install_dashboard(app, Pages(settings.language, settings.rules.timezone))
+    install_dashboard(
+        app, Pages(settings.language, settings.rules.timezone, policy=settings.escalation)
+    )
     for module in ROUTERS:
         app.include_router(module.router)
     install_openapi(app)

@@ -45,7 +45,9 @@ STEP_KEYS = (
     "channels",
     "repeat_every",
     "repeat_limit",  # accepted here; read by the repeat-limit change
+    "label",  # optional: the rung's name in people-facing text, instead of its key
 )
+STEP_LABEL_MAX = 40
 RECIPIENT_KEYS = (
     "target",
     "role",  # the older spelling of target
@@ -72,6 +74,7 @@ class Step:
     channels: tuple[str, ...]
     repeat_every: timedelta | None = None
     repeat_limit: int = DEFAULT_REPEAT_LIMIT  # repeats after the first firing, if it repeats
+    label: str | None = None  # the rung's name for people (`到期督办`); None: said in words
 
 
 @dataclass(frozen=True)
@@ -251,7 +254,13 @@ def _step(row: Any, path: str, found: Problems) -> Step | None:
         found.add(f"{path}.notify", "no_recipients")
         notify = []
     recipients = tuple(_recipient(r, f"{path}.notify[{i}]", found) for i, r in enumerate(notify))
-    return Step(key, offset, recipients, channels, repeat, limit)
+    label = row.get("label")
+    if label is not None and (
+        not isinstance(label, str) or not label.strip() or len(label) > STEP_LABEL_MAX
+    ):
+        found.add(f"{path}.label", "step_label", limit=STEP_LABEL_MAX)
+        label = None
+    return Step(key, offset, recipients, channels, repeat, limit, label.strip() if label else None)
 
 
 def _offset(value: Any) -> timedelta:

@@ -120,3 +120,21 @@ def test_many_wake_ups_during_a_tick_give_one_more_tick_and_none_is_skipped(
     with caplog.at_level("WARNING", logger="apscheduler"):
         assert asyncio.run(run()) == 2
     assert not [r for r in caplog.records if "skipped" in r.getMessage()]
+
+
+def test_the_tick_log_says_recorded_in_a_dry_run_and_sent_otherwise() -> None:
+    from types import SimpleNamespace
+
+    from alerts.escalation.scheduler import Alarm
+    from notifiers.dry import DryNotifier
+
+    def alarm(notifiers: dict[str, object]) -> Alarm:
+        bare = Alarm.__new__(Alarm)  # no event loop needed to word a log line
+        bare.engine = SimpleNamespace(notifiers=notifiers)  # type: ignore[assignment]
+        return bare
+
+    dry = {c: DryNotifier(c) for c in ("sms", "voice", "email")}
+    assert alarm(dry)._delivered(26) == "26 message(s) recorded (dry run)"
+    mixed = {**dry, "sms": object()}
+    assert alarm(mixed)._delivered(3) == "3 message(s) sent or recorded (dry run on email, voice)"
+    assert alarm({"sms": object()})._delivered(2) == "2 message(s) sent"

@@ -4,8 +4,9 @@ instructions (批示) with each unit's running clock."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -13,7 +14,7 @@ from alerts.dashboard.auth import Viewer
 from alerts.roster.access import units_in_view
 from alerts.roster.book import RosterBook
 from alerts.storage import models as m
-from alerts.storage.queries.board import open_incidents
+from alerts.storage.queries.board import last_messages, open_incidents
 from alerts.storage.queries.instruction_listing import InstructionLine, open_instructions
 from alerts.storage.queries.units import unit_names
 
@@ -37,6 +38,22 @@ class BoardRow:
     owed_by: str
     rung: m.Escalation | None
     acknowledged_at: datetime | None
+    must_act: tuple[m.Person, ...] = ()  # the owing unit's duty officer now (empty: a gap)
+    last_message: m.Notification | None = None  # the latest sent to one of them about it
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The strip at the top of the board: how many are overdue, due within the hour, and the
+    open instructions."""
+
+    overdue: int
+    due_within_hour: int
+    instructions: int
+
+
+SOON = timedelta(hours=1)
+NEVER = datetime.max.replace(tzinfo=UTC)  # after every due time: nothing owed sorts last
 
 
 def visible_units(session: Session, viewer: Viewer) -> list[m.Unit]:
@@ -60,25 +77,69 @@ def duty_lines(
     ]
 
 
-def board_rows(session: Session, viewer: Viewer, units: list[m.Unit]) -> list[BoardRow]:
-    """Open incidents the viewer may see, soonest due first (overdue ones first of all), in a
-    fixed number of statements however many are open."""
+def board_rows(
+    session: Session,
+    viewer: Viewer,
+    units: list[m.Unit],
+    *,
+    roster: RosterBook,
+    now: datetime,
+    duty: Sequence[DutyLine] = (),  # the lines already resolved for the page
+) -> list[BoardRow]:
+    """Open incidents the viewer may see, most overdue first, then soonest due, those with
+    nothing owed last; each with who must act now (the owing unit's duty officer, from `duty`)
+    and the last message they were sent about it, in a fixed number of statements however many
+    are open."""
     if viewer.sees_everything:
         found = open_incidents(session, office_ids=[u.id for u in units if u.is_office])
     else:
         found = open_incidents(session, unit_id=viewer.unit.id)
+    found.sort(key=lambda r: (0, r.obligation.due_at) if r.obligation else (1, NEVER))
     names = unit_names(session)
-    return [
-        BoardRow(
-            row.incident,
-            names.get(row.incident.unit_id, ""),
-            row.obligation,
-            names.get(row.obligation.owed_by_unit_id, "") if row.obligation else "",
-            row.rung,
-            row.acknowledged_at,
-        )
+    officers = {line.unit.id: line.duty_officers for line in duty}
+    for unit_id in sorted({r.obligation.owed_by_unit_id for r in found if r.obligation}):
+        if unit_id not in officers:  # once per unit, never per card
+            officers[unit_id] = tuple(
+                roster.holders(session, unit_id=unit_id, role="duty_officer", at=now)
+            )
+    acting = {
+        row.incident.id: officers.get(row.obligation.owed_by_unit_id, ())
         for row in found
-    ]
+        if row.obligation
+    }
+    messages = last_messages(
+        session,
+        incident_ids=list(acting),
+        person_ids=sorted({p.id for people in acting.values() for p in people}),
+    )
+    rows = []
+    for row in found:
+        people = acting.get(row.incident.id, ())
+        keys = [(row.incident.id, p.id) for p in people]
+        sent = [messages[k] for k in keys if k in messages]
+        rows.append(
+            BoardRow(
+                row.incident,
+                names.get(row.incident.unit_id, ""),
+                row.obligation,
+                names.get(row.obligation.owed_by_unit_id, "") if row.obligation else "",
+                row.rung,
+                row.acknowledged_at,
+                people,
+                max(sent, key=lambda n: (n.created_at, n.id)) if sent else None,
+            )
+        )
+    return rows
+
+
+def summary(rows: list[BoardRow], instructions: list[InstructionLine], now: datetime) -> Summary:
+    """The counts the strip shows."""
+    due = [r.obligation.due_at for r in rows if r.obligation]
+    return Summary(
+        overdue=sum(1 for d in due if d < now),
+        due_within_hour=sum(1 for d in due if now <= d <= now + SOON),
+        instructions=len(instructions),
+    )
 
 
 def board_instructions(

@@ -3,7 +3,7 @@ else the configured one), times in the configured zone."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,7 +14,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from alerts.dashboard.auth import Viewer
 from alerts.i18n import LANGUAGES, Translator
-from rules.escalation import RESERVED_STEP_KEYS
+from rules import words
+from rules.durations import parse_duration
+from rules.escalation import RESERVED_STEP_KEYS, Policy, Step
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANG_COOKIE = "lang"
@@ -23,9 +25,12 @@ LANG_COOKIE = "lang"
 class Pages:
     """Renders templates with the helpers every page uses."""
 
-    def __init__(self, default_language: str, zone: ZoneInfo) -> None:
+    def __init__(
+        self, default_language: str, zone: ZoneInfo, *, policy: Policy | None = None
+    ) -> None:
         self.default_language = default_language
         self.zone = zone
+        self.steps = _steps_by_key(policy)
         self.env = Environment(
             loader=FileSystemLoader(TEMPLATES),
             autoescape=select_autoescape(["html"]),
@@ -59,28 +64,30 @@ class Pages:
             local=self.local,
             iso=self.iso,
             step=self.step_label(language),
+            countdown=lambda due, now: words.countdown(due - now, language),
+            overdue=lambda due, now: words.overdue(now - due, language),
             path=request.url.path,
             **context,
         )
         return HTMLResponse(html, status_code=status)
 
     def step_label(self, language: str) -> Any:
-        """A ladder step key in words: `due+60m#3` → 到期后60m（第3次）."""
+        """A ladder step key in words: its `label` in config, else its moment against the due
+        time (`due+60m#3` → 到期后 1 小时（第3次）), never the key's spelling."""
         t = self.translators[language]
 
         def label(key: str) -> str:
             base, _, repeat = key.partition("#")
-            if base == "remind":
-                words = t("ui.step_remind")
-            elif base == "due":
-                words = t("ui.step_due")
-            elif base in RESERVED_STEP_KEYS:
-                words = t(f"ui.step_{base}")
-            elif base.startswith("due+"):
-                words = t("ui.step_after", offset=base.removeprefix("due+"))
+            step = self.steps.get(base)
+            if base in RESERVED_STEP_KEYS:
+                text = t(f"ui.step_{base}")
+            elif step is not None and step.label:
+                text = step.label
+            elif step is not None:
+                text = words.offset(step.offset, language)
             else:
-                words = base
-            return words + (t("ui.step_repeat", n=repeat) if repeat else "")
+                text = _unknown_step(base, language, t("ui.step_remind"))
+            return text + (t("ui.step_repeat", n=repeat) if repeat else "")
 
         return label
 
@@ -91,3 +98,33 @@ class Pages:
     def iso(self, moment: datetime | None) -> str:
         """A moment for a data attribute."""
         return moment.astimezone(self.zone).isoformat() if moment else ""
+
+
+def _steps_by_key(policy: Policy | None) -> dict[str, Step]:
+    """Every configured rung by its key (the first ladder naming a key gives its words)."""
+    found: dict[str, Step] = {}
+    if policy is None:
+        return found
+    for ladder in (
+        policy.unit,
+        policy.office,
+        policy.instruction_unit,
+        policy.instruction_office,
+    ):
+        for step in ladder:
+            found.setdefault(step.key, step)
+    return found
+
+
+def _unknown_step(base: str, language: str, remind: str) -> str:
+    """A key no longer in config, read the way the sample config spells its keys."""
+    if base == "remind":
+        return remind
+    if base == "due":
+        return words.offset(timedelta(0), language)
+    if base.startswith("due+"):
+        try:
+            return words.offset(parse_duration(base.removeprefix("due+")), language)
+        except ValueError:
+            return base
+    return base

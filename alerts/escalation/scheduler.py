@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from alerts.escalation.channels import dry_channels
 from alerts.escalation.engine import Engine
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,16 @@ class Alarm:
         if self.worker is not None:
             self.worker.cancel()
 
+    def _delivered(self, count: int) -> str:
+        """What became of the messages, honestly: a dry channel records, it does not send."""
+        channels = self.engine.notifiers
+        dry = dry_channels(channels)
+        if dry and len(dry) == len(channels):
+            return f"{count} message(s) recorded (dry run)"
+        if dry:
+            return f"{count} message(s) sent or recorded (dry run on {', '.join(dry)})"
+        return f"{count} message(s) sent"
+
     async def _ring(self) -> None:
         self.rung.set()
 
@@ -83,6 +94,6 @@ class Alarm:
             log.exception("engine tick failed")
             return
         if report.fired or report.sent:
-            log.info("tick: %d step(s) fired, %d message(s) sent", report.fired, report.sent)
+            log.info("tick: %d step(s) fired, %s", report.fired, self._delivered(report.sent))
         if upcoming is not None:
             self.wake(max(upcoming, datetime.now(UTC) + WAKE_DELAY / 5))

@@ -85,3 +85,52 @@ def test_now_page_costs_as_many_statements_for_20_open_incidents_as_for_2(
     assert all("尚未催报" in cards[i] and "已收到" not in cards[i] for i in later)
     assert _cards(few_rows) == {i: cards[i] for i in first}
     assert _cards(few_page) == _cards(few_rows) and _cards(many_page) == cards
+
+
+def test_board_names_who_must_act_with_their_last_message_and_counts_the_late(
+    database_url: str,
+) -> None:
+    c = county(database_url, start=at(9, 10))
+    seed_roster(database_url, start=at(0))
+    add_user(database_url, "duty", "duty_room", "county", at(0))
+    first, second = _file(c, 1), _file(c, 2)
+    c.at_tick(at(12))  # both K4s (the office's upward report) fall due: the first rung fires
+    c.clock.set(at(13, 10))
+    third = _file(c, 4)  # late already (its report to the city was due at 12:00), not yet told
+    sign_in(c.client, "duty")
+    html = c.client.get("/now/rows").text
+    cards = _cards(html)
+    assert list(cards) == [first, second, third], "most overdue first, then the first filed"
+    strip = " ".join(re.sub(r"<[^>]+>", " ", html.split("</p>", 1)[0]).split())
+    assert strip == "逾期 3 · 一小时内到期 0 · 待办批示 0"
+    assert "县政府总值班室 · 向上级报告 已逾期 1 小时 10 分 截止 11-21 12:00" in cards[first]
+    assert "催报至 到期时 · 12:00" in cards[first], "the rung in words, not its key"
+    assert "须处置 周值班 13900000021 最近消息 12:00 · 短信" in cards[first]
+    assert "须处置" in cards[third] and "尚未发消息" in cards[third]
+    assert 'href="tel:+8613900000021" class="phone call"' in html, "tap to call"
+    assert html.index('id="open-heading"') < html.index('id="duty-heading"'), "duty table below"
+
+
+def test_summary_counts_the_overdue_and_those_due_within_the_hour() -> None:
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from alerts.dashboard.board import summary
+
+    now = at(12)
+
+    def row(minutes: int | None) -> Any:
+        due = None if minutes is None else SimpleNamespace(due_at=now + timedelta(minutes=minutes))
+        return SimpleNamespace(obligation=due)
+
+    rows = [row(-3121), row(-1), row(0), row(60), row(61), row(None)]
+    counted = summary(rows, [object(), object()], now)  # type: ignore[arg-type]
+    assert (counted.overdue, counted.due_within_hour, counted.instructions) == (2, 2, 2)
+
+
+def test_every_page_links_the_favicon_and_it_is_served(database_url: str) -> None:
+    c = county(database_url, start=at(9, 10))
+    page = c.client.get("/login").text
+    assert '<link rel="icon" type="image/svg+xml" href="/static/favicon.svg">' in page
+    icon = c.client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.text.startswith("<svg")

@@ -81,7 +81,7 @@ def test_overdue_feedback_climbs_to_the_units_principal(database_url, on_inciden
         "due+30m": {phone_of("qdh", "principal"), phone_of("county", "section_head")},
     }
     text = _messages(c, iid, ":feedback")["due+30m"][phone_of("qdh", "principal")]
-    assert "批示落实反馈" in text and "逾期30分钟" in text
+    assert "批示落实反馈" in text and "已逾期 30 分钟" in text
 
 
 def test_feedback_on_time_stops_the_ladder(database_url):

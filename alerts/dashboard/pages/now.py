@@ -9,7 +9,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from alerts.bulletins.publishing import section_duties
-from alerts.dashboard.board import board_instructions, board_rows, duty_lines, visible_units
+from alerts.dashboard.board import (
+    board_instructions,
+    board_rows,
+    duty_lines,
+    summary,
+    visible_units,
+)
 from alerts.dashboard.pages.common import PageContext, page_context
 from alerts.dashboard.pages.incidents import ACTORS
 from alerts.services import ServicesDep
@@ -36,15 +42,19 @@ def _render(request: Request, services: ServicesDep, template: str) -> HTMLRespo
     with page_context(request, services) as ctx:
         now = services.clock.now()
         units = visible_units(ctx.session, ctx.viewer)
+        duty = duty_lines(ctx.session, units, ctx.roster, now)
+        rows = board_rows(ctx.session, ctx.viewer, units, roster=ctx.roster, now=now, duty=duty)
+        instructions = board_instructions(ctx.session, ctx.viewer, units)
         return ctx.pages.render(
             request,
             template,
             ctx.viewer,
             now=now,
             refresh=REFRESH_SECONDS,
-            duty=duty_lines(ctx.session, units, ctx.roster, now),
-            rows=board_rows(ctx.session, ctx.viewer, units),
-            instructions=board_instructions(ctx.session, ctx.viewer, units),
+            duty=duty,
+            rows=rows,
+            instructions=instructions,
+            counts=summary(rows, instructions, now),
             may_record=ctx.viewer.sees_everything and ctx.viewer.user.role in ACTORS,
             bulletin_duties=_bulletin_duties(ctx, now),
         )

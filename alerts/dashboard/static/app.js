@@ -4,13 +4,31 @@
 (function () {
   "use strict";
 
-  function pad(n) { return n < 10 ? "0" + n : String(n); }
+  // Time in words, the same rules as rules/words.py (tests/rules/timewords_cases.json holds the
+  // cases both are tested against): two units at most, the larger first, rounded down.
+  var WORDS = {
+    "zh-CN": { d: "天", h: "小时", m: "分钟", hm: "分", under: "不到 1 分钟",
+               left: "剩余 {span}", late: "已逾期 {span}" },
+    "en": { d: "d", h: "h", m: "min", hm: "min", under: "under 1 min",
+            left: "{span} left", late: "{span} overdue" }
+  };
 
-  function format(ms) {
+  function span(ms, words) {
     var total = Math.floor(Math.abs(ms) / 1000);
-    var h = Math.floor(total / 3600), m = Math.floor((total % 3600) / 60), s = total % 60;
-    return (h > 0 ? h + ":" + pad(m) : String(m)) + ":" + pad(s);
+    var d = Math.floor(total / 86400), h = Math.floor((total % 86400) / 3600);
+    var m = Math.floor((total % 3600) / 60);
+    if (d > 0) { return d + " " + words.d + (h ? " " + h + " " + words.h : ""); }
+    if (h > 0) { return h + " " + words.h + (m ? " " + m + " " + words.hm : ""); }
+    if (m > 0) { return m + " " + words.m; }
+    return words.under;
   }
+
+  // `ms` is due minus now: zero or more is time left, less is overdue.
+  function timeWords(ms, lang) {
+    var words = WORDS[lang] || WORDS[String(lang).indexOf("en") === 0 ? "en" : "zh-CN"];
+    return (ms < 0 ? words.late : words.left).replace("{span}", span(ms, words));
+  }
+  window.Jibao = { timeWords: timeWords };
 
   var offset = 0; // server time minus client time, in ms
 
@@ -24,8 +42,7 @@
     document.querySelectorAll(".countdown[data-due]").forEach(function (el) {
       var left = Date.parse(el.getAttribute("data-due")) - now;
       var late = left < 0;
-      el.textContent = (late ? el.getAttribute("data-late-word") : el.getAttribute("data-left-word"))
-        + " " + format(left);
+      el.textContent = timeWords(left, document.documentElement.lang);
       el.classList.toggle("late", late);
       var item = el.closest(".incident, .unit-line");
       if (item) { item.classList.toggle("late", late); }

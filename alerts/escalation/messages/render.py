@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from rules import words
+
 TEMPLATES = Path(__file__).parent / "templates"
 _UNITS = {"zh_CN": ("小时", "分钟", "秒"), "en": ("hour", "minute", "second")}
 
@@ -115,6 +117,8 @@ class Messages:
             "late_minutes": max(overdue, 0),
             "minutes_left": max(-overdue, 0),
             "overdue": overdue >= 0,
+            "late_words": words.overdue(max(about.now - about.due_at, timedelta(0)), self.language),
+            "left_words": words.span(max(about.due_at - about.now, timedelta(0)), self.language),
             "ack_pause": self.span(self.ack_pause),
         }
 

@@ -1,6 +1,6 @@
 """The Now page's read model: open incidents with each one's most urgent obligation, the last
 ladder rung fired for it and its latest acknowledgement, in four statements however many
-incidents are open."""
+incidents are open; and the last message each incident's people were sent, in one more."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from alerts.storage.models import Acknowledgement, Escalation, Incident, Obligation
+from alerts.storage.models import Acknowledgement, Escalation, Incident, Notification, Obligation
 
 
 @dataclass(frozen=True)
@@ -107,3 +107,36 @@ def _last_acknowledgements(
         .group_by(Acknowledgement.obligation_id)
     )
     return {obligation_id: at for obligation_id, at in found}
+
+
+def last_messages(
+    session: Session, *, incident_ids: Sequence[int], person_ids: Sequence[int]
+) -> dict[tuple[int, int], Notification]:
+    """The latest message about each of these incidents to each of these people, by
+    (incident id, person id), in one statement."""
+    if not incident_ids or not person_ids:
+        return {}
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=(Notification.incident_id, Notification.person_id),
+            order_by=(Notification.created_at.desc(), Notification.id.desc()),
+        )
+        .label("rank")
+    )
+    ranked = (
+        select(Notification.id, rank)
+        .where(
+            Notification.incident_id.in_(incident_ids),
+            Notification.person_id.in_(person_ids),
+        )
+        .subquery()
+    )
+    found = session.scalars(
+        select(Notification).join(ranked, ranked.c.id == Notification.id).where(ranked.c.rank == 1)
+    )
+    return {
+        (n.incident_id, n.person_id): n
+        for n in found
+        if n.incident_id is not None and n.person_id is not None
+    }
