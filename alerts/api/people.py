@@ -47,7 +47,7 @@ Email = Annotated[
 ]
 
 
-class PersonIn(BaseModel):
+class NewPersonIn(BaseModel):
     """Someone of a unit who can be told: a phone or an email at least."""
 
     model_config = ConfigDict(extra="forbid")
@@ -58,7 +58,7 @@ class PersonIn(BaseModel):
     email: Email | None = None
 
     @model_validator(mode="after")
-    def _reachable(self) -> PersonIn:
+    def _reachable(self) -> NewPersonIn:
         if not self.phone and not self.email:
             raise PydanticCustomError(
                 "phone_or_email", "a phone or an email is needed", {"field": "phone"}
@@ -76,7 +76,7 @@ class PersonChangeIn(BaseModel):
     email: Email | None = None
 
 
-class PersonOut(Out):
+class PersonRecordOut(Out):
     id: int
     unit: str
     name: str
@@ -88,7 +88,7 @@ class PersonOut(Out):
 
 
 class PeopleOut(Out):
-    people: list[PersonOut]
+    people: list[PersonRecordOut]
 
 
 @router.get("/api/v1/people", responses=error_responses(401, 422))
@@ -112,8 +112,8 @@ async def list_people(
 
 @router.post("/api/v1/people", status_code=201, responses=error_responses(401, 403, 413, 422))
 async def add_person(
-    body: PersonIn, session: SessionDep, caller: CallerDep, wire: WireDep, clock: ClockDep
-) -> PersonOut:
+    body: NewPersonIn, session: SessionDep, caller: CallerDep, wire: WireDep, clock: ClockDep
+) -> PersonRecordOut:
     """Add a person to a unit reporting to the caller's office (the office's token only)."""
     unit = _unit_for_office(session, caller, body.unit)
     person = directory.create_person(
@@ -138,7 +138,7 @@ async def change_person(
     caller: CallerDep,
     wire: WireDep,
     clock: ClockDep,
-) -> PersonOut:
+) -> PersonRecordOut:
     """Change a person's name, post, phone or email (the office's token only)."""
     person = session.get(m.Person, person_id)
     unit = session.get(m.Unit, person.unit_id) if person else None
@@ -174,8 +174,8 @@ def _unit_for_office(session: SessionDep, caller: m.Unit, code: str) -> m.Unit:
     return unit
 
 
-def _out(wire: WireDep, person: m.Person, unit: m.Unit) -> PersonOut:
-    return PersonOut(
+def _out(wire: WireDep, person: m.Person, unit: m.Unit) -> PersonRecordOut:
+    return PersonRecordOut(
         id=person.id,
         unit=unit.code,
         name=person.name,
