@@ -1,6 +1,6 @@
 """`jibao doctor`: every check of a set-up in one run (config, secret key, database and schema,
-clock, channels, public URL, records period), each finding printed with what to fix in the
-configured language; exit 0 when nothing is wrong, 1 otherwise."""
+clock, the units sources name, channels, public URL, records period), each finding printed with
+what to fix in the configured language; exit 0 when nothing is wrong, 1 otherwise."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from alerts.cli.doctor_checks import (
     check_secret,
     fallback_database_url,
 )
+from alerts.cli.doctor_sources import check_sources
 from alerts.cli.findings import Finding, note, ok, render
 from alerts.clock import SystemClock
 from alerts.config import Settings, config_path
@@ -41,7 +42,10 @@ def run_doctor(args: argparse.Namespace) -> int:
         found.append(note("channels", "channels_unchecked"))
     else:
         found += check_secret(settings.secret_key.get_secret_value())
-        found += check_database(settings.database_url, translate, now)
+        database = check_database(settings.database_url, translate, now)
+        found += database
+        if not any(finding.wrong for finding in database):
+            found += check_sources(settings)
         found += check_channels(settings.notifications)
         found += _public_url(settings)
         found.append(note("records", "records", years=settings.records.keep_years))
