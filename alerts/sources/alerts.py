@@ -83,6 +83,8 @@ def read_alerts(source: SourceConfig, data: Any) -> list[Alert]:
 def _alertmanager(data: Any) -> list[Alert]:
     if not isinstance(data, dict):
         raise invalid("body", "object")
+    if isinstance(data.get("alerts"), list) and len(data["alerts"]) > MAX_ALERTS:
+        raise invalid("alerts", "source_too_many", max=MAX_ALERTS)
     try:
         message = _MESSAGE.validate_python(data)
     except ValidationError as exc:

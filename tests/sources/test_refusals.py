@@ -173,6 +173,8 @@ def test_a_group_with_one_bad_alert_registers_none(database_url: str) -> None:
     del second["startsAt"]
     answer = _post(c, message(alert(), second))
     assert answer.status_code == 422 and _fields(answer) == ["alerts.1.startsAt"]
+    many = _post(c, message(*[alert(fingerprint=str(n)) for n in range(201)]))
+    assert many.json()["error"]["fields"] == [{"field": "alerts", "problem": "一次最多 200 条告警"}]
     assert row_counts(database_url) == before
 
 
