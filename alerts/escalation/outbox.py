@@ -6,8 +6,9 @@ before any provider is called; a row still `sending` when its lease ends is mark
 never re-sent (the ladder's next rung is the safety net). A row whose obligation was met or waived
 while it waited is marked `stale` at claim time and never sent. Temporary failures go back to
 `queued` with exponential back-off and jitter until `max_attempts`. Messages to one address and
-channel that the throttle or a person's rate limits hold are bundled into one when it may go; an
-address is claimed by one instance at a time (alerts/escalation/throttle.py). Reports filed at
+channel that the throttle or a person's rate limits hold are bundled into one when it may go, up
+to BUNDLE_MAX items, oldest first; an address is claimed by one instance at a time, before its
+rows are (alerts/escalation/throttle.py). Reports filed at
 a parent's Jibao (channel `jibao`, alerts/upward/) are neither held nor bundled: each row is one
 report, sent as stored, with its dedupe key as the parent's Idempotency-Key."""
 
@@ -19,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from alerts.config import NotificationSettings
@@ -29,6 +30,9 @@ from alerts.storage import models as m
 from notifiers.base import DeliveryState, Message, SendResult
 
 UNBUNDLED = frozenset({"jibao"})  # channels whose rows are sent one by one, as stored
+# items one bundled message lists: an SMS stays within Twilio's 1,600 characters, and the rest go
+# when the window next opens
+BUNDLE_MAX = 10
 
 
 @dataclass(frozen=True)
@@ -59,30 +63,60 @@ def claim(
     now: datetime,
     limit: int,
 ) -> list[Claimed]:
-    """Take due queued rows (SKIP LOCKED on PostgreSQL), set aside the stale ones, bundle per
-    address and channel, and mark the ones to send `sending`. The caller commits before
-    sending."""
-    rows = _fresh(session, _skip_locked(session, _due(now).limit(limit)), now)
-    # a report filed at a parent's Jibao is a document, not an alert: never held or bundled
-    reports = [row for row in rows if row.channel in UNBUNDLED]
-    rows = [row for row in rows if row.channel not in UNBUNDLED]
-    alone = [_take(session, settings, messages, [row], now) for row in reports]
+    """Take due queued rows, set aside the stale ones, bundle per address and channel, and mark
+    the ones to send `sending`. The caller commits before sending."""
     if settings.throttle <= timedelta(0) and not settings.rate_limits:
-        return alone + [_take(session, settings, messages, [row], now) for row in rows]
+        rows = _fresh(session, _skip_locked(session, _due(now).limit(limit)), now)
+        return [_take(session, settings, messages, [row], now) for row in rows]
+    # a report filed at a parent's Jibao is a document, not an alert: never held or bundled
+    due_reports = _due(now).where(m.Notification.channel.in_(UNBUNDLED)).limit(limit)
+    reports = _fresh(session, _skip_locked(session, due_reports), now)
+    claimed = [_take(session, settings, messages, [row], now) for row in reports]
+    return claimed + _claim_held_to_limits(session, settings, messages, now, limit)
+
+
+def _claim_held_to_limits(
+    session: Session, settings: NotificationSettings, messages: Messages, now: datetime, limit: int
+) -> list[Claimed]:
+    """Addresses first, then their rows: an address is claimed by one instance at a time and
+    only its holder locks the rows due to it, so what one message bundles never depends on how
+    another instance's batches fell. An address another instance holds is left for later."""
+    held = lock_addresses(session, _due_addresses(session, now, limit))
+    if not held:
+        return []
+    query = _due(now).where(
+        tuple_(m.Notification.channel, m.Notification.address).in_(sorted(held))
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()  # no other claim locks rows to an address we hold
     groups: dict[Address, list[m.Notification]] = defaultdict(list)
-    for row in rows:
+    for row in _fresh(session, list(session.scalars(query.limit(len(held) * BUNDLE_MAX))), now):
         groups[(row.channel, row.address)].append(row)
-    # an address another instance is claiming for right now is left for the next claim
-    held = lock_addresses(session, groups)
-    mine = {address: group for address, group in groups.items() if address in held}
-    claimed = alone
-    for address, window_end in free_at(session, settings, mine, now).items():
-        if window_end is None:
-            claimed.append(_take(session, settings, messages, mine[address], now))
+    claimed = []
+    for address, window_end in free_at(session, settings, groups, now).items():
+        if window_end is None:  # the rest wait for the window the send now opens
+            rows = groups[address][:BUNDLE_MAX]
+            claimed.append(_take(session, settings, messages, rows, now))
             continue
-        for row in mine[address]:
+        for row in groups[address]:
             row.next_attempt_at = window_end
     return claimed
+
+
+def _due_addresses(session: Session, now: datetime, limit: int) -> list[Address]:
+    """The addresses (channel, address) with rows due, the longest waiting first."""
+    query = (
+        select(m.Notification.channel, m.Notification.address)
+        .where(
+            m.Notification.state == "queued",
+            m.Notification.next_attempt_at <= now,
+            m.Notification.channel.not_in(UNBUNDLED),
+        )
+        .group_by(m.Notification.channel, m.Notification.address)
+        .order_by(func.min(m.Notification.next_attempt_at))
+        .limit(limit)
+    )
+    return [(channel, address) for channel, address in session.execute(query)]
 
 
 def _due(now: datetime) -> Select[m.Notification]:
