@@ -22,7 +22,7 @@ due at one instant: messages/s to the stand-in. Peak RSS (VmHWM) of each server 
     .venv/bin/python bench/escalation.py --backends sqlite,postgres --profile /tmp/prof
 
 Targets: steady p99 < 0.5 s, max < 2 s, none skipped; burst of 10,000 all sent within 10 s;
-outbox >= 1,000 messages/s; peak RSS < 250 MB with 100,000 open obligations. Everything is
+outbox >= 1,000 messages/s; peak RSS < 250 MiB with 100,000 open obligations. Everything is
 loopback only and bounded in time; the exit status is 1 when a check fails (a message sent twice,
 a message before its time, a server that died or did not stop cleanly), not when a target is
 missed.
@@ -85,7 +85,7 @@ ACK_CODE = re.compile(r'(?:收到|"1 )([0-9A-Z]+)[”"]')  # zh_CN and en sms.tx
 CHUNK = 5_000  # rows per bulk insert
 GRACE_S = 1.0  # keep listening this long after the last expected message, to catch doubles
 TARGET_P99_S, TARGET_MAX_S, TARGET_BURST_S = 0.5, 2.0, 10.0
-TARGET_RATE, TARGET_RSS_MB = 1000.0, 250.0
+TARGET_RATE, TARGET_RSS_MIB = 1000.0, 250.0
 BENCH_LADDER = """
 [escalation]
 ack_pause = "30m"
@@ -521,8 +521,8 @@ def profiled(pid: int, out: Path | None) -> Iterator[None]:
         print(f"  profile: {out}", flush=True)
 
 
-def memory_mb(pid: int) -> dict[str, float]:
-    """VmRSS (now) and VmHWM (peak) of a process in MB, from /proc (empty where there is none)."""
+def memory_mib(pid: int) -> dict[str, float]:
+    """VmRSS (now) and VmHWM (peak) of a process in MiB, from /proc (empty where there is none)."""
     try:
         lines = Path(f"/proc/{pid}/status").read_text().splitlines()
     except OSError:
@@ -663,12 +663,12 @@ def measured(
     first_due = min((min(d.values()) for d in due if d), default=time.time())
     load_before = os.getloadavg()[0]
     with serving(run, config, port, name) as service:
-        ready, cpu_ready = memory_mb(service.pid), cpu_seconds(service.pid)
+        ready, cpu_ready = memory_mib(service.pid), cpu_seconds(service.pid)
         everyone = set().union(*due)
         wait_for(run.twilio, service, everyone, deadline)
         if not service.alive():
             raise RuntimeError(f"server {name} died during the run")
-        peak, cpu = memory_mb(service.pid), cpu_seconds(service.pid)
+        peak, cpu = memory_mib(service.pid), cpu_seconds(service.pid)
         cpu = cpu - cpu_ready if cpu is not None and cpu_ready is not None else None
         wall = time.time() - service.ready_at
     arrivals = run.twilio.arrived()
@@ -735,7 +735,7 @@ class Result:
             and self.steady.missing == 0,
             "burst": self.burst.missing == 0 and self.burst.last_s < TARGET_BURST_S,
             "outbox": self.sent.missing == 0 and self.rate >= TARGET_RATE,
-            "memory": peak < TARGET_RSS_MB,
+            "memory": peak < TARGET_RSS_MIB,
         }  # fmt: skip
 
 
@@ -769,8 +769,8 @@ def print_result(r: Result) -> None:
         ("outbox", f"{r.rate:,.0f} messages/s ({len(r.sent.lags_s):,} of {w.outbox:,} in "
          f"{r.sent.last_s:.2f} s), twice {r.sent.duplicates}: target {met(v['outbox'])} "
          f"(>= {TARGET_RATE:,.0f}/s)"),
-        ("peak RSS", f"A {a.memory['peak']:.0f} MB (ready {a.memory['ready']:.0f} MB), "
-         f"B {b.memory['peak']:.0f} MB: target {met(v['memory'])} (< {TARGET_RSS_MB:.0f} MB)"),
+        ("peak RSS", f"A {a.memory['peak']:.0f} MiB (ready {a.memory['ready']:.0f} MiB), "
+         f"B {b.memory['peak']:.0f} MiB: target {met(v['memory'])} (< {TARGET_RSS_MIB:.0f} MiB)"),
         ("server CPU", f"A {a.cpu_s or 0:.1f} s in {a.wall_s:.1f} s "
          f"({per_message_ms(a)} per message), B {b.cpu_s or 0:.1f} s in {b.wall_s:.1f} s "
          f"({per_message_ms(b)} per message)"),
@@ -791,7 +791,7 @@ def print_summary(results: list[Result]) -> None:
     """One line per backend, for comparing runs."""
     print(
         f"{'backend':<10}{'p50 s':>8}{'p99 s':>8}{'max s':>8}{'skipped':>9}"
-        f"{'burst s':>9}{'outbox/s':>10}{'RSS MB':>8}  targets"
+        f"{'burst s':>9}{'outbox/s':>10}{'RSS MiB':>8}  targets"
     )
     for r in results:
         p = percentiles(r.steady.lags_s)

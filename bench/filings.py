@@ -10,10 +10,17 @@ warm-up and then `--seconds` of measurement. It prints requests, 201s, other ans
 first error body), filings/s and latency percentiles, checks that the filings table holds exactly
 one row per 201, and stops the server with SIGTERM.
 
+In the same run, on a database of its own, it then drives the stack's limit the same way: a bare
+FastAPI + SQLAlchemy app (bench/bare_app.py) that looks up the token and stores each body as one
+row with the same durability setting. `limit ratio: X.XX` is Jibao's filings/s over the bare
+app's, per backend and number of processes (`--processes`, PostgreSQL only above 1: both run as
+that many worker processes sharing the port).
+
     .venv/bin/python bench/filings.py                       # both backends, 20 s each
     .venv/bin/python bench/filings.py --backends sqlite --seconds 10
+    .venv/bin/python bench/filings.py --backends postgres --processes 1,2
 
-Target: >= 1,000 durable filings/s with p99 < 100 ms (2 cores, load generator included).
+Targets: limit ratio >= 0.70 with p99 <= 100 ms; two processes >= 1.8x one on PostgreSQL.
 Everything is loopback only and bounded in time; the exit status is 1 when a check fails.
 """
 
@@ -42,6 +49,7 @@ from typing import Any
 
 import aiohttp
 import psycopg
+from bare_app import prepare, stored_rows  # bench/ is on sys.path when run as a script
 from sqlalchemy import func, select
 
 from alerts.storage.database import make_engine, make_session_factory, migrate
@@ -56,8 +64,10 @@ UNITS = 32
 REQUEST_TIMEOUT_S = 10.0
 STARTUP_TIMEOUT_S = 30.0
 SHUTDOWN_TIMEOUT_S = 15.0
-TARGET_RATE = 1000.0
+TARGET_RATIO = 0.70
 TARGET_P99_MS = 100.0
+TARGET_SCALING = 1.8  # two processes against one, PostgreSQL
+SECRET_KEY = "bench-" + "k" * 32  # several workers must sign links alike
 
 
 class BackendUnavailable(Exception):
@@ -99,12 +109,18 @@ class Tally:
 
 @dataclass
 class Result:
-    """One backend's figures and checks."""
+    """One server's figures and checks: Jibao or the bare app, on one backend."""
 
     backend: str
+    app: str  # "jibao" or "bare"
+    processes: int
     tally: Tally
     rows: int
     server_exit: int | None
+
+    @property
+    def label(self) -> str:
+        return f"{self.backend} {self.app} x{self.processes}"
 
     @property
     def rate(self) -> float:
@@ -233,13 +249,39 @@ class Server:
     pid: int
 
 
+PORT = "{port}"  # in a server command: the port running_server picks
+SERVE = ["--host", HOST, "--port", PORT, "--workers"]
+
+
+def jibao_command(config: Path, processes: int) -> list[str]:
+    """`python -m alerts serve` with `processes` workers."""
+    return [
+        sys.executable,
+        "-m",
+        "alerts",
+        "--config",
+        str(config),
+        "serve",
+        *SERVE,
+        str(processes),
+    ]
+
+
+def bare_command(url: str, processes: int) -> list[str]:
+    """The bare app (bench/bare_app.py) with `processes` workers."""
+    return [sys.executable, "-m", "bench.bare_app", "--database-url", url, *SERVE, str(processes)]
+
+
 @contextmanager
-def running_server(config: Path, workdir: Path, exit_codes: list[int | None]) -> Iterator[Server]:
-    """`python -m alerts serve` on a free loopback port; yields it, then stops it (SIGTERM)."""
+def running_server(
+    command: list[str], workdir: Path, exit_codes: list[int | None]
+) -> Iterator[Server]:
+    """`command` (given the port) on a free loopback port; yields it, then stops it (SIGTERM)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("JIBAO_DATABASE_URL", "JIBAO_CONFIG")}
-    command = [sys.executable, "-m", "alerts", "--config", str(config), "serve"]
-    command += ["--host", HOST, "--port", str(port)]
+    env["JIBAO_SECRET_KEY"] = SECRET_KEY
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    command = [str(port) if part == PORT else part for part in command]
     log_path = workdir / "server.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -284,12 +326,31 @@ def stop_server(process: subprocess.Popen[bytes]) -> int | None:
 
 
 def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a process so far, from /proc (None where there is no /proc)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
+    """User + system CPU time so far of a process and its worker processes, from /proc (None
+    where there is no /proc)."""
+    stats = _proc_stats()
+    if pid not in stats:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        fields = stats[current]
+        total += (int(fields[11]) + int(fields[12])) / tick
+        todo += [child for child, f in stats.items() if int(f[1]) == current]
+    return total
+
+
+def _proc_stats() -> dict[int, list[str]]:
+    """/proc/<pid>/stat of every process, split after the command name."""
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stats[int(entry.name)] = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+    return stats
 
 
 def tail(path: Path, lines: int = 30) -> str:
@@ -413,7 +474,7 @@ def percentiles(latencies_ms: list[float]) -> dict[str, float]:
 
 
 def print_result(result: Result, seconds: float) -> None:
-    """A small table of one backend's figures and checks."""
+    """A small table of one server's figures and checks."""
     t = result.tally
     p = percentiles(t.latencies_ms)
     rows = [
@@ -423,7 +484,7 @@ def print_result(result: Result, seconds: float) -> None:
         ("filings/s", f"{result.rate:,.0f}  (over {t.elapsed_s:.1f} s; --seconds {seconds:g})"),
         *((f"latency {k}", f"{v:.1f} ms") for k, v in p.items()),
         (
-            "filings rows",
+            "stored rows",
             f"{result.rows} ({'=' if result.rows_ok else '!='} "
             f"{result.all_created} 201s incl. warm-up)",
         ),
@@ -434,34 +495,50 @@ def print_result(result: Result, seconds: float) -> None:
             f"{result.server_exit} ({'clean' if result.stopped_cleanly else 'NOT clean'})",
         ),
     ]
-    print(f"\n  {result.backend}")
+    print(f"\n  {result.label}")
     for label, value in rows:
         print(f"  {label:<16} {value}")
     if t.first_error:
         print(f"  first error      {t.first_error}")
-    verdict = result.rate >= TARGET_RATE and p["p99"] < TARGET_P99_MS
+    print(flush=True)
+
+
+def print_ratio(jibao: Result, bare: Result) -> bool:
+    """`limit ratio: X.XX` for one backend and process count; whether the target is met."""
+    ratio = jibao.rate / bare.rate if bare.rate else 0.0
+    p99 = percentiles(jibao.tally.latencies_ms)["p99"]
+    met = ratio >= TARGET_RATIO and p99 <= TARGET_P99_MS
     print(
-        f"  target           {'met' if verdict else 'NOT met'} "
-        f"(>= {TARGET_RATE:,.0f}/s, p99 < {TARGET_P99_MS:.0f} ms)\n",
+        f"  limit ratio: {ratio:.2f}  ({jibao.backend}, {jibao.processes} process(es): "
+        f"Jibao {jibao.rate:,.0f}/s p99 {p99:.1f} ms, bare {bare.rate:,.0f}/s; target "
+        f"{'met' if met else 'NOT met'}: >= {TARGET_RATIO:.2f} with p99 <= {TARGET_P99_MS:.0f} ms)",
         flush=True,
     )
+    return met
 
 
 # --- main ---------------------------------------------------------------------------------------
 
 
-def run_backend(backend: str, args: argparse.Namespace) -> Result:
-    """Database, seed, server, load, count, stop: one backend end to end."""
-    with tempfile.TemporaryDirectory(prefix=f"jibao-bench-{backend}-") as tmp:
+def run_server(backend: str, app: str, processes: int, args: argparse.Namespace) -> Result:
+    """Database, seed, server, load, count, stop: one server on one backend end to end."""
+    with tempfile.TemporaryDirectory(prefix=f"jibao-bench-{backend}-{app}-") as tmp:
         workdir = Path(tmp)
         with bench_database(backend, workdir) as url:
-            migrate(url)
-            tokens = seed_county(url)
+            if app == "jibao":
+                migrate(url)
+                tokens = seed_county(url)
+                command = jibao_command(write_config(url, workdir), processes)
+            else:
+                tokens = [secrets.token_hex(16) for _ in range(UNITS)]
+                prepare(url, tokens)
+                command = bare_command(url, processes)
             exit_codes: list[int | None] = []
-            with running_server(write_config(url, workdir), workdir, exit_codes) as server:
+            with running_server(command, workdir, exit_codes) as server:
                 tally = measure(server, tokens, args)
-            rows = count_filings(url)
-            return Result(backend, tally, rows, exit_codes[0] if exit_codes else None)
+            rows = count_filings(url) if app == "jibao" else stored_rows(url)
+            code = exit_codes[0] if exit_codes else None
+            return Result(backend, app, processes, tally, rows, code)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -469,28 +546,39 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--backends", default="sqlite,postgres", help="comma-separated: sqlite,postgres"
     )
-    parser.add_argument("--seconds", type=float, default=20.0, help="measured duration per backend")
+    parser.add_argument("--seconds", type=float, default=20.0, help="measured duration per server")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before that")
+    parser.add_argument(
+        "--processes",
+        default="1,2",
+        help="comma-separated worker process counts; above 1 for PostgreSQL only (default 1,2)",
+    )
     args = parser.parse_args(argv)
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     unknown = set(args.backends) - {"sqlite", "postgres"}
     if unknown:
         parser.error(f"unknown backend(s): {', '.join(sorted(unknown))}")
+    try:
+        args.processes = sorted({int(n) for n in args.processes.split(",") if n.strip()})
+    except ValueError:
+        parser.error("--processes takes numbers, e.g. 1,2")
+    if not args.processes or min(args.processes) < 1:
+        parser.error("--processes takes numbers from 1, e.g. 1,2")
     return args
 
 
 def print_summary(results: list[Result]) -> None:
-    """One line per backend, for comparing runs."""
+    """One line per server, for comparing runs."""
     print(
-        f"{'backend':<10}{'sent':>8}{'201':>8}{'other':>7}{'filings/s':>11}"
-        f"{'p50':>8}{'p90':>8}{'p99':>8}{'max':>8}  rows=201s"
+        f"{'server':<22}{'sent':>8}{'201':>8}{'other':>7}{'filings/s':>11}"
+        f"{'p50':>8}{'p99':>8}{'CPU/req':>10}  rows=201s"
     )
     for r in results:
         p = percentiles(r.tally.latencies_ms)
         print(
-            f"{r.backend:<10}{r.tally.sent:>8}{r.tally.created:>8}{r.tally.other:>7}"
-            f"{r.rate:>11,.0f}{p['p50']:>8.1f}{p['p90']:>8.1f}{p['p99']:>8.1f}{p['max']:>8.1f}"
-            f"  {'yes' if r.rows_ok else 'NO'}"
+            f"{r.label:<22}{r.tally.sent:>8}{r.tally.created:>8}{r.tally.other:>7}"
+            f"{r.rate:>11,.0f}{p['p50']:>8.1f}{p['p99']:>8.1f}"
+            f"{r.cpu_ms_per_request(r.tally.server_cpu_s):>10}  {'yes' if r.rows_ok else 'NO'}"
         )
 
 
@@ -499,19 +587,29 @@ def main(argv: list[str] | None = None) -> int:
     results: list[Result] = []
     failed = False
     for backend in args.backends:
-        print(f"== {backend}", flush=True)
-        try:
-            result = run_backend(backend, args)
-        except BackendUnavailable as exc:
-            print(f"  skipped: {exc}\n", flush=True)
-            continue
-        except (RuntimeError, OSError, psycopg.Error) as exc:
-            print(f"  failed: {exc}\n", flush=True)
-            failed = True
-            continue
-        print_result(result, args.seconds)
-        results.append(result)
-        failed |= not result.ok
+        counts = args.processes if backend == "postgres" else [1]
+        by_count: dict[int, Result] = {}
+        for processes in counts:
+            print(f"== {backend}, {processes} process(es)", flush=True)
+            try:
+                pair = [run_server(backend, app, processes, args) for app in ("jibao", "bare")]
+            except BackendUnavailable as exc:
+                print(f"  skipped: {exc}\n", flush=True)
+                break
+            except (RuntimeError, OSError, psycopg.Error) as exc:
+                print(f"  failed: {exc}\n", flush=True)
+                failed = True
+                continue
+            for result in pair:
+                print_result(result, args.seconds)
+                failed |= not result.ok
+            print_ratio(*pair)
+            results += pair
+            by_count[processes] = pair[0]
+        if 1 in by_count and 2 in by_count and by_count[1].rate:
+            scaling = by_count[2].rate / by_count[1].rate
+            target = f"target >= {TARGET_SCALING:.1f}x"
+            print(f"  two processes: {scaling:.2f}x one ({backend}; {target})\n", flush=True)
     if results:
         print_summary(results)
     return 1 if failed else 0

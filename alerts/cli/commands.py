@@ -83,6 +83,14 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="run the service")
     _add_server_options(serve)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        choices=range(1, 33),
+        metavar="N",
+        help="worker processes sharing the port (PostgreSQL only; default 1)",
+    )
     serve.set_defaults(handler=_serve, needs_schema=True)
 
     demo = commands.add_parser("demo", help="seed a demo county on SQLite and run the service")
@@ -161,7 +169,14 @@ def _add_server_options(parser: argparse.ArgumentParser) -> None:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from alerts.server import run  # imported late: uvicorn is only needed to serve
 
-    return run(settings, host=args.host, port=args.port, log_json=args.log_json)
+    return run(
+        settings,
+        host=args.host,
+        port=args.port,
+        log_json=args.log_json,
+        workers=getattr(args, "workers", 1),
+        config=config_path(args.config),
+    )
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
