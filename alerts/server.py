@@ -34,7 +34,7 @@ def run(
 ) -> int:
     """Serve until stopped; refuse to start on an unmigrated database. Several worker processes
     (PostgreSQL only) share the port, each a full instance with its own engine loop
-    (docs/decisions/0020-serve-workers.md)."""
+    (docs/decisions/0024-serve-workers.md)."""
     translate = Translator(settings.language)
     if workers > 1 and not settings.database_url.startswith(("postgresql", "postgres:")):
         print(translate("startup.workers_need_postgres"), file=sys.stderr)
