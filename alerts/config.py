@@ -28,6 +28,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from alerts.config_providers import ProvidersSettings
 from alerts.config_problems import (
     describe,
     file_language,
@@ -156,6 +157,7 @@ class NotificationSettings(BaseModel):
     rate_limits: dict[timedelta, PositiveInt] = Field(
         default_factory=lambda: dict(DEFAULT_RATE_LIMITS)
     )
+    providers: ProvidersSettings = ProvidersSettings()  # Aliyun, Tencent; routes, breaker
 
     @field_validator("backoff", "throttle", "claim_lease", "ack_link_valid", mode="before")
     @classmethod

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from alerts.escalation.instruction_notices import note_for, notice_firings
 from alerts.escalation.links import AckLinks
+from alerts.escalation.messages.params import template_of
 from alerts.escalation.messages.render import About, InstructionNote, Messages
 from alerts.escalation.subjects import Subject, subject_of
 from alerts.phones import to_e164
@@ -291,6 +292,11 @@ def _notification(
 ) -> m.Notification:
     rendered = escalator.messages.render(channel.partition(":")[0], about)
     summary = escalator.messages.render("summary", about).text
+    template = (
+        template_of(escalator.messages, about, escalation.step_key)
+        if channel in _PHONE_CHANNELS
+        else None
+    )
     return m.Notification(
         dedupe_key=dedupe,
         escalation_id=escalation.id,
@@ -308,6 +314,7 @@ def _notification(
         attempts=0,
         next_attempt_at=escalation.fired_at,
         created_at=escalation.fired_at,
+        template=template,
     )
 
 
