@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt, SecretStr, field
 from pydantic_core import PydanticCustomError
 
 from rules.durations import parse_duration
+from rules.problems import Problem
 
 # the kinds of message a provider template is needed for, and the parameters each may use
 TEMPLATE_KINDS: dict[str, tuple[str, ...]] = {
@@ -63,14 +64,16 @@ class _Templated(BaseModel):
             allowed = TEMPLATE_KINDS.get(kind)
             if allowed is None:
                 raise PydanticCustomError(
-                    "unknown_template_kind", "no such kind of message: {kind}", {"kind": kind}
+                    "provider_template_kind",
+                    "no such kind of message: {kind}",
+                    {"kind": kind, "choices": ", ".join(TEMPLATE_KINDS)},
                 )
             for name in template.params:
                 if name not in allowed:
                     raise PydanticCustomError(
-                        "unknown_template_param",
+                        "provider_template_param",
                         "{kind} has no parameter {name}",
-                        {"kind": kind, "name": name},
+                        {"kind": kind, "name": name, "choices": ", ".join(allowed)},
                     )
         return templates
 
@@ -177,10 +180,14 @@ class ProvidersSettings(BaseModel):
         for kind, names in routes.items():
             if not names or len(set(names)) != len(names):
                 raise PydanticCustomError(
-                    "bad_route", "{kind}: name each provider once, at least one", {"kind": kind}
+                    "provider_route",
+                    "{kind}: name each provider once, at least one",
+                    {"kind": kind},
                 )
             if kind == "voice" and "tencent" in names:
-                raise PydanticCustomError("bad_route", "voice: Tencent here sends SMS only")
+                raise PydanticCustomError(
+                    "provider_route_voice", "voice: Tencent here sends SMS only", {"kind": kind}
+                )
         return routes
 
     def templated(self, provider: str, kind: str) -> _Templated | None:
@@ -194,7 +201,7 @@ class ProvidersSettings(BaseModel):
 
 def missing_templates(settings: ProvidersSettings) -> list[tuple[str, str, str]]:
     """(channel, provider, kind) of every template an enabled, routed provider lacks."""
-    missing = []
+    missing: list[tuple[str, str, str]] = []
     for channel, names in settings.routes.items():
         for name in names:
             table = settings.templated(name, channel)
@@ -206,6 +213,18 @@ def missing_templates(settings: ProvidersSettings) -> list[tuple[str, str, str]]
                 if kind not in table.templates:
                     missing.append((channel, name, kind))
     return missing
+
+
+def template_problems(settings: ProvidersSettings) -> list[Problem]:
+    """A problem for each template an enabled, routed provider lacks (`jibao check-config`)."""
+    problems = []
+    for channel, name, kind in missing_templates(settings):
+        section = f"{name}.{channel}" if name == "aliyun" else name
+        path = f"notifications.providers.{section}.templates.{kind}"
+        problems.append(
+            Problem(path, "provider_template_missing", {"provider": name, "channel": channel})
+        )
+    return problems
 
 
 def provider_secrets(environ: Mapping[str, str]) -> dict[str, Any]:
@@ -220,7 +239,10 @@ def provider_secrets(environ: Mapping[str, str]) -> dict[str, Any]:
     }
     tencent = {
         key: SecretStr(environ[name])
-        for key, name in (("secret_key", TENCENT_SECRET), ("callback_token", TENCENT_CALLBACK_TOKEN))
+        for key, name in (
+            ("secret_key", TENCENT_SECRET),
+            ("callback_token", TENCENT_CALLBACK_TOKEN),
+        )
         if environ.get(name)
     }
     values: dict[str, Any] = {}

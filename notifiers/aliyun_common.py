@@ -60,7 +60,9 @@ def answer_code(code: str | None, message: str | None, provider_id: str | None) 
     return logged(SendResult(state, error=error))
 
 
-async def outcome_of(call: Callable[[], Awaitable[Any]], read: Callable[[Any], SendResult]) -> SendResult:
+async def outcome_of(
+    call: Callable[[], Awaitable[Any]], read: Callable[[Any], SendResult]
+) -> SendResult:
     """Run one SDK call, never raising: HTTP refusals by status, transport errors by whether
     the request may have reached Aliyun."""
     try:

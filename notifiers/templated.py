@@ -48,7 +48,9 @@ def template_of(
     template = templates.get(kind)
     alone = raw.get("alone")  # a bundle, for a provider without a bundle template: its first
     if template is None and isinstance(alone, Mapping) and alone.get("kind") in templates:
-        time = raw.get("params", {}).get("time", "") if isinstance(raw.get("params"), Mapping) else ""
+        time = (
+            raw.get("params", {}).get("time", "") if isinstance(raw.get("params"), Mapping) else ""
+        )
         raw = {"kind": alone["kind"], "params": {**alone.get("params", {}), "time": time}}
         kind = str(raw["kind"])
         template = templates.get(kind)
@@ -104,4 +106,6 @@ def local_refusal(result: SendResult) -> bool:
 
 def unreachable(text: str) -> bool:
     """Whether an SDK's transport error says nothing left this host (so it is safe to retry)."""
-    return "Cannot connect to host" in text or "ConnectError" in text or "Connection refused" in text
+    return (
+        "Cannot connect to host" in text or "ConnectError" in text or "Connection refused" in text
+    )

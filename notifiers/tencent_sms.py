@@ -5,8 +5,8 @@ SDK's async client. Status reports and replies are posted by Tencent to the serv
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import httpx
 from tencentcloud.common.credential import Credential

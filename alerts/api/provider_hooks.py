@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hmac
 from contextlib import suppress
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, ConfigDict, Field
@@ -109,7 +109,9 @@ class TencentReceiptOut(BaseModel):
 def _checked(services: Services, provider: str, token: str) -> None:
     providers = services.settings.notifications.providers
     secret = (
-        providers.aliyun.callback_token if provider == "aliyun" else providers.tencent.callback_token
+        providers.aliyun.callback_token
+        if provider == "aliyun"
+        else providers.tencent.callback_token
     ).get_secret_value()
     if not secret or not hmac.compare_digest(secret.encode(), token.encode()):
         raise ApiError(403, "forbidden")
@@ -121,7 +123,9 @@ def _checked(services: Services, provider: str, token: str) -> None:
     summary="Aliyun SMS delivery reports",
 )
 async def aliyun_sms_report(
-    token: str, body: Annotated[list[AliyunSmsReportIn], Body(max_length=_MAX_ITEMS)], services: ServicesDep
+    token: str,
+    body: Annotated[list[AliyunSmsReportIn], Body(max_length=_MAX_ITEMS)],
+    services: ServicesDep,
 ) -> AliyunReceiptOut:
     """SmsReport: each report marks its SMS delivered, or failed after Aliyun accepted it."""
     _checked(services, "aliyun", token)
@@ -180,7 +184,9 @@ async def aliyun_voice_report(
     summary="Tencent SMS status reports",
 )
 async def tencent_sms_status(
-    token: str, body: Annotated[list[TencentSmsStatusIn], Body(max_length=_MAX_ITEMS)], services: ServicesDep
+    token: str,
+    body: Annotated[list[TencentSmsStatusIn], Body(max_length=_MAX_ITEMS)],
+    services: ServicesDep,
 ) -> TencentReceiptOut:
     """Status reports: SUCCESS marks the SMS delivered, FAIL failed after acceptance."""
     _checked(services, "tencent", token)

@@ -16,13 +16,6 @@ from notifiers.failover import Breaker, FailoverNotifier, Pause, Quota
 from notifiers.templated import IdenticalGuard, Template
 
 log = logging.getLogger(__name__)
-PROVIDER_TITLES = {
-    ("sms", "aliyun"): ("阿里云短信", "Aliyun SMS"),
-    ("voice", "aliyun"): ("阿里云语音", "Aliyun voice"),
-    ("sms", "tencent"): ("腾讯云短信", "Tencent SMS"),
-    ("sms", "twilio"): ("Twilio 短信", "Twilio SMS"),
-    ("voice", "twilio"): ("Twilio 语音", "Twilio voice"),
-}
 
 
 def _templates(table: object, kinds: Mapping[str, object]) -> dict[str, Template]:
@@ -65,7 +58,9 @@ def provider_notifiers(settings: ProvidersSettings) -> dict[tuple[str, str], Not
                 play_times=getattr(table, "play_times", 2),
             )
             found[(channel, "aliyun")] = (
-                AliyunSmsNotifier(config, guard) if channel == "sms" else AliyunVoiceNotifier(config)
+                AliyunSmsNotifier(config, guard)
+                if channel == "sms"
+                else AliyunVoiceNotifier(config)
             )
     tencent = settings.tencent
     key = tencent.secret_key.get_secret_value()
@@ -100,16 +95,16 @@ def routed(settings: NotificationSettings, notifiers: dict[str, Notifier]) -> No
         for name in names:
             notifier = notifiers.get(channel) if name == "twilio" else built.get((channel, name))
             if notifier is None or isinstance(notifier, DryNotifier):
-                log.warning("%s provider %s has no credentials: left out of the route", channel, name)
+                log.warning(
+                    "%s provider %s has no credentials: left out of the route", channel, name
+                )
                 continue
             chain.append((name, notifier))
         if not chain:
             continue  # nothing configured: the channel stays as it was (dry)
         breaker = Breaker(providers.breaker.failures, providers.breaker.cool_off)
-        quotas = {
-            name: Quota(limits)
-            for name, limits in providers.account_rate_limits.items()
-            if limits
+        quotas: dict[str, Quota] = {
+            name: Quota(limits) for name, limits in providers.account_rate_limits.items() if limits
         }
         notifiers[channel] = FailoverNotifier(channel, chain, breaker, quotas)
 
@@ -123,14 +118,13 @@ def paused_providers(notifiers: Mapping[str, Notifier]) -> list[Pause]:
     return pauses
 
 
-def pause_lines(notifiers: Mapping[str, Notifier], zone: ZoneInfo, language: str) -> list[str]:
-    """One short line per paused provider, for the Now board."""
-    lines = []
-    for pause in paused_providers(notifiers):
-        zh, en = PROVIDER_TITLES.get((pause.channel, pause.provider), (pause.provider,) * 2)
-        until = datetime.fromtimestamp(pause.until, zone).strftime("%H:%M")
-        if language == "en":
-            lines.append(f"{en} paused until {until} (failing repeatedly)")
-        else:
-            lines.append(f"{zh}暂停使用至 {until}（连续失败）")
-    return lines
+def pause_lines(notifiers: Mapping[str, Notifier], zone: ZoneInfo) -> list[dict[str, str]]:
+    """One line per paused provider, for the Now board: its catalogue name (`ui.provider_…`)
+    and the local time it is tried again."""
+    return [
+        {
+            "name": f"provider_{pause.channel}_{pause.provider}",
+            "until": datetime.fromtimestamp(pause.until, zone).strftime("%H:%M"),
+        }
+        for pause in paused_providers(notifiers)
+    ]

@@ -17,7 +17,11 @@ def provider_template(
     stored without one (a roster notice, a digest) is a roster notice naming its subject."""
     time = now.astimezone(messages.zone).strftime("%H:%M")
     if count > 1:
-        return {"kind": "bundle", "params": {"count": str(count), "time": time}, "alone": _alone(row)}
+        return {
+            "kind": "bundle",
+            "params": {"count": str(count), "time": time},
+            "alone": _alone(row),
+        }
     template = _alone(row)
     return {"kind": template["kind"], "params": {**template["params"], "time": time}}
 

@@ -67,9 +67,7 @@ def providers(
             "endpoint": tencent.endpoint,
             "protocol": "http",
             "timeout_seconds": 5,
-            "templates": {
-                kind: {"code": f"19{n}"} for n, kind in enumerate(TEMPLATE_KINDS)
-            },
+            "templates": {kind: {"code": f"19{n}"} for n, kind in enumerate(TEMPLATE_KINDS)},
         },
         "routes": {"sms": sms, "voice": voice or ["twilio"]},
     }

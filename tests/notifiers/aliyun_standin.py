@@ -28,7 +28,8 @@ from tests.notifiers.standin_base import Pushed, ThreadedStandIn
 ALGORITHM = "ACS3-HMAC-SHA256"
 MAX_VARIABLE = 35
 _AUTH = re.compile(
-    rf"^{ALGORITHM} Credential=(?P<ak>[^,]+),SignedHeaders=(?P<signed>[^,]+),Signature=(?P<sig>[0-9a-f]+)$"
+    rf"^{ALGORITHM} Credential=(?P<ak>[^,]+),"
+    r"SignedHeaders=(?P<signed>[^,]+),Signature=(?P<sig>[0-9a-f]+)$"
 )
 
 

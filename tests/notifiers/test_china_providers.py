@@ -16,8 +16,8 @@ from notifiers.aliyun_sms import AliyunSmsNotifier
 from notifiers.aliyun_voice import AliyunVoiceNotifier
 from notifiers.base import DeliveryState, Message, SendResult
 from notifiers.failover import Breaker, FailoverNotifier, Quota
-from notifiers.tencent_sms import TencentSettings, TencentSmsNotifier
 from notifiers.templated import IdenticalGuard, Template, fit
+from notifiers.tencent_sms import TencentSettings, TencentSmsNotifier
 from tests.notifiers.aliyun_standin import AliyunStandIn
 from tests.notifiers.tencent_standin import TencentStandIn
 
@@ -40,7 +40,9 @@ def tencent() -> Iterator[TencentStandIn]:
         yield standin
 
 
-def aliyun_settings(standin: AliyunStandIn, *, secret: str | None = None, **kw: object) -> AliyunSettings:
+def aliyun_settings(
+    standin: AliyunStandIn, *, secret: str | None = None, **kw: object
+) -> AliyunSettings:
     values: dict[str, object] = {
         "access_key_id": standin.access_key_id,
         "access_key_secret": secret or standin.access_key_secret,
@@ -154,7 +156,11 @@ def test_aliyun_voice_calls_with_the_tts_template(aliyun: AliyunStandIn) -> None
     result = send(AliyunVoiceNotifier(settings), message())
     [call] = aliyun.calls
     assert result == SendResult(DeliveryState.SENT, provider_id=f"aliyun-voice:{call.call_id}")
-    assert (call.phone, call.tts_code, call.params["late"]) == ("13800138000", TTS_CODE, "已超时 5 分钟")
+    assert (call.phone, call.tts_code, call.params["late"]) == (
+        "13800138000",
+        TTS_CODE,
+        "已超时 5 分钟",
+    )
 
 
 def test_tencent_sms_sends_positional_parameters_signed_tc3(tencent: TencentStandIn) -> None:
@@ -174,7 +180,10 @@ def test_tencent_refuses_a_bad_signature_and_so_do_we(tencent: TencentStandIn) -
 
 
 def test_tencent_cuts_long_variables_to_twelve(tencent: TencentStandIn) -> None:
-    result = send(TencentSmsNotifier(tencent_settings(tencent)), message(title="一二三四五六七八九十十一十二十三"))
+    result = send(
+        TencentSmsNotifier(tencent_settings(tencent)),
+        message(title="一二三四五六七八九十十一十二十三"),
+    )
     assert result.state is DeliveryState.SENT
     assert tencent.sms[0].params[1] == "一二三四五六七八九十十…"
 
@@ -229,8 +238,14 @@ def test_failover_tries_the_next_provider_and_sends_once(
         )
 
     first = send(channel(), message(1))
-    assert first.state is DeliveryState.SENT and (first.provider_id or "").startswith("tencent-sms:")
-    assert aliyun.sms == [] and len(tencent.sms) == 1 and aliyun.refused == [("SendSms", "ServiceUnavailable")]
+    assert first.state is DeliveryState.SENT and (first.provider_id or "").startswith(
+        "tencent-sms:"
+    )
+    assert (
+        aliyun.sms == []
+        and len(tencent.sms) == 1
+        and aliyun.refused == [("SendSms", "ServiceUnavailable")]
+    )
     send(channel(), message(2))
     assert breaker.is_open("aliyun") and len(aliyun.refused) == 2
     send(channel(), message(3))

@@ -19,7 +19,9 @@ def template_of(messages: Messages, about: About, step: str) -> dict[str, Any]:
     """{"kind": ..., "params": {...}} of a ladder message about `about` at rung `step`."""
     context = messages._context(about)  # the same words the free-text templates use
     what = messages.env.get_template("_what.txt").render(context).strip()
-    title = CLASSIFIED_TITLE.get(messages.language, "") if about.classified else about.incident_title
+    title = (
+        CLASSIFIED_TITLE.get(messages.language, "") if about.classified else about.incident_title
+    )
     unit = "" if about.classified else about.unit_name
     note = about.instruction
     if note is not None and note.kind == "relay":
