@@ -31,7 +31,7 @@ from notifiers.base import DeliveryState
 from notifiers.tencent_sms import PREFIX as TENCENT_SMS
 
 router = APIRouter(tags=["providers"])
-_ERRORS = error_responses(403, 422)
+_ERRORS = error_responses(403, 413, 422)
 _VOICE_DONE = {"200000", "200010", "200100"}  # 用户听完 / 用户接听 / 已呼叫且通话
 _MAX_ITEMS = 1000
 
