@@ -156,6 +156,11 @@ class ProvidersSettings(BaseModel):
         "sms": ["twilio"],
         "voice": ["twilio"],
     }
+    # per recipient, as escalation steps name them (`office.county_leader`, `person:+86…`): a
+    # provider order of its own for sms or voice
+    role_routes: dict[
+        str, dict[Literal["sms", "voice"], list[Literal["aliyun", "tencent", "twilio"]]]
+    ] = {}
     breaker: BreakerConfig = BreakerConfig()
     # per provider account, at most N messages in each window (a provider's own quota)
     account_rate_limits: dict[
@@ -173,6 +178,15 @@ class ProvidersSettings(BaseModel):
             else limits
             for name, limits in value.items()
         }
+
+    @field_validator("role_routes")
+    @classmethod
+    def _role_routes(
+        cls, routes: dict[str, dict[str, list[str]]]
+    ) -> dict[str, dict[str, list[str]]]:
+        for per_role in routes.values():
+            cls._no_repeats(per_role)
+        return routes
 
     @field_validator("routes")
     @classmethod
@@ -202,7 +216,7 @@ class ProvidersSettings(BaseModel):
 def missing_templates(settings: ProvidersSettings) -> list[tuple[str, str, str]]:
     """(channel, provider, kind) of every template an enabled, routed provider lacks."""
     missing: list[tuple[str, str, str]] = []
-    for channel, names in settings.routes.items():
+    for channel, names in routed_providers(settings).items():
         for name in names:
             table = settings.templated(name, channel)
             if table is None or not getattr(table, "enabled", False):
@@ -213,6 +227,16 @@ def missing_templates(settings: ProvidersSettings) -> list[tuple[str, str, str]]
                 if kind not in table.templates:
                     missing.append((channel, name, kind))
     return missing
+
+
+def routed_providers(settings: ProvidersSettings) -> dict[str, list[str]]:
+    """Every provider each channel may use: its route's, then any a role's route adds."""
+    found: dict[str, list[str]] = {kind: list(names) for kind, names in settings.routes.items()}
+    for per_role in settings.role_routes.values():
+        for kind, names in per_role.items():
+            known = found.setdefault(kind, ["twilio"])
+            known.extend(name for name in names if name not in known)
+    return found
 
 
 def template_problems(settings: ProvidersSettings) -> list[Problem]:

@@ -120,17 +120,32 @@ class FailoverNotifier:
         providers: Sequence[tuple[str, Notifier]],
         breaker: Breaker,
         quotas: Mapping[str, Quota] | None = None,
+        *,
+        default: Sequence[str] | None = None,
+        orders: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.channel = channel
         self.providers = list(providers)
         self.breaker = breaker
         self.quotas = dict(quotas or {})
+        # the order for everyone (all providers if not given), and per recipient target
+        # (`office.county_leader`, `person:+86…`, as escalation steps name them)
+        self.default = list(default) if default is not None else [n for n, _ in self.providers]
+        self.orders = {target: list(names) for target, names in (orders or {}).items()}
+
+    def order_for(self, message: Message) -> list[tuple[str, Notifier]]:
+        """The providers to try for `message`, in order: its recipient's, else everyone's."""
+        template = message.data.get("template")
+        target = template.get("target") if isinstance(template, Mapping) else None
+        names = self.orders.get(target, self.default) if isinstance(target, str) else self.default
+        by_name = dict(self.providers)
+        return [(name, by_name[name]) for name in names if name in by_name]
 
     async def send(self, message: Message) -> SendResult:
         """Try the providers in order until one accepts, or one may have (never two)."""
         errors: list[str] = []
         temporary = False  # a provider was skipped or failed for now: worth trying again
-        for name, notifier in self.providers:
+        for name, notifier in self.order_for(message):
             if self.breaker.is_open(name):
                 errors.append(f"{name}: paused")
                 temporary = True

@@ -225,6 +225,7 @@ def _queue(
                         channel,
                         address,
                         dedupe,
+                        target=recipient.target,
                     )
                 )
                 told.append({"person": person.name, "channel": channel, "role": recipient.target})
@@ -289,6 +290,8 @@ def _notification(
     channel: str,
     address: str,
     dedupe: str,
+    *,
+    target: str | None = None,
 ) -> m.Notification:
     rendered = escalator.messages.render(channel.partition(":")[0], about)
     summary = escalator.messages.render("summary", about).text
@@ -297,6 +300,8 @@ def _notification(
         if channel in _PHONE_CHANNELS
         else None
     )
+    if template is not None and target:
+        template["target"] = target  # whom it is for: a role may have its own provider order
     return m.Notification(
         dedupe_key=dedupe,
         escalation_id=escalation.id,

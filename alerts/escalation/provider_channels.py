@@ -9,7 +9,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from alerts.config import NotificationSettings
-from alerts.config_providers import ProvidersSettings
+from alerts.config_providers import ProvidersSettings, routed_providers
 from notifiers.base import Notifier
 from notifiers.dry import DryNotifier
 from notifiers.failover import Breaker, FailoverNotifier, Pause, Quota
@@ -88,7 +88,13 @@ def routed(settings: NotificationSettings, notifiers: dict[str, Notifier]) -> No
     itself when a route names it alone."""
     providers = settings.providers
     built = provider_notifiers(providers)
-    for channel, names in providers.routes.items():
+    for channel, names in routed_providers(providers).items():
+        default = providers.routes.get(channel, ["twilio"])  # type: ignore[call-overload]
+        orders = {
+            target: list(per_role[channel])
+            for target, per_role in providers.role_routes.items()
+            if channel in per_role
+        }
         if names == ["twilio"]:
             continue
         chain: list[tuple[str, Notifier]] = []
@@ -106,7 +112,9 @@ def routed(settings: NotificationSettings, notifiers: dict[str, Notifier]) -> No
         quotas: dict[str, Quota] = {
             name: Quota(limits) for name, limits in providers.account_rate_limits.items() if limits
         }
-        notifiers[channel] = FailoverNotifier(channel, chain, breaker, quotas)
+        notifiers[channel] = FailoverNotifier(
+            channel, chain, breaker, quotas, default=list(default), orders=orders
+        )
 
 
 def paused_providers(notifiers: Mapping[str, Notifier]) -> list[Pause]:

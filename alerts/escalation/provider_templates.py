@@ -16,19 +16,23 @@ def provider_template(
     """{"kind", "params"} for `row`, sent now with `count - 1` others bundled into it. A row
     stored without one (a roster notice, a digest) is a roster notice naming its subject."""
     time = now.astimezone(messages.zone).strftime("%H:%M")
+    alone = _alone(row)
+    target = {"target": alone["target"]} if alone.get("target") else {}
     if count > 1:
-        return {
-            "kind": "bundle",
-            "params": {"count": str(count), "time": time},
-            "alone": _alone(row),
-        }
-    template = _alone(row)
-    return {"kind": template["kind"], "params": {**template["params"], "time": time}}
+        params = {"count": str(count), "time": time}
+        return {"kind": "bundle", "params": params, "alone": alone, **target}
+    return {"kind": alone["kind"], "params": {**alone["params"], "time": time}, **target}
 
 
 def _alone(row: m.Notification) -> dict[str, Any]:
     stored = row.template
     if isinstance(stored, dict) and isinstance(stored.get("kind"), str):
         params = stored.get("params")
-        return {"kind": stored["kind"], "params": dict(params) if isinstance(params, dict) else {}}
+        found: dict[str, Any] = {
+            "kind": stored["kind"],
+            "params": dict(params) if isinstance(params, dict) else {},
+        }
+        if isinstance(stored.get("target"), str):
+            found["target"] = stored["target"]
+        return found
     return {"kind": "roster", "params": {"notice": row.subject}}

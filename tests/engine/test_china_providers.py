@@ -226,3 +226,20 @@ def test_a_malformed_report_is_a_clear_422_and_changes_nothing(
     bad = aliyun.push(url, [{"success": "perhaps"}])
     assert bad.status == 422 and isinstance(bad.answer, dict)
     assert scene_.notifications()[0]["state"] == "sent"
+
+
+def test_a_role_with_its_own_provider_order_is_sent_by_it(
+    database_url: str, twilio: TwilioStandIn, aliyun: AliyunStandIn, tencent: TencentStandIn
+) -> None:
+    twilio.callback_outcome.enabled = False
+    config = providers(aliyun, tencent, ["aliyun", "tencent"])
+    config["role_routes"] = {"office.section_head": {"sms": ["tencent", "aliyun"]}}
+    scene_ = scene(
+        database_url,
+        twilio=twilio,
+        escalation__office=one_rung("sms"),
+        notifications__providers=config,
+        environ=environ(aliyun, tencent),
+    )
+    scene_.app.at_tick(at(12))
+    assert (len(aliyun.sms), len(tencent.sms)) == (0, 1)

@@ -298,3 +298,31 @@ def test_an_account_quota_sends_the_rest_through_the_next_provider(
     send(channel(), message(1))
     send(channel(), message(2))
     assert (len(aliyun.sms), len(tencent.sms)) == (1, 1)
+
+
+def test_a_bundle_goes_as_its_first_message_where_no_bundle_template_is_configured(
+    aliyun: AliyunStandIn,
+) -> None:
+    first = message().data["template"]
+    bundled = Message(
+        id=9,
+        channel="sms",
+        to="+8613800138000",
+        subject="",
+        text="",
+        data={
+            "template": {
+                "kind": "bundle",
+                "params": {"count": "3", "time": "12:07"},
+                "alone": first,
+            }
+        },
+    )
+    result = send(AliyunSmsNotifier(aliyun_settings(aliyun)), bundled)
+    assert result.state is DeliveryState.SENT
+    [sms] = aliyun.sms
+    assert (sms.template_code, sms.params["time"], sms.params["unit"]) == (
+        SMS_CODE,
+        "12:07",
+        "青东海镇",
+    )
