@@ -19,14 +19,18 @@ access_key_id = "LTAI-doctor"
 [notifications.providers.aliyun.sms]
 enabled = true
 sign_name = "急报"
-templates = { reminder = { code = "SMS_1" }, overdue = { code = "SMS_2" }, ack_pause = { code = "SMS_3" }, stand_down = { code = "SMS_4" }, roster = { code = "SMS_5" }, relay = { code = "SMS_6" } }
+{templates}
 [notifications.providers.tencent]
 enabled = true
 secret_id = "AKID-doctor"
 sdk_app_id = "1400000001"
 sign_name = "急报"
-templates = { reminder = { code = "1" }, overdue = { code = "2" }, ack_pause = { code = "3" }, stand_down = { code = "4" }, roster = { code = "5" }, relay = { code = "6" } }
+{templates}
 """
+KINDS = ("reminder", "overdue", "ack_pause", "stand_down", "roster", "relay")
+TEMPLATES = "\n".join(f'templates.{kind} = {{ code = "T{n}" }}' for n, kind in enumerate(KINDS))
+PROVIDERS = PROVIDERS.replace("{templates}", TEMPLATES)
+HEAD = "国内短信和语音（阿里云、腾讯云）："
 
 
 def test_providers_without_secrets_or_callback_tokens_are_named(
@@ -41,9 +45,9 @@ def test_providers_without_secrets_or_callback_tokens_are_named(
     lines = [line for line in out.splitlines() if "国内短信和语音" in line]
     assert code == 1
     assert lines == [
-        "✓ 国内短信和语音（阿里云、腾讯云）：aliyun 已配置（sms），未发送测试消息",
-        "✗ 国内短信和语音（阿里云、腾讯云）：aliyun 未设置 JIBAO_ALIYUN_CALLBACK_TOKEN：送达回执和回复都会被拒收（403）",
-        "✗ 国内短信和语音（阿里云、腾讯云）：tencent 已启用但缺少 JIBAO_TENCENT_SECRET_KEY：不在发送顺序中",
+        f"✓ {HEAD}aliyun 已配置（sms），未发送测试消息",
+        f"✗ {HEAD}aliyun 未设置 JIBAO_ALIYUN_CALLBACK_TOKEN：送达回执和回复都会被拒收（403）",
+        f"✗ {HEAD}tencent 已启用但缺少 JIBAO_TENCENT_SECRET_KEY：不在发送顺序中",
     ], out
 
     monkeypatch.setenv("JIBAO_ALIYUN_CALLBACK_TOKEN", "aliyun-token")
