@@ -32,7 +32,7 @@ from notifiers.tencent_sms import PREFIX as TENCENT_SMS
 
 router = APIRouter(tags=["providers"])
 _ERRORS = error_responses(403, 413, 422)
-_VOICE_DONE = {"200000", "200010", "200100"}  # 用户听完 / 用户接听 / 已呼叫且通话
+_VOICE_DONE = {"200000", "200010"}  # the call reached the callee and was played through
 _MAX_ITEMS = 1000
 
 
