@@ -11,6 +11,7 @@ It records what it accepted and pushes Aliyun's HTTP-batch callbacks to the serv
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import itertools
@@ -103,6 +104,8 @@ class AliyunStandIn(ThreadedStandIn):
     async def _api(self, request: web.Request) -> web.Response:
         body = await request.read()
         action = request.headers.get("x-acs-action", "")
+        if self.hang:
+            await asyncio.sleep(self.hang)
         if self.down:
             return self._error(action, 503, "ServiceUnavailable", "The service is unavailable.")
         problem = self._verify(request, body)

@@ -36,6 +36,7 @@ class ThreadedStandIn:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.down = False  # answer every API request 503, as a provider in an outage
+        self.hang = 0.0  # seconds to sit on each API request before answering (a slow provider)
         self.pushed: list[Pushed] = []
 
     def routes(self, app: web.Application) -> None:
@@ -56,7 +57,10 @@ class ThreadedStandIn:
             self._loop.run_until_complete(self._open())
             ready.set()
             self._loop.run_forever()
-            self._loop.run_until_complete(self._close())
+            pending = [t for t in asyncio.all_tasks(self._loop) if not t.done()]
+            for task in pending:  # a request still hanging: end it, quietly
+                task.cancel()
+            self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
             self._loop.close()
 
         self._thread = threading.Thread(target=serve, name=self.name, daemon=True)
@@ -67,6 +71,7 @@ class ThreadedStandIn:
 
     def stop(self) -> None:
         if self._loop is not None and self._thread is not None:
+            asyncio.run_coroutine_threadsafe(self._close(), self._loop).result(timeout=10)
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=10)
         self._loop = self._thread = None

@@ -326,3 +326,20 @@ def test_a_bundle_goes_as_its_first_message_where_no_bundle_template_is_configur
         "12:07",
         "青东海镇",
     )
+
+
+def test_an_answer_that_never_comes_is_unknown_and_no_other_provider_is_tried(
+    aliyun: AliyunStandIn, tencent: TencentStandIn
+) -> None:
+    aliyun.hang = 3.0  # past the 1 s time limit: the SMS may have gone
+    channel = FailoverNotifier(
+        "sms",
+        [
+            ("aliyun", AliyunSmsNotifier(aliyun_settings(aliyun, timeout_seconds=1.0))),
+            ("tencent", TencentSmsNotifier(tencent_settings(tencent))),
+        ],
+        Breaker(3, timedelta(minutes=5), Clock()),
+    )
+    result = send(channel, message())
+    assert result.state is DeliveryState.UNKNOWN
+    assert tencent.sms == [], "never two providers for one message"
