@@ -225,7 +225,11 @@ def test_a_malformed_report_is_a_clear_422_and_changes_nothing(
     url = f"{scene_.app.base_url}{HOOKS}/aliyun/{ALIYUN_TOKEN}/sms-report"
     bad = aliyun.push(url, [{"success": "perhaps"}])
     assert bad.status == 422 and isinstance(bad.answer, dict)
+    reply = f"{scene_.app.base_url}{HOOKS}/tencent/{TENCENT_TOKEN}/sms-reply"
+    not_an_object = tencent.push(reply, ["收到"])
+    assert not_an_object.status == 422 and isinstance(not_an_object.answer, dict)
     assert scene_.notifications()[0]["state"] == "sent"
+    assert acks(scene_) == []
 
 
 def test_a_role_with_its_own_provider_order_is_sent_by_it(
