@@ -35,6 +35,7 @@ from alerts.config_problems import (
     unknown_keys,
     validation_problems,
 )
+from alerts.config_providers import ProvidersSettings, template_problems
 from alerts.config_sources import SECRET_KEY, ConfigTable, Environment, parent_problems
 from alerts.i18n import Translator
 from alerts.sources.settings import SourceConfig, duplicate_names
@@ -156,6 +157,7 @@ class NotificationSettings(BaseModel):
     rate_limits: dict[timedelta, PositiveInt] = Field(
         default_factory=lambda: dict(DEFAULT_RATE_LIMITS)
     )
+    providers: ProvidersSettings = ProvidersSettings()  # Aliyun, Tencent; routes, breaker
 
     @field_validator("backoff", "throttle", "claim_lease", "ack_link_valid", mode="before")
     @classmethod
@@ -334,9 +336,11 @@ def settings_from_table(table: dict[str, Any], *, environ: Any = None) -> Settin
     file_table = {k: v for k, v in table.items() if k not in RULE_TABLES}
     problems = unknown_keys(table, FileSettings, "", extra=RULE_TABLES)
     try:
-        FileSettings(**file_table)
+        files = FileSettings(**file_table)
     except ValidationError as exc:
         problems += validation_problems(exc)
+    else:
+        problems += template_problems(files.notifications.providers)
     zone = table.get("timezone")
     rules = _parsed(table, "rules", problems, parse_ruleset, timezone=_zone_name(zone))
     policy = _parsed(table, "escalation", problems, parse_policy)

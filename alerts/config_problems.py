@@ -49,7 +49,7 @@ _PYDANTIC_CODES = {
     "not_http_url": "not_http_url",
 }
 _LIMITS = ("gt", "ge", "lt", "le")
-_OWN_PREFIX = "source_"  # our own error types, which are catalogue keys under `config.` already
+_OWN_PREFIX = ("source_", "provider_")  # our own error types: catalogue keys under `config.`
 
 
 def _own(kind: str) -> str:

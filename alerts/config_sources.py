@@ -15,6 +15,7 @@ from pydantic import SecretStr
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
+from alerts.config_providers import provider_secrets
 from rules.problems import Problem
 
 DATABASE_URL = "JIBAO_DATABASE_URL"
@@ -72,6 +73,7 @@ def environment_values(environ: Mapping[str, str]) -> dict[str, Any]:
         notifications["twilio"] = {"auth_token": SecretStr(environ[TWILIO_AUTH_TOKEN])}
     if environ.get(SMTP_PASSWORD):
         notifications["email"] = {"password": SecretStr(environ[SMTP_PASSWORD])}
+    notifications["providers"] = provider_secrets(environ)
     values["notifications"] = notifications
     values["upward"] = {
         "tokens": _named(environ, UPWARD_TOKEN),

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from pydantic import SecretStr
 
 from alerts.config import NotificationSettings, UpwardSettings
+from alerts.escalation.provider_channels import routed
 from notifiers.base import Notifier
 from notifiers.dry import DryNotifier
 
@@ -82,8 +83,11 @@ def build_notifiers(settings: NotificationSettings, public_url: str) -> dict[str
         )
     for channel in ("sms", "voice", "email"):
         if channel not in notifiers:
-            log.warning("channel %s has no credentials: it runs dry (recorded, not sent)", channel)
             notifiers[channel] = DryNotifier(channel)
+    routed(settings, notifiers)  # sms and voice over their providers (Aliyun, Tencent, Twilio)
+    for channel in ("sms", "voice", "email"):
+        if isinstance(notifiers[channel], DryNotifier):
+            log.warning("channel %s has no credentials: it runs dry (recorded, not sent)", channel)
     return notifiers
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from alerts.escalation.instruction_notices import note_for, notice_firings
 from alerts.escalation.links import AckLinks
+from alerts.escalation.messages.params import template_of
 from alerts.escalation.messages.render import About, InstructionNote, Messages
 from alerts.escalation.subjects import Subject, subject_of
 from alerts.phones import to_e164
@@ -224,6 +225,7 @@ def _queue(
                         channel,
                         address,
                         dedupe,
+                        target=recipient.target,
                     )
                 )
                 told.append({"person": person.name, "channel": channel, "role": recipient.target})
@@ -288,9 +290,18 @@ def _notification(
     channel: str,
     address: str,
     dedupe: str,
+    *,
+    target: str | None = None,
 ) -> m.Notification:
     rendered = escalator.messages.render(channel.partition(":")[0], about)
     summary = escalator.messages.render("summary", about).text
+    template = (
+        template_of(escalator.messages, about, escalation.step_key)
+        if channel in _PHONE_CHANNELS
+        else None
+    )
+    if template is not None and target:
+        template["target"] = target  # whom it is for: a role may have its own provider order
     return m.Notification(
         dedupe_key=dedupe,
         escalation_id=escalation.id,
@@ -308,6 +319,7 @@ def _notification(
         attempts=0,
         next_attempt_at=escalation.fired_at,
         created_at=escalation.fired_at,
+        template=template,
     )
 
 

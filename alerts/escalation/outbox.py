@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from alerts.config import NotificationSettings
 from alerts.escalation.messages.render import Messages
+from alerts.escalation.provider_templates import provider_template
 from alerts.escalation.throttle import Address, free_at, lock_addresses
 from alerts.storage import models as m
 from notifiers.base import DeliveryState, Message, SendResult
@@ -188,6 +189,7 @@ def _take(
             "ack_code": first.ack_code,
             "bundled": [r.id for r in rest],
             **({"key": first.dedupe_key} if first.channel in UNBUNDLED else {}),
+            "template": provider_template(messages, first, len(rows), now),
         },
     )
     return Claimed(first.id, message)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from alerts.phones import E164_MAX, EXTENSION_MAX, parse_phone
@@ -234,6 +234,8 @@ class Notification(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
+    # what a template provider fills in (Aliyun, Tencent): {"kind": ..., "params": {...}}
+    template: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class NotificationEvent(Base):

@@ -23,10 +23,20 @@ BODYLESS = {
 }
 # the Twilio webhooks and the feed that calendar apps fetch carry no bearer token: Twilio signs
 # its requests, and a feed's address is its credential; so is a source's with its token in it
-UNAUTHENTICATED = {"twilio_status", "twilio_sms", "twilio_voice_key", "get_calendar_feed"} | {
-    "receive_alertmanager_with_token",
-    "receive_source_with_token",
-}
+UNAUTHENTICATED = (
+    {"twilio_status", "twilio_sms", "twilio_voice_key", "get_calendar_feed"}
+    | {
+        "receive_alertmanager_with_token",
+        "receive_source_with_token",
+    }
+    | {  # Aliyun and Tencent callbacks: a secret token in the path (alerts/api/provider_hooks.py)
+        "aliyun_sms_report",
+        "aliyun_sms_up",
+        "aliyun_voice_report",
+        "tencent_sms_status",
+        "tencent_sms_reply",
+    }
+)
 # a JSON source's body is whatever its [[sources]] table maps: any object, or an array of them
 FREE_FORM_BODIES = {"receive_source", "receive_source_with_token"}
 ERROR_SCHEMAS = {REF + "ErrorOut", REF + "RosterFileRefusedOut"}

@@ -4,6 +4,7 @@ section's bulletins still to publish (K14/K15), live."""
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -18,6 +19,7 @@ from alerts.dashboard.board import (
 )
 from alerts.dashboard.pages.common import PageContext, page_context
 from alerts.dashboard.pages.incidents import ACTORS
+from alerts.escalation.provider_channels import pause_lines
 from alerts.services import ServicesDep
 from alerts.storage.queries import reporting_office
 from rules.bulletins import Duty
@@ -57,6 +59,7 @@ def _render(request: Request, services: ServicesDep, template: str) -> HTMLRespo
             counts=summary(rows, instructions, now),
             may_record=ctx.viewer.sees_everything and ctx.viewer.user.role in ACTORS,
             bulletin_duties=_bulletin_duties(ctx, now),
+            provider_pauses=pause_lines(services.channels, ZoneInfo(services.settings.timezone)),
         )
 
 
