@@ -80,10 +80,30 @@ def build_notifiers(settings: NotificationSettings, public_url: str) -> dict[str
                 timeout_seconds=hook.timeout_seconds,
             )
         )
+    notifiers.update(robot_notifiers(settings))
     for channel in ("sms", "voice", "email"):
         if channel not in notifiers:
             log.warning("channel %s has no credentials: it runs dry (recorded, not sent)", channel)
             notifiers[channel] = DryNotifier(channel)
+    return notifiers
+
+
+def robot_notifiers(settings: NotificationSettings) -> dict[str, Notifier]:
+    """robot:NAME for each group robot; DingTalk and Feishu sign with JIBAO_ROBOT_SECRET_<NAME>."""
+    from notifiers.robots import RobotNotifier, RobotSettings
+
+    notifiers: dict[str, Notifier] = {}
+    for robot in settings.robots:
+        secret = settings.robot_secrets.get(robot.name, SecretStr("")).get_secret_value()
+        notifiers[f"robot:{robot.name}"] = RobotNotifier(
+            RobotSettings(
+                name=robot.name,
+                kind=robot.kind,
+                url=robot.url,
+                secret=secret or None,
+                timeout_seconds=robot.timeout_seconds,
+            )
+        )
     return notifiers
 
 

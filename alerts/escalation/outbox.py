@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from alerts.config import NotificationSettings
 from alerts.escalation.messages.render import Messages
+from alerts.escalation.robot_claims import ROBOT_PREFIX, claim_robots
 from alerts.escalation.throttle import Address, free_at, lock_addresses
 from alerts.storage import models as m
 from notifiers.base import DeliveryState, Message, SendResult
@@ -67,6 +68,16 @@ def claim(
     reports = [row for row in rows if row.channel in UNBUNDLED]
     rows = [row for row in rows if row.channel not in UNBUNDLED]
     alone = [_take(session, settings, messages, [row], now) for row in reports]
+    # a group robot is held to its provider's rate, across everyone it mentions
+    robots = [row for row in rows if row.channel.startswith(ROBOT_PREFIX)]
+    rows = [row for row in rows if not row.channel.startswith(ROBOT_PREFIX)]
+    alone += claim_robots(
+        session,
+        settings,
+        robots,
+        now,
+        take=lambda group: _take(session, settings, messages, group, now),
+    )
     if settings.throttle <= timedelta(0) and not settings.rate_limits:
         return alone + [_take(session, settings, messages, [row], now) for row in rows]
     groups: dict[Address, list[m.Notification]] = defaultdict(list)
@@ -141,9 +152,10 @@ def _take(
             )
     first.state, first.attempts = "sending", first.attempts + 1
     first.claimed_until = now + settings.claim_lease
+    robot = first.channel.startswith(ROBOT_PREFIX)
     message = Message(
         id=first.id,
-        channel=first.channel.partition(":")[0],
+        channel=first.channel if robot else first.channel.partition(":")[0],
         to=first.address,
         subject=first.subject,
         text=first.body,
@@ -154,6 +166,8 @@ def _take(
             "ack_code": first.ack_code,
             "bundled": [r.id for r in rest],
             **({"key": first.dedupe_key} if first.channel in UNBUNDLED else {}),
+            # everyone a robot's (bundled) message is for, to @-mention by mobile
+            **({"mentions": list(dict.fromkeys(r.address for r in rows))} if robot else {}),
         },
     )
     return Claimed(first.id, message)
