@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rules.escalation import ROBOT_CHANNEL
 from rules.problems import Problem
 
 ROBOT_NAME = r"^[a-z0-9_]{1,32}$"  # also the tail of JIBAO_ROBOT_SECRET_<NAME>
@@ -41,7 +42,8 @@ def robot_problems(table: Mapping[str, Any]) -> list[Problem]:
             problems.append(Problem(path, "duplicate_robot", {"value": name}))
         names.add(name)
     for path, channel in _ladder_channels(table.get("escalation")):
-        if channel.startswith(ROBOT_PREFIX) and channel.removeprefix(ROBOT_PREFIX) not in names:
+        # a malformed robot:… is the ladder parser's to name (rules/escalation.py)
+        if ROBOT_CHANNEL.match(channel) and channel.removeprefix(ROBOT_PREFIX) not in names:
             known = ", ".join(sorted(ROBOT_PREFIX + n for n in names)) or "—"
             problems.append(Problem(path, "unknown_robot", {"value": channel, "known": known}))
     return problems
