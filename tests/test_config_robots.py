@@ -4,17 +4,19 @@ the environment only; each wrong one is a clear line naming its path (and nothin
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from alerts.cli.commands import main
 from alerts.cli.doctor_robots import check_robot
 from alerts.config import ConfigError, settings_from_table
 from alerts.config_robots import RobotConfig
 from alerts.escalation.channels import build_notifiers
 from alerts.i18n import Translator
 from notifiers.robots import RobotNotifier
-from tests.builders import config_table
+from tests.builders import CONFIG, config_table
 
 DING = "https://oapi.dingtalk.com/robot/send?access_token=abc"
 LADDER = [{"key": "due", "at": "0m", "notify": ["office.duty_officer"], "channels": ["robot:ding"]}]
@@ -114,3 +116,18 @@ def test_doctor_says_what_it_finds_about_each_robot() -> None:
         name="fs", kind="feishu", url="https://open.feishu.cn/open-apis/bot/v2/hook/1"
     )
     assert [level for level, _ in said(feishu, True)] == ["ok"]
+
+
+def test_check_config_names_a_wrong_robot_and_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = CONFIG.read_text(encoding="utf-8")
+    text = text.replace("# [[notifications.robots]]\n# name", "[[notifications.robots]]\nname")
+    text = text.replace('# kind = "dingtalk"', 'kind = "dingding"').replace("# url = ", "url = ")
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SystemExit) as stop:
+        main(["--config", str(path), "check-config"])
+    _, err = capsys.readouterr()
+    assert stop.value.code == 2
+    assert "notifications.robots[0].kind" in err and "wecom" in err
