@@ -122,7 +122,7 @@ class Engine:
         self._digested_on = day
 
     def stand_down(self, now: datetime) -> None:
-        """催报解除 to whoever a met obligation's messages reached (`[notifications] stand_down`)."""
+        """Stand-downs (催报解除) for the met obligations' messages that went (on by config)."""
         if not self.services.settings.notifications.stand_down:
             return
         with self.services.session() as session:

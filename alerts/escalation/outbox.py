@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from alerts.config import NotificationSettings
 from alerts.escalation.messages.render import Messages
-from alerts.escalation.robot_claims import ROBOT_PREFIX, claim_robots
+from alerts.escalation.robot_claims import ROBOT_PREFIX, claim_robots, is_stand_down
 from alerts.escalation.throttle import Address, free_at, lock_addresses
 from alerts.storage import models as m
 from notifiers.base import DeliveryState, Message, SendResult
@@ -65,12 +65,14 @@ def claim(
     sending."""
     rows = _fresh(session, _skip_locked(session, _due(now).limit(limit)), now)
     # a report filed at a parent's Jibao is a document, not an alert: never held or bundled
-    reports = [row for row in rows if row.channel in UNBUNDLED]
-    rows = [row for row in rows if row.channel not in UNBUNDLED]
-    alone = [_take(session, settings, messages, [row], now) for row in reports]
-    # a group robot is held to its provider's rate, across everyone it mentions
+    # … nor a stand-down (alerts/escalation/stand_down.py): it is no item to do, and there is
+    # at most one for each message that already went
     robots = [row for row in rows if row.channel.startswith(ROBOT_PREFIX)]
     rows = [row for row in rows if not row.channel.startswith(ROBOT_PREFIX)]
+    reports = [row for row in rows if row.channel in UNBUNDLED or is_stand_down(row)]
+    rows = [row for row in rows if row.channel not in UNBUNDLED and not is_stand_down(row)]
+    alone = [_take(session, settings, messages, [row], now) for row in reports]
+    # a group robot is held to its provider's rate, across everyone it mentions
     alone += claim_robots(
         session,
         settings,

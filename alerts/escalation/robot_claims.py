@@ -4,7 +4,8 @@ second), counted over everything it posted, whoever it mentioned.
 
 What exceeds the rate is bundled, never dropped: with room for k more posts now and n rows due,
 k - 1 go alone and the rest as one bundled post (mentioning all of them); with no room, every
-row waits for the moment the fullest window frees a place, and goes bundled then. Across
+row waits for the moment the fullest window frees a place, and goes bundled then. A stand-down
+goes first and alone, never in a bundle. Across
 instances a robot is claimed by one at a time, with the advisory lock the throttle takes per
 address (alerts/escalation/throttle.py), under which its recent posts, in-flight ones as now,
 are read."""
@@ -26,8 +27,14 @@ from notifiers.robots import RATE_LIMITS
 from rules.rate_limits import held_until
 
 ROBOT_PREFIX = "robot:"
+STAND_DOWN_PREFIX = "stand_down:"
 T = TypeVar("T")
 _WHOLE_ROBOT = "*"  # the lock's address: the robot itself, not one person
+
+
+def is_stand_down(row: m.Notification) -> bool:
+    """A stand-down (alerts/escalation/stand_down.py `stand_down_key`): it goes alone."""
+    return row.dedupe_key.startswith(STAND_DOWN_PREFIX)
 
 
 def robot_limits(settings: NotificationSettings, channel: str) -> dict[timedelta, int]:
@@ -62,16 +69,31 @@ def claim_robots(
             continue
         sent = _recent_posts(session, channel, since=now - max(limits), now=now)
         room = min(n - sum(1 for t in sent if t > now - w) for w, n in limits.items())
-        if room <= 0:
-            free = held_until(sent, limits, now) or now
-            for row in group:
-                row.next_attempt_at = free
-            continue
-        alone, rest = (group, []) if len(group) <= room else (group[: room - 1], group[room - 1 :])
+        alone, bundle, waiting = _split(group, max(room, 0))
         claimed += [take([row]) for row in alone]
-        if rest:
-            claimed.append(take(rest))
+        if bundle:
+            claimed.append(take(bundle))
+        if waiting:
+            free = held_until([*sent, *[now] * len(alone)], limits, now) or now
+            for row in waiting:
+                row.next_attempt_at = free
     return claimed
+
+
+def _split(
+    group: list[m.Notification], room: int
+) -> tuple[list[m.Notification], list[m.Notification], list[m.Notification]]:
+    """With room for `room` posts: what goes alone, what goes as one bundle, what waits.
+    Stand-downs go first and alone (no item to do, so never in a bundle)."""
+    downs = [row for row in group if is_stand_down(row)]
+    items = [row for row in group if not is_stand_down(row)]
+    alone = downs[:room]
+    room -= len(alone)
+    if room <= 0:
+        return alone, [], downs[len(alone) :] + items
+    if len(items) <= room:
+        return alone + items, [], []
+    return alone + items[: room - 1], items[room - 1 :], []
 
 
 def _recent_posts(

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, aliased
 
 from alerts.escalation.ladder import Escalator, about_obligation
 from alerts.escalation.notices import queued_notification
+from alerts.escalation.robot_claims import STAND_DOWN_PREFIX
 from alerts.escalation.subjects import subject_of
 from alerts.storage import models as m
 
@@ -30,7 +31,7 @@ LOOKBACK = timedelta(hours=24)  # a page older than this is not worth standing d
 
 def stand_down_key(obligation_id: int, person_id: int, channel: str) -> str:
     """The dedupe key: one stand-down per obligation, person and channel."""
-    return f"stand_down:{obligation_id}:{person_id}:{channel}"
+    return f"{STAND_DOWN_PREFIX}{obligation_id}:{person_id}:{channel}"
 
 
 def queue_stand_downs(session: Session, escalator: Escalator, now: datetime) -> int:
