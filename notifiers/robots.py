@@ -104,8 +104,8 @@ def request_for(
     """The URL and JSON body of one message, signed at `now` (seconds since the epoch)."""
     people = mentions_of(message)
     if settings.kind == "wecom":
-        text = {"content": message.text, "mentioned_mobile_list": people}
-        return settings.url, {"msgtype": "text", "text": text}
+        content = {"content": message.text, "mentioned_mobile_list": people}
+        return settings.url, {"msgtype": "text", "text": content}
     if settings.kind == "dingtalk":
         url = settings.url
         if settings.secret:

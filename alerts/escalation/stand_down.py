@@ -74,37 +74,22 @@ def queue_stand_downs(session: Session, escalator: Escalator, now: datetime) -> 
 def _reached(session: Session, *, since: datetime) -> list[tuple[int, int, str, str]]:
     """(obligation, person, channel, address) of each message about a met obligation that went
     out after `since`, itself or within another."""
-    went = aliased(m.Notification)
-    columns = (m.Notification.obligation_id, m.Notification.person_id)
-    columns += (m.Notification.channel, m.Notification.address)
-    met = (m.Obligation.id == m.Notification.obligation_id, m.Obligation.met_at.is_not(None))
-    alone = (
-        select(*columns)
-        .join(m.Obligation, met[0])
-        .where(
-            met[1],
-            m.Notification.person_id.is_not(None),
-            m.Notification.state.in_(WENT),
-            m.Notification.sent_at > since,
-        )
+    n, went = m.Notification, aliased(m.Notification)
+    base = (
+        select(n.obligation_id, n.person_id, n.channel, n.address)
+        .join(m.Obligation, m.Obligation.id == n.obligation_id)
+        .where(m.Obligation.met_at.is_not(None), n.person_id.is_not(None))
     )
-    bundled = (
-        select(*columns)
-        .join(m.Obligation, met[0])
-        .join(went, went.id == m.Notification.bundled_into_id)
-        .where(
-            met[1],
-            m.Notification.person_id.is_not(None),
-            m.Notification.state == "bundled",
-            went.state.in_(WENT),
-            went.sent_at > since,
-        )
+    alone = base.where(n.state.in_(WENT), n.sent_at > since)
+    bundled = base.join(went, went.id == n.bundled_into_id).where(
+        n.state == "bundled", went.state.in_(WENT), went.sent_at > since
     )
-    return [
-        (obligation_id, person_id, channel, address)
-        for query in (alone, bundled)
-        for obligation_id, person_id, channel, address in session.execute(query)
-    ]
+    found = []
+    for query in (alone, bundled):
+        for obligation_id, person_id, channel, address in session.execute(query):
+            if obligation_id is not None and person_id is not None:
+                found.append((obligation_id, person_id, channel, address))
+    return found
 
 
 def _add_once(session: Session, row: m.Notification) -> int:
