@@ -69,7 +69,7 @@ def claim_robots(
             continue
         sent = _recent_posts(session, channel, since=now - max(limits), now=now)
         room = min(n - sum(1 for t in sent if t > now - w) for w, n in limits.items())
-        alone, bundle, waiting = _split(group, max(room, 0))
+        alone, bundle, waiting = split_posts(group, max(room, 0))
         claimed += [take([row]) for row in alone]
         if bundle:
             claimed.append(take(bundle))
@@ -80,7 +80,7 @@ def claim_robots(
     return claimed
 
 
-def _split(
+def split_posts(
     group: list[m.Notification], room: int
 ) -> tuple[list[m.Notification], list[m.Notification], list[m.Notification]]:
     """With room for `room` posts: what goes alone, what goes as one bundle, what waits.

@@ -6,13 +6,24 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from concurrent import futures
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from tests.builders import at, phone_of
-from tests.engine.harness import close_served, notification_rows, scene
+from alerts.escalation.robot_claims import split_posts
+from alerts.storage import models as m
+from tests.builders import at, initial, phone_of
+from tests.engine.harness import (
+    channel_settings,
+    close_served,
+    empty,
+    notification_rows,
+    scene,
+    seed,
+    served,
+)
 from tests.notifiers.robot_standins import RobotStandIn
 
 OFFICER = phone_of("county", "duty_officer").removeprefix("+86")  # the officer on duty
@@ -97,3 +108,41 @@ def test_a_feishu_burst_keeps_five_a_second(database_url: str, robots: RobotStan
     assert robots.refused == []
     rows = [r for r in notification_rows(database_url) if r.channel == "robot:county"]
     assert Counter(r.state for r in rows) == {"sent": 5, "bundled": 3}
+
+
+def test_two_instances_keep_one_robot_within_its_rate(
+    postgres_database: str, robots: RobotStandIn
+) -> None:
+    url = postgres_database
+    empty(url)
+    seeded = seed(url, start=at(9, 10))
+    robots.rate_clock = lambda: seeded.clock.now().timestamp()
+    config = channel_settings(url, **robot_config(robots, "dingtalk", steps=to_robot("0m")))
+    one, two = served(config, seeded.clock), served(config, seeded.clock)
+    for n in range(30):
+        one.post(initial(external_ref=f"R-{n}"), seeded.tokens["qdh"])
+    seeded.clock.set(at(12))
+    for _ in range(3):  # both claim for the robot at once, again and again
+        first, second = one.submit(one.engine.tick()), two.submit(two.engine.tick())
+        futures.wait([first, second], timeout=60)
+        first.result(timeout=0), second.result(timeout=0)
+    assert len(robots.posted_by("dingtalk")) <= 20 and robots.refused == []
+    seeded.clock.set(at(12, 1))
+    one.tick(), two.tick()
+    rows = [r for r in notification_rows(url) if r.channel == "robot:county"]
+    sent = {r.id for r in rows if r.state == "sent"}
+    assert len(rows) == 30 and robots.refused == []
+    assert all(r.state == "sent" or r.bundled_into_id in sent for r in rows), "nothing dropped"
+
+
+def test_stand_downs_go_first_and_alone_within_the_room() -> None:
+    def row(key: str) -> m.Notification:
+        return m.Notification(dedupe_key=key, channel="robot:county")
+
+    pages = [row(f"1:due:{i}:robot:county") for i in range(4)]
+    downs = [row(f"stand_down:{i}:7:robot:county") for i in range(2)]
+    group = [pages[0], downs[0], *pages[1:], downs[1]]
+    assert split_posts(group, 0) == ([], [], [*downs, *pages])
+    assert split_posts(group, 1) == ([downs[0]], [], [downs[1], *pages])
+    assert split_posts(group, 4) == ([*downs, pages[0]], pages[1:], [])
+    assert split_posts(group, 6) == ([*downs, *pages], [], [])
