@@ -9,7 +9,9 @@ while it waited is marked `stale` at claim time and never sent. Temporary failur
 channel that the throttle or a person's rate limits hold are bundled into one when it may go; an
 address is claimed by one instance at a time (alerts/escalation/throttle.py). Reports filed at
 a parent's Jibao (channel `jibao`, alerts/upward/) are neither held nor bundled: each row is one
-report, sent as stored, with its dedupe key as the parent's Idempotency-Key."""
+report, sent as stored, with its dedupe key as the parent's Idempotency-Key. Group robots
+(`robot:NAME`) are held to their provider's rate instead (alerts/escalation/robot_claims.py); a
+stand-down goes alone, never held by a person's limits nor bundled."""
 
 from __future__ import annotations
 
@@ -64,15 +66,15 @@ def claim(
     address and channel, and mark the ones to send `sending`. The caller commits before
     sending."""
     rows = _fresh(session, _skip_locked(session, _due(now).limit(limit)), now)
-    # a report filed at a parent's Jibao is a document, not an alert: never held or bundled
-    # … nor a stand-down (alerts/escalation/stand_down.py): it is no item to do, and there is
-    # at most one for each message that already went
+    # a group robot is held to its provider's rate, across everyone it mentions (below)
     robots = [row for row in rows if row.channel.startswith(ROBOT_PREFIX)]
     rows = [row for row in rows if not row.channel.startswith(ROBOT_PREFIX)]
+    # a report filed at a parent's Jibao is a document, not an alert: never held or bundled;
+    # nor is a stand-down (alerts/escalation/stand_down.py): it is no item to do, and there is
+    # at most one for each message that already went
     reports = [row for row in rows if row.channel in UNBUNDLED or is_stand_down(row)]
     rows = [row for row in rows if row.channel not in UNBUNDLED and not is_stand_down(row)]
     alone = [_take(session, settings, messages, [row], now) for row in reports]
-    # a group robot is held to its provider's rate, across everyone it mentions
     alone += claim_robots(
         session,
         settings,
