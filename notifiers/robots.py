@@ -151,8 +151,11 @@ def _feishu_text(message: Message) -> str:
     return "\n".join([message.text, *([" ".join(shown)] if shown else [])])
 
 
-def result_of(kind: str, status: int, answer: Any, headers: Any) -> SendResult:
-    """The outcome of one POST from its status and the provider's JSON answer."""
+def result_of(
+    kind: str, status: int, answer: Any, headers: Any, notification_id: int = 0
+) -> SendResult:
+    """The outcome of one POST from its status and the provider's JSON answer (which carries
+    no message id: the provider id is ours, `dingtalk-<notification id>`)."""
     if status == 429 or 500 <= status < 600:
         retry = retry_after_seconds(headers.get("Retry-After"), headers.get("Date"))
         return SendResult(DeliveryState.FAILED_TEMP, error=f"HTTP {status}", retry_after=retry)
@@ -163,7 +166,7 @@ def result_of(kind: str, status: int, answer: Any, headers: Any) -> SendResult:
     code = answer.get("errcode", answer.get("code", answer.get("StatusCode")))
     said = answer.get("errmsg", answer.get("msg", answer.get("StatusMessage", "")))
     if code == 0:
-        return SendResult(DeliveryState.SENT, provider_id=f"{kind}-{int(time.time() * 1000)}")
+        return SendResult(DeliveryState.SENT, provider_id=f"{kind}-{notification_id}")
     error = f"{kind} {code}: {said}"
     if code in RATE_LIMITED.get(kind, set()):
         return SendResult(DeliveryState.FAILED_TEMP, error=error, retry_after=RATE_RETRY_SECONDS)
@@ -196,7 +199,9 @@ class RobotNotifier:
                     answer = await response.json(content_type=None)
                 except ValueError:
                     answer = None
-                return result_of(self.settings.kind, response.status, answer, response.headers)
+                return result_of(
+                    self.settings.kind, response.status, answer, response.headers, message.id
+                )
         except Exception as exc:  # the Notifier contract: failures are values
             return classify_failure(exc)
 

@@ -55,6 +55,7 @@ def test_dingtalk_signs_as_dingtalk_requires_and_mentions_the_officer(
 ) -> None:
     result = send(robot(standin, "dingtalk"), message())
     assert result.state is DeliveryState.SENT, result.error
+    assert result.provider_id == "dingtalk-7"  # the robot answers no id: ours
     (posted,) = standin.posted_by("dingtalk")
     assert posted.body["msgtype"] == "markdown"
     assert posted.mentioned == ["13800000001"]
