@@ -2,13 +2,13 @@
 (notifiers/robots.py `RATE_LIMITS`: DingTalk and WeCom 20 a minute, Feishu 100 a minute and 5 a
 second), counted over everything it posted, whoever it mentioned.
 
-What exceeds the rate is bundled, never dropped: with room for k more posts now and n rows due,
-k - 1 go alone and the rest as one bundled post (mentioning all of them); with no room, every
-row waits for the moment the fullest window frees a place, and goes bundled then. A stand-down
-goes first and alone, never in a bundle. Across
-instances a robot is claimed by one at a time, with the advisory lock the throttle takes per
-address (alerts/escalation/throttle.py), under which its recent posts, in-flight ones as now,
-are read."""
+What exceeds the rate is bundled, never dropped: with room for k more posts now and n > k rows
+due, k - 1 go alone and the rest as one bundled post (mentioning all of them); with no room,
+every row waits for the moment the fullest window frees a place, and is claimed the same way
+then. A stand-down goes first and alone, never in a bundle. Across instances a robot is claimed
+by one at a time, with the advisory lock the throttle takes per address
+(alerts/escalation/throttle.py), under which its recent posts, in-flight ones as now, are
+read."""
 
 from __future__ import annotations
 
