@@ -36,6 +36,7 @@ from alerts.config_problems import (
     validation_problems,
 )
 from alerts.config_providers import ProvidersSettings, template_problems
+from alerts.config_robots import RobotConfig, robot_problems
 from alerts.config_sources import SECRET_KEY, ConfigTable, Environment, parent_problems
 from alerts.i18n import Translator
 from alerts.sources.settings import SourceConfig, duplicate_names
@@ -153,6 +154,10 @@ class NotificationSettings(BaseModel):
     webhooks: list[WebhookConfig] = []
     # JIBAO_WEBHOOK_SECRET_<NAME>, by webhook name: from the environment only
     webhook_secrets: dict[str, SecretStr] = Field(default_factory=dict, exclude=True)
+    robots: list[RobotConfig] = []  # group robots, channel robot:NAME (alerts/config_robots.py)
+    # JIBAO_ROBOT_SECRET_<NAME>, by robot name: from the environment only
+    robot_secrets: dict[str, SecretStr] = Field(default_factory=dict, exclude=True)
+    stand_down: bool = True  # tell whoever was paged, on that channel, when the report came
     # per person and channel, at most N messages in each window; the rest wait and are bundled
     rate_limits: dict[timedelta, PositiveInt] = Field(
         default_factory=lambda: dict(DEFAULT_RATE_LIMITS)
@@ -348,6 +353,7 @@ def settings_from_table(table: dict[str, Any], *, environ: Any = None) -> Settin
     if secret and len(secret) < MIN_SECRET_KEY:
         problems.append(Problem(SECRET_KEY, "secret_too_short", {"min": str(MIN_SECRET_KEY)}))
     problems += parent_problems(file_table.get("upward"), environ)
+    problems += robot_problems(table)
     if problems:
         translate = Translator(file_language(table))
         raise ConfigError(describe(problems, translate), translate.language)

@@ -23,6 +23,7 @@ SECRET_KEY = "JIBAO_SECRET_KEY"
 TWILIO_AUTH_TOKEN = "JIBAO_TWILIO_AUTH_TOKEN"
 SMTP_PASSWORD = "JIBAO_SMTP_PASSWORD"
 WEBHOOK_SECRET = "JIBAO_WEBHOOK_SECRET_"  # + the webhook's name in capitals
+ROBOT_SECRET = "JIBAO_ROBOT_SECRET_"  # + the robot's name in capitals: DingTalk/Feishu signing
 UPWARD_TOKEN = "JIBAO_UPWARD_TOKEN_"  # + the parent's name in capitals: the token it issued us
 UPWARD_SECRET = "JIBAO_UPWARD_SECRET_"  # + the parent's name: signs what is filed there
 
@@ -67,7 +68,8 @@ def environment_values(environ: Mapping[str, str]) -> dict[str, Any]:
             name.removeprefix(WEBHOOK_SECRET).lower(): SecretStr(value)
             for name, value in environ.items()
             if name.startswith(WEBHOOK_SECRET) and value
-        }
+        },
+        "robot_secrets": _named(environ, ROBOT_SECRET),
     }
     if environ.get(TWILIO_AUTH_TOKEN):
         notifications["twilio"] = {"auth_token": SecretStr(environ[TWILIO_AUTH_TOKEN])}

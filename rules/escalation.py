@@ -10,6 +10,7 @@ repeat fires. A spent ladder falls silent: the daily digest takes over (alerts/d
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -20,6 +21,7 @@ from rules.problems import Problems, join
 from rules.roles import ROLES
 
 CHANNELS = ("sms", "voice", "email", "webhook")
+ROBOT_CHANNEL = re.compile(r"^robot:[a-z0-9_]{1,32}$")  # a group robot that @-mentions each one
 # the instruction rungs' own keys (the relay and the 督办 notice): no ladder step may take them
 RELAY_KEY, SUPERVISE_KEY = "relay", "supervise"
 RESERVED_STEP_KEYS = frozenset({RELAY_KEY, SUPERVISE_KEY})
@@ -293,7 +295,12 @@ def _valid_target(target: str) -> bool:
 
 
 def _channels(value: Any, path: str, found: Problems) -> tuple[str, ...]:
-    if not isinstance(value, list) or not value or not all(c in CHANNELS for c in value):
-        found.add(path, "channels", choices=", ".join(CHANNELS))
+    if not isinstance(value, list) or not value or not all(_is_channel(c) for c in value):
+        found.add(path, "channels", choices=", ".join((*CHANNELS, "robot:NAME")))
         return ()
     return tuple(value)
+
+
+def _is_channel(value: Any) -> bool:
+    """sms, voice, email, webhook, or robot:NAME (alerts/config_robots.py checks NAME exists)."""
+    return isinstance(value, str) and (value in CHANNELS or bool(ROBOT_CHANNEL.match(value)))

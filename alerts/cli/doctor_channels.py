@@ -14,6 +14,7 @@ import urllib.request
 from urllib.parse import quote, urlsplit
 
 from alerts.cli.doctor_providers import check_providers
+from alerts.cli.doctor_robots import check_robots
 from alerts.cli.findings import Finding, note, ok, problem
 from alerts.config import EmailConfig, NotificationSettings, TwilioConfig
 
@@ -25,7 +26,7 @@ def check_channels(settings: NotificationSettings) -> list[Finding]:
     found = check_twilio(settings.twilio) + check_email(settings.email)
     for hook in settings.webhooks:
         found += check_webhook(hook.name, hook.url, signed=hook.name in settings.webhook_secrets)
-    return found + check_providers(settings.providers)
+    return found + check_providers(settings.providers) + check_robots(settings)
 
 
 def check_twilio(twilio: TwilioConfig) -> list[Finding]:

@@ -81,6 +81,7 @@ def build_notifiers(settings: NotificationSettings, public_url: str) -> dict[str
                 timeout_seconds=hook.timeout_seconds,
             )
         )
+    notifiers.update(robot_notifiers(settings))
     for channel in ("sms", "voice", "email"):
         if channel not in notifiers:
             notifiers[channel] = DryNotifier(channel)
@@ -88,6 +89,25 @@ def build_notifiers(settings: NotificationSettings, public_url: str) -> dict[str
     for channel in ("sms", "voice", "email"):
         if isinstance(notifiers[channel], DryNotifier):
             log.warning("channel %s has no credentials: it runs dry (recorded, not sent)", channel)
+    return notifiers
+
+
+def robot_notifiers(settings: NotificationSettings) -> dict[str, Notifier]:
+    """robot:NAME for each group robot; DingTalk and Feishu sign with JIBAO_ROBOT_SECRET_<NAME>."""
+    from notifiers.robots import RobotNotifier, RobotSettings
+
+    notifiers: dict[str, Notifier] = {}
+    for robot in settings.robots:
+        secret = settings.robot_secrets.get(robot.name, SecretStr("")).get_secret_value()
+        notifiers[f"robot:{robot.name}"] = RobotNotifier(
+            RobotSettings(
+                name=robot.name,
+                kind=robot.kind,
+                url=robot.url,
+                secret=secret or None,
+                timeout_seconds=robot.timeout_seconds,
+            )
+        )
     return notifiers
 
 

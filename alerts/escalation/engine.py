@@ -18,6 +18,7 @@ from alerts.escalation.digests import digest_moment, queue_digests
 from alerts.escalation.ladder import claim_due_obligations, escalate
 from alerts.escalation.outbox import claim, expire_stale_claims, record
 from alerts.escalation.sending import Outcome, send_all
+from alerts.escalation.stand_down import queue_stand_downs
 from alerts.escalation.statuses import apply_early, drop_early
 from alerts.filing.assessments import reassess_stored
 from alerts.services import Services
@@ -64,6 +65,7 @@ class Engine:
                 sent += batch
         self.watch_roster(now)
         self.queue_digest(now)
+        self.stand_down(now)
         while batch := await self.deliver():  # what the roster watch and the digest queued
             sent += batch
         self.services.metrics.steps_fired.inc(fired)
@@ -118,6 +120,14 @@ class Engine:
             queue_digests(session, self.escalator, now)
             session.commit()
         self._digested_on = day
+
+    def stand_down(self, now: datetime) -> None:
+        """Stand-downs (催报解除) for the met obligations' messages that went (on by config)."""
+        if not self.services.settings.notifications.stand_down:
+            return
+        with self.services.session() as session:
+            queue_stand_downs(session, self.escalator, now)
+            session.commit()
 
     async def deliver(self) -> int:
         """Send one batch of due notifications, recording each result as it completes; how

@@ -251,7 +251,7 @@ def _queue(
 
 
 def _address(person: m.Person, channel: str) -> str | None:
-    if channel in _PHONE_CHANNELS:
+    if channel in _PHONE_CHANNELS or channel.startswith("robot:"):  # a robot @-mentions the mobile
         return to_e164(person.phone) if person.phone else None
     return person.email
 

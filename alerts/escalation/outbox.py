@@ -10,7 +10,9 @@ channel that the throttle or a person's rate limits hold are bundled into one wh
 to BUNDLE_MAX items, oldest first; an address is claimed by one instance at a time, before its
 rows are (alerts/escalation/throttle.py). Reports filed at
 a parent's Jibao (channel `jibao`, alerts/upward/) are neither held nor bundled: each row is one
-report, sent as stored, with its dedupe key as the parent's Idempotency-Key."""
+report, sent as stored, with its dedupe key as the parent's Idempotency-Key. Group robots
+(`robot:NAME`) are held to their provider's rate instead (alerts/escalation/robot_claims.py); a
+stand-down goes alone, never held by a person's limits nor bundled."""
 
 from __future__ import annotations
 
@@ -20,12 +22,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import Select, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from alerts.config import NotificationSettings
 from alerts.escalation.messages.render import Messages
 from alerts.escalation.provider_templates import provider_template
+from alerts.escalation.robot_claims import (
+    ROBOT_PREFIX,
+    STAND_DOWN_PREFIX,
+    claim_robots,
+)
 from alerts.escalation.throttle import Address, free_at, lock_addresses
 from alerts.storage import models as m
 from notifiers.base import DeliveryState, Message, SendResult
@@ -68,12 +75,43 @@ def claim(
     the ones to send `sending`. The caller commits before sending."""
     if settings.throttle <= timedelta(0) and not settings.rate_limits:
         rows = _fresh(session, _skip_locked(session, _due(now).limit(limit)), now)
-        return [_take(session, settings, messages, [row], now) for row in rows]
-    # a report filed at a parent's Jibao is a document, not an alert: never held or bundled
-    due_reports = _due(now).where(m.Notification.channel.in_(UNBUNDLED)).limit(limit)
-    reports = _fresh(session, _skip_locked(session, due_reports), now)
-    claimed = [_take(session, settings, messages, [row], now) for row in reports]
+        return _claim_unheld(session, settings, messages, rows, now)
+    # reports, stand-downs and robots are not held by an address's limits: claimed apart
+    unheld = _due(now).where(_UNHELD).limit(limit)
+    rows = _fresh(session, _skip_locked(session, unheld), now)
+    claimed = _claim_unheld(session, settings, messages, rows, now)
     return claimed + _claim_held_to_limits(session, settings, messages, now, limit)
+
+
+# a report filed at a parent's Jibao is a document, not an alert: never held or bundled; nor is a
+# stand-down (alerts/escalation/stand_down.py): it is no item to do, and there is at most one for
+# each message that already went; a group robot is held to its provider's rate instead, across
+# everyone it mentions (alerts/escalation/robot_claims.py)
+_UNHELD = or_(
+    m.Notification.channel.in_(UNBUNDLED),
+    m.Notification.channel.startswith(ROBOT_PREFIX),
+    m.Notification.dedupe_key.startswith(STAND_DOWN_PREFIX),
+)
+
+
+def _claim_unheld(
+    session: Session,
+    settings: NotificationSettings,
+    messages: Messages,
+    rows: list[m.Notification],
+    now: datetime,
+) -> list[Claimed]:
+    """Each row alone, but a robot's rows within its rate."""
+    robots = [row for row in rows if row.channel.startswith(ROBOT_PREFIX)]
+    alone = [row for row in rows if not row.channel.startswith(ROBOT_PREFIX)]
+    claimed = [_take(session, settings, messages, [row], now) for row in alone]
+    return claimed + claim_robots(
+        session,
+        settings,
+        robots,
+        now,
+        take=lambda group: _take(session, settings, messages, group, now),
+    )
 
 
 def _claim_held_to_limits(
@@ -86,7 +124,7 @@ def _claim_held_to_limits(
     if not held:
         return []
     query = _due(now).where(
-        tuple_(m.Notification.channel, m.Notification.address).in_(sorted(held))
+        tuple_(m.Notification.channel, m.Notification.address).in_(sorted(held)), ~_UNHELD
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()  # no other claim locks rows to an address we hold
@@ -111,7 +149,7 @@ def _due_addresses(session: Session, now: datetime, limit: int) -> list[Address]
         .where(
             m.Notification.state == "queued",
             m.Notification.next_attempt_at <= now,
-            m.Notification.channel.not_in(UNBUNDLED),
+            ~_UNHELD,
         )
         .group_by(m.Notification.channel, m.Notification.address)
         .order_by(func.min(m.Notification.next_attempt_at))
@@ -176,9 +214,10 @@ def _take(
             )
     first.state, first.attempts = "sending", first.attempts + 1
     first.claimed_until = now + settings.claim_lease
+    robot = first.channel.startswith(ROBOT_PREFIX)
     message = Message(
         id=first.id,
-        channel=first.channel.partition(":")[0],
+        channel=first.channel if robot else first.channel.partition(":")[0],
         to=first.address,
         subject=first.subject,
         text=first.body,
@@ -190,6 +229,8 @@ def _take(
             "bundled": [r.id for r in rest],
             **({"key": first.dedupe_key} if first.channel in UNBUNDLED else {}),
             "template": provider_template(messages, first, len(rows), now),
+            # everyone a robot's (bundled) message is for, to @-mention by mobile
+            **({"mentions": list(dict.fromkeys(r.address for r in rows))} if robot else {}),
         },
     )
     return Claimed(first.id, message)

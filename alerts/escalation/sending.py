@@ -35,8 +35,11 @@ async def send_one(item: Claimed, notifiers: Mapping[str, Notifier]) -> SendResu
 
 
 def channel_key(item: Claimed) -> str:
-    """The notifier a message goes through: its channel, or `webhook:NAME`, `jibao:PARENT`."""
+    """The notifier a message goes through: its channel, or `webhook:NAME`, `jibao:PARENT`,
+    `robot:NAME` (a robot's message keeps its whole channel: `to` is the person's mobile)."""
     channel, to = item.message.channel, item.message.to
+    if channel.startswith("robot:"):
+        return channel
     return f"{channel}:{to}" if channel in ("webhook", "jibao") else channel
 
 

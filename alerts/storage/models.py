@@ -217,7 +217,7 @@ class Notification(Base):
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
     obligation_id: Mapped[int | None] = mapped_column(ForeignKey("obligations.id"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
-    channel: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(64))  # sms … webhook:NAME, robot:NAME
     address: Mapped[str] = mapped_column(String(300), index=True)  # throttles look it up
     subject: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(String(300))  # one line, for bundling a burst
@@ -232,7 +232,7 @@ class Notification(Base):
     bundled_into_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id"))
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
-    sent_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)  # robots' rates, stand-downs
     delivered_at: Mapped[datetime | None]
     # what a template provider fills in (Aliyun, Tencent): {"kind": ..., "params": {...}}
     template: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -51,6 +51,7 @@ def test_migrate_names_each_step_from_the_current_revision_then_runs_them(
         "0013",
         "0014",
         "0015",
+        "0016",
     ]
     assert lines[1] == "  0005  role vacancies"
     assert lines[-1] == f"已升级到最新版本 {HEAD}：{url}"

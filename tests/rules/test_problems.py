@@ -24,7 +24,9 @@ def test_parse_policy_collects_every_problem_of_every_step() -> None:
         Problem("escalation.ack_pause", "required"),
         Problem("escalation.unit[0].repeat_evry", "unknown_key", {"suggestion": "repeat_every"}),
         Problem(
-            "escalation.unit[1].channels", "channels", {"choices": "sms, voice, email, webhook"}
+            "escalation.unit[1].channels",
+            "channels",
+            {"choices": "sms, voice, email, webhook, robot:NAME"},
         ),
         Problem(
             "escalation.office[2].notify[0].chanels", "unknown_key", {"suggestion": "channels"}

@@ -22,7 +22,7 @@ from notifiers.base import DeliveryState
 
 router = APIRouter(include_in_schema=False)
 PER_PAGE = 50
-CHANNELS = ("sms", "voice", "email", "webhook")
+CHANNELS = ("sms", "voice", "email", "webhook", "robot")  # webhook and robot: every NAME
 STATES = tuple(s.value for s in DeliveryState)
 
 

@@ -47,7 +47,8 @@ def _matching(search: MessageSearch) -> Select[Notification, Person]:
     if search.unit_id is not None:
         query = query.where(Person.unit_id == search.unit_id)
     if search.channel:
-        query = query.where(Notification.channel == search.channel)
+        named = Notification.channel.startswith(f"{search.channel}:", autoescape=True)
+        query = query.where(or_(Notification.channel == search.channel, named))  # robot:NAME
     if search.state:
         query = query.where(Notification.state == search.state)
     if search.since is not None:
