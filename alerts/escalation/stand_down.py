@@ -14,12 +14,14 @@ would make it `stale`): its key names the obligation, `incident_id` the incident
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from alerts.escalation.ladder import Escalator, about_obligation
+from alerts.escalation.messages.render import About
 from alerts.escalation.notices import queued_notification
 from alerts.escalation.robot_claims import STAND_DOWN_PREFIX
 from alerts.escalation.subjects import subject_of
@@ -67,8 +69,17 @@ def queue_stand_downs(session: Session, escalator: Escalator, now: datetime) -> 
             now=now,
         )
         row.incident_id = obligation.incident_id
+        row.template = _template(about)
         queued += _add_once(session, row)
     return queued
+
+
+def _template(about: About) -> dict[str, Any]:
+    """The parameters of the `stand_down` template, for providers that send only registered
+    templates (alerts/escalation/messages/params.py; the outbox fills in `time`)."""
+    title = "" if about.classified else about.incident_title
+    unit = "" if about.classified else about.unit_name
+    return {"kind": "stand_down", "params": {"unit": unit, "title": title}}
 
 
 def _reached(session: Session, *, since: datetime) -> list[tuple[int, int, str, str]]:
