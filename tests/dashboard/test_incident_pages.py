@@ -102,18 +102,18 @@ def test_the_page_shows_every_report_obligation_timeline_entry_and_message(
     assert "12.5 万元" in html and "镇长在现场指挥" in html and "签发人" in html
     assert re.search(r"<th scope=\"col\">重伤</th>", html)
     # K1: late, in words, with minutes; the findings
-    assert "迟报 120 分钟" in html and "催报后报送" in html
+    assert "迟报 2 小时" in html and "催报后报送" in html
     assert "疑似瞒报（待核实）" in html and "催报后才报送" in html
-    assert "单位获知后 240 分钟才报送" in html  # the finding's own figure, from its params
+    assert "单位获知后 4 小时才报送" in html  # the finding's own figure, from its params
     # the timeline: the escalation step, who was told, every message's delivery
     assert "收到值班室登记（他处获知）（千岛湖镇）" in html
     assert "催报 首报 · 千岛湖镇" in html and "到期" in html
     assert "李分管" in html and "周值班" in html
     assert "短信" in html and "语音电话" in html and "未发送（演练模式）" in html
     assert "尝试 1 次" in html
-    assert "首报 · 千岛湖镇：迟报 120 分钟" in html
+    assert "首报 · 千岛湖镇：迟报 2 小时" in html
     live = c.client.get(f"/incidents/{incident_id}/live")
-    assert live.status_code == 200 and "迟报 120 分钟" in live.text
+    assert live.status_code == 200 and "迟报 2 小时" in live.text
 
 
 def test_pages_answer_in_english_too(database_url: str) -> None:
@@ -121,7 +121,7 @@ def test_pages_answer_in_english_too(database_url: str) -> None:
     incident_id = _registered_and_reported_late(c)
     c.client.cookies.set("lang", "en")
     html = c.client.get(f"/incidents/{incident_id}").text
-    assert "Late by 120 min" in html and "Concealment suspected" in html
+    assert "Late by 2 h" in html and "Concealment suspected" in html
     assert "not sent (dry run)" in html
     assert "Log a phone report (电话报告)" in c.client.get("/incidents/new").text
 

@@ -19,7 +19,7 @@ HEADER = [
     "报送事件",
     "按时",
     "迟报",
-    "迟报分钟",
+    "迟报时长",
     "漏报（已确认）",
     "疑似漏报（待确认）",
     "催报后才报",
@@ -33,7 +33,7 @@ HEADER = [
 ]
 # 千岛湖镇: 2 incidents it reported, 1 on time, 1 late by 60 min, 1 missed candidate (not
 # scored), and both reported incidents' first follow-ups owed since 21 November (−2 each).
-QDH = ["千岛湖镇", "91", "2", "1", "1", "60", "0", "1", "0", "0", "0", "2", "0", "0", "0", "0"]
+QDH = ["千岛湖镇", "91", "2", "1", "1", "1 小时", "0", "1", "0", "0", "0", "2", "0", "0", "0", "0"]
 QUIET = ["100", *["0"] * 14]
 
 
