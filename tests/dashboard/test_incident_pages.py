@@ -402,3 +402,36 @@ def test_findings_are_named_in_words(database_url: str) -> None:
     html = c.client.get(f"/incidents/{incident_id}").text
     assert "伤亡数字对应 III 级，高于所报 IV 级（疑似轻报）" in html
     assert "程序不规范（越级先报）" in html and "发现：疑似轻报" in html
+
+
+def test_a_phone_log_lacking_elements_says_so_on_its_clock_and_is_completed_by_another(
+    database_url: str,
+) -> None:
+    """电话报告要素不全: the first-report row names what the log lacks (not 尚未报送), links to
+    the phone form holding what was said, and a complete log then meets the clock."""
+    c = _desk(database_url)
+    partial = {
+        k: v
+        for k, v in _phone_form().items()
+        if k != "learned_at" and k != "direct_loss_wan_yuan"
+    }
+    answer = _post(c, "/incidents/new", partial)
+    assert answer.status_code == 303, answer.text
+    incident_id = int(re.search(r"/incidents/(\d+)", answer.headers["location"]).group(1))  # type: ignore[union-attr]
+    assert obligation(c.incident(incident_id), "initial")["status"] == "pending"
+    c.clock.set(at(11, 41))  # the first report was due long before
+    page = f"/incidents/{incident_id}"
+    html = c.client.get(page).text
+    row = html[html.index('id="obligation-') : html.index("</tr>", html.index('id="obligation-'))]
+    assert "电话报告要素不全：缺 获知时间、直接经济损失" in row, row
+    assert "尚未报送" not in row and "已逾期" in row
+    assert f'href="/incidents/{incident_id}?form=phone#phone-action"' in row
+    opened = c.client.get(f"{page}?form=phone").text
+    assert '<details id="phone-action" open>' in opened
+    assert 'value="王家村后山"' in opened and "山体滑坡掩埋一处民房" in opened, "what was said"
+    assert "登记文昌镇的电话报告（首报）" in opened, "completed by a phone log, not a 续报"
+    complete = _phone_form(unit="", title="文昌镇山体滑坡", form="")
+    assert _post(c, f"{page}/phone", complete, page=page).status_code == 303
+    k1 = obligation(c.incident(incident_id), "initial")
+    assert (k1["status"], k1["met_at"]) == ("late", at(11, 41).isoformat())
+    assert "要素不全：缺" not in c.client.get(page).text.split('id="filings')[0]
