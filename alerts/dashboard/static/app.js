@@ -57,7 +57,34 @@
       .catch(function () { live.classList.add("stale"); });
   }
 
+  // A refused form: link each problem in its summary to its field, and bring the summary into
+  // view (or, without one, the first problem under a field) so the page opens on what is wrong.
+  function showProblems() {
+    document.querySelectorAll(".error-summary a[data-field]").forEach(function (link) {
+      var scope = link.closest("section, details, .card") || document;
+      var field = scope.querySelector('[name="' + link.getAttribute("data-field") + '"]');
+      if (!field || !field.id) return;
+      link.setAttribute("href", "#" + field.id);
+      var label = document.querySelector('label[for="' + field.id + '"]');
+      var name = link.querySelector(".field-name");
+      if (label && name) name.textContent = label.textContent.replace(/\s*\*\s*$/, "").trim();
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        field.focus();
+        field.scrollIntoView({ block: "center" });
+      });
+    });
+    var first = document.querySelector(".error-summary, .error[role=alert], .field-error");
+    if (!first) return;
+    var closed = first.closest("details:not([open])");
+    if (closed) closed.open = true;
+    if (!first.hasAttribute("tabindex")) first.setAttribute("tabindex", "-1");
+    first.scrollIntoView({ block: "start" });
+    first.focus({ preventScroll: true });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    showProblems();
     syncOffset(document);
     tick();
     setInterval(tick, 1000);
