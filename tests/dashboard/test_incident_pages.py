@@ -424,7 +424,7 @@ def test_a_phone_log_lacking_elements_says_so_on_its_clock_and_is_completed_by_a
     html = c.client.get(page).text
     row = html[html.index('id="obligation-') : html.index("</tr>", html.index('id="obligation-'))]
     assert "电话报告要素不全：缺 获知时间、直接经济损失" in row, row
-    assert "尚未报送" not in row and "已逾期" in row
+    assert "尚未报送" not in row and re.search(r">已逾期 \d+ (小时|分钟)", row), row
     assert f'href="/incidents/{incident_id}?form=phone#phone-action"' in row
     opened = c.client.get(f"{page}?form=phone").text
     assert '<details id="phone-action" open>' in opened
