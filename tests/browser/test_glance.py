@@ -139,3 +139,25 @@ def test_the_roster_and_messages_fit_a_phone(browser: Any, site: Site) -> None:
     assert box is not None and box["x"] + box["width"] <= 390
     shot(page, "glance-messages-390")
     context.close()
+
+
+def test_a_phone_log_lacking_elements_is_named_and_completed(page: Any, site: Site) -> None:
+    sign_in(page, site)
+    page.get_by_role("link", name=TITLE["WCH-DEMO-03"], exact=True).click()
+    row = page.locator("table.obligations tbody tr").first
+    expect(row).to_contain_text("电话报告要素不全：缺 获知时间、直接经济损失")
+    expect(row).not_to_contain_text("尚未报送")
+    shot(page, "glance-phone-incomplete")
+    row.get_by_role("link", name="补全电话报告").click()
+    form = page.locator("details#phone-action")
+    expect(form).to_have_attribute("open", "")
+    expect(form.locator("#phone-action-location-address")).to_have_value(re.compile("木材加工厂"))
+    occurred = form.locator("#phone-action-occurred_at").input_value()
+    form.locator("#phone-action-learned_at").fill(occurred)
+    form.locator("#phone-action-direct_loss_wan_yuan").fill("不详")
+    form.get_by_role("button", name=re.compile("登记")).click()
+    page.wait_for_load_state()
+    row = page.locator("table.obligations tbody tr").first
+    expect(row).not_to_contain_text("要素不全")
+    expect(row).to_contain_text(re.compile("迟报"))
+    _no_long_minutes(page.inner_text("main"))

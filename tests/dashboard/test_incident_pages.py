@@ -429,6 +429,7 @@ def test_a_phone_log_lacking_elements_says_so_on_its_clock_and_is_completed_by_a
     opened = c.client.get(f"{page}?form=phone").text
     assert '<details id="phone-action" open>' in opened
     assert 'value="王家村后山"' in opened and "山体滑坡掩埋一处民房" in opened, "what was said"
+    assert 'value="县应急管理局"' in opened and 'value="赵值班"' in opened
     assert "登记文昌镇的电话报告（首报）" in opened, "completed by a phone log, not a 续报"
     complete = _phone_form(unit="", title="文昌镇山体滑坡", form="")
     assert _post(c, f"{page}/phone", complete, page=page).status_code == 303

@@ -334,4 +334,16 @@ def _phone_values(payload: dict[str, Any], zone: ZoneInfo) -> dict[str, str]:
     for part in ("casualties", "reporter"):
         for key, value in (payload.get(part) or {}).items():
             values[f"{part}.{key}"] = str(value)
+    if isinstance(payload.get("subtype"), str):
+        values["subtype"] = payload["subtype"]
+    told = payload.get("already_reported_to")
+    if told == []:
+        values["already_reported_none"] = "on"
+    for index, whom in enumerate(told or []):
+        prefix = f"already_reported_to.{index}"
+        values[f"{prefix}.to"] = str(whom.get("to", ""))
+        values[f"{prefix}.level"] = str(whom.get("level", ""))
+        moment = parse_time(whom.get("at"))
+        if moment is not None:
+            values[f"{prefix}.at"] = moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
     return values
