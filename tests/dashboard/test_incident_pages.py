@@ -411,9 +411,7 @@ def test_a_phone_log_lacking_elements_says_so_on_its_clock_and_is_completed_by_a
     the phone form holding what was said, and a complete log then meets the clock."""
     c = _desk(database_url)
     partial = {
-        k: v
-        for k, v in _phone_form().items()
-        if k != "learned_at" and k != "direct_loss_wan_yuan"
+        k: v for k, v in _phone_form().items() if k != "learned_at" and k != "direct_loss_wan_yuan"
     }
     answer = _post(c, "/incidents/new", partial)
     assert answer.status_code == 303, answer.text

@@ -67,7 +67,8 @@ def as_user(c: County, database_url: str, username: str, role: str, unit: str) -
 
 def table(html: str) -> list[list[str]]:
     """The records table's body rows as text cells."""
-    body = html.split('<table class="records stack">', 1)[1].split("<tbody>", 1)[1].split("</tbody>")[0]
+    after = html.split('<table class="records stack">', 1)[1]
+    body = after.split("<tbody>", 1)[1].split("</tbody>")[0]
     rows = re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)
     cells = [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.S) for row in rows]
     return [[re.sub(r"<[^>]+>", "", cell).strip() for cell in row] for row in cells]
