@@ -83,7 +83,22 @@
     first.focus({ preventScroll: true });
   }
 
+  // Every required field's label carries the mark, whichever template drew it.
+  function markRequired() {
+    document.querySelectorAll("form [required][id]").forEach(function (field) {
+      var label = document.querySelector('label[for="' + field.id + '"]');
+      if (!label || label.querySelector(".req")) return;
+      var mark = document.createElement("span");
+      mark.className = "req";
+      mark.setAttribute("aria-hidden", "true");
+      mark.textContent = "*";
+      label.appendChild(document.createTextNode(" "));
+      label.appendChild(mark);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    markRequired();
     showProblems();
     syncOffset(document);
     tick();
