@@ -97,7 +97,25 @@
     });
   }
 
+  // Tables that stack into cards on a phone: a cell the template did not name takes its
+  // column's heading (app.css shows it before the cell's text).
+  function nameCells() {
+    document.querySelectorAll("table.stack").forEach(function (table) {
+      var heads = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+        return th.textContent.trim();
+      });
+      table.querySelectorAll("tbody tr").forEach(function (row) {
+        Array.prototype.forEach.call(row.children, function (cell, i) {
+          if (cell.tagName === "TD" && !cell.hasAttribute("data-label") && heads[i]) {
+            cell.setAttribute("data-label", heads[i]);
+          }
+        });
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    nameCells();
     markRequired();
     showProblems();
     syncOffset(document);
