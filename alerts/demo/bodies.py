@@ -54,7 +54,7 @@ def filing_body(
             "reporter": _reporter(people[party]),
             "signed_by": _person(people[party], signer).name,
         }
-    return {**body, **step.extra}
+    return {key: value for key, value in {**body, **step.extra}.items() if key not in step.omit}
 
 
 def _first_report(

@@ -50,13 +50,15 @@ class ReportedTo(_Data):
 
 class Step(_Data):
     """One filing, `ago` minutes before the seed; `by="office"` is the office's own report;
-    `extra` is merged into its webhook body."""
+    `extra` is merged into its webhook body and the fields named in `omit` are left out of it
+    (a phone log that lacks elements)."""
 
     ago: int
     kind: str
     description: str
     by: Literal["unit", "office"] = "unit"
     extra: dict[str, Any] = Field(default_factory=dict)
+    omit: tuple[str, ...] = ()
 
 
 class Scenario(_Data):

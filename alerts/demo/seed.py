@@ -34,6 +34,7 @@ from alerts.demo.data import (
     Scenario,
     demo_people,
 )
+from alerts.demo.history import replay_ladders
 from alerts.demo.instructions import add_instructions, reassess_instructions
 from alerts.demo.roster import add_roster
 from alerts.filing.assessments import reassess
@@ -122,6 +123,7 @@ def seed(sessions: Sessions, settings: Settings) -> list[IssuedToken] | None:
     now = SystemClock().now()
     reassess_all(sessions, settings, now)
     reassess_instructions(sessions, settings, now)
+    replay_ladders(sessions, settings, now)
     by_code = {token.code: token for token in tokens}
     return [by_code[DEMO_UNIT], by_code[OFFICE]]
 

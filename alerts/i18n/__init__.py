@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from rules import words
 
 LANGUAGES = ("zh_CN", "en")
 
@@ -31,4 +34,8 @@ class Translator:
             if not isinstance(node, dict) or part not in node:
                 return key
             node = node[part]
+        if isinstance(params.get("minutes"), int):  # a length of time in words as well
+            params["minutes_words"] = words.span(
+                timedelta(minutes=params["minutes"]), self.language
+            )
         return str(node).format(**params) if params else str(node)

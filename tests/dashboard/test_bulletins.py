@@ -45,7 +45,7 @@ def _in_december(database_url: str, role: str = "section_head", unit: str = "cou
 
 
 def _bulletin_table(html: str) -> list[list[str]]:
-    return table(html.replace('<table class="records bulletin">', '<table class="records">'))
+    return table(html.replace('<table class="records bulletin">', '<table class="records stack">'))
 
 
 def _publish(c: County, kind: str = "monthly", period: str = "2026-11") -> object:

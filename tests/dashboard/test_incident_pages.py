@@ -102,18 +102,18 @@ def test_the_page_shows_every_report_obligation_timeline_entry_and_message(
     assert "12.5 万元" in html and "镇长在现场指挥" in html and "签发人" in html
     assert re.search(r"<th scope=\"col\">重伤</th>", html)
     # K1: late, in words, with minutes; the findings
-    assert "迟报 120 分钟" in html and "催报后报送" in html
+    assert "迟报 2 小时" in html and "催报后报送" in html
     assert "疑似瞒报（待核实）" in html and "催报后才报送" in html
-    assert "单位获知后 240 分钟才报送" in html  # the finding's own figure, from its params
+    assert "单位获知后 4 小时才报送" in html  # the finding's own figure, from its params
     # the timeline: the escalation step, who was told, every message's delivery
     assert "收到值班室登记（他处获知）（千岛湖镇）" in html
     assert "催报 首报 · 千岛湖镇" in html and "到期" in html
     assert "李分管" in html and "周值班" in html
     assert "短信" in html and "语音电话" in html and "未发送（演练模式）" in html
     assert "尝试 1 次" in html
-    assert "首报 · 千岛湖镇：迟报 120 分钟" in html
+    assert "首报 · 千岛湖镇：迟报 2 小时" in html
     live = c.client.get(f"/incidents/{incident_id}/live")
-    assert live.status_code == 200 and "迟报 120 分钟" in live.text
+    assert live.status_code == 200 and "迟报 2 小时" in live.text
 
 
 def test_pages_answer_in_english_too(database_url: str) -> None:
@@ -121,7 +121,7 @@ def test_pages_answer_in_english_too(database_url: str) -> None:
     incident_id = _registered_and_reported_late(c)
     c.client.cookies.set("lang", "en")
     html = c.client.get(f"/incidents/{incident_id}").text
-    assert "Late by 120 min" in html and "Concealment suspected" in html
+    assert "Late by 2 h" in html and "Concealment suspected" in html
     assert "not sent (dry run)" in html
     assert "Log a phone report (电话报告)" in c.client.get("/incidents/new").text
 
@@ -402,3 +402,35 @@ def test_findings_are_named_in_words(database_url: str) -> None:
     html = c.client.get(f"/incidents/{incident_id}").text
     assert "伤亡数字对应 III 级，高于所报 IV 级（疑似轻报）" in html
     assert "程序不规范（越级先报）" in html and "发现：疑似轻报" in html
+
+
+def test_a_phone_log_lacking_elements_says_so_on_its_clock_and_is_completed_by_another(
+    database_url: str,
+) -> None:
+    """电话报告要素不全: the first-report row names what the log lacks (not 尚未报送), links to
+    the phone form holding what was said, and a complete log then meets the clock."""
+    c = _desk(database_url)
+    partial = {
+        k: v for k, v in _phone_form().items() if k != "learned_at" and k != "direct_loss_wan_yuan"
+    }
+    answer = _post(c, "/incidents/new", partial)
+    assert answer.status_code == 303, answer.text
+    incident_id = int(re.search(r"/incidents/(\d+)", answer.headers["location"]).group(1))  # type: ignore[union-attr]
+    assert obligation(c.incident(incident_id), "initial")["status"] == "pending"
+    c.clock.set(at(11, 41))  # the first report was due long before
+    page = f"/incidents/{incident_id}"
+    html = c.client.get(page).text
+    row = html[html.index('id="obligation-') : html.index("</tr>", html.index('id="obligation-'))]
+    assert "电话报告要素不全：缺 获知时间、直接经济损失" in row, row
+    assert "尚未报送" not in row and re.search(r">已逾期 \d+ (小时|分钟)", row), row
+    assert f'href="/incidents/{incident_id}?form=phone#phone-action"' in row
+    opened = c.client.get(f"{page}?form=phone").text
+    assert '<details id="phone-action" open>' in opened
+    assert 'value="王家村后山"' in opened and "山体滑坡掩埋一处民房" in opened, "what was said"
+    assert 'value="县应急管理局"' in opened and 'value="赵值班"' in opened
+    assert "登记文昌镇的电话报告（首报）" in opened, "completed by a phone log, not a 续报"
+    complete = _phone_form(unit="", title="文昌镇山体滑坡", form="")
+    assert _post(c, f"{page}/phone", complete, page=page).status_code == 303
+    k1 = obligation(c.incident(incident_id), "initial")
+    assert (k1["status"], k1["met_at"]) == ("late", at(11, 41).isoformat())
+    assert "要素不全：缺" not in c.client.get(page).text.split('id="filings')[0]

@@ -23,10 +23,10 @@ def test_findings_are_rendered_from_their_code_and_parameters() -> None:
     shown = [t(f["message"], **f["params"]) for f in flags(incident)]
     assert shown == [
         "伤亡数字对应 II 级，高于所报 III 级（疑似轻报）",
-        "单位获知后 95 分钟才报送且县里先从其他渠道获知（疑似瞒报，待核实）",
+        "单位获知后 1 小时 35 分才报送且县里先从其他渠道获知（疑似瞒报，待核实）",
         "程序不规范（越级先报）",
         "催报后才报送",
     ]
     assert Translator("en")(flags(incident)[1]["message"], minutes=95).startswith(
-        "the unit knew 95 minutes"
+        "the unit knew 1 h 35 min"
     )

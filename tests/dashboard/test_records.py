@@ -19,7 +19,7 @@ HEADER = [
     "报送事件",
     "按时",
     "迟报",
-    "迟报分钟",
+    "迟报时长",
     "漏报（已确认）",
     "疑似漏报（待确认）",
     "催报后才报",
@@ -33,7 +33,7 @@ HEADER = [
 ]
 # 千岛湖镇: 2 incidents it reported, 1 on time, 1 late by 60 min, 1 missed candidate (not
 # scored), and both reported incidents' first follow-ups owed since 21 November (−2 each).
-QDH = ["千岛湖镇", "91", "2", "1", "1", "60", "0", "1", "0", "0", "0", "2", "0", "0", "0", "0"]
+QDH = ["千岛湖镇", "91", "2", "1", "1", "1 小时", "0", "1", "0", "0", "0", "2", "0", "0", "0", "0"]
 QUIET = ["100", *["0"] * 14]
 
 
@@ -67,7 +67,8 @@ def as_user(c: County, database_url: str, username: str, role: str, unit: str) -
 
 def table(html: str) -> list[list[str]]:
     """The records table's body rows as text cells."""
-    body = html.split('<table class="records">', 1)[1].split("<tbody>", 1)[1].split("</tbody>")[0]
+    after = html.split('<table class="records stack">', 1)[1]
+    body = after.split("<tbody>", 1)[1].split("</tbody>")[0]
     rows = re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)
     cells = [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.S) for row in rows]
     return [[re.sub(r"<[^>]+>", "", cell).strip() for cell in row] for row in cells]

@@ -46,7 +46,7 @@ def test_draft_edit_approve_and_read_as_the_unit(database_url: str) -> None:
     )
     assert notice["title"] == f"关于千岛湖镇迟报“{LATE_TITLE}”的通报"
     assert notice["body"].startswith("2026年11月21日08:00发生的")
-    assert "实际于2026年11月21日11:00收到，迟报60分钟。" in notice["body"]
+    assert "实际于2026年11月21日11:00收到，迟报 1 小时。" in notice["body"]
     assert notice["emails"] == [] and notice["drafted_by"] == "县政府总值班室"
     assert [s["kind"] for s in listed(c)["candidates"]] == [], "drafted: no longer a candidate"
     assert listed(c, unit(c))["notices"] == [], "a draft is the office's alone"

@@ -26,7 +26,7 @@ def test_the_list_for_the_office_and_who_gets_forms(database_url: str) -> None:
     signed_in(c, "duty")
     page = c.client.get("/notices")
     assert page.status_code == 200 and 'href="/notices" aria-current="page"' in page.text
-    assert "待起草" in page.text and "60 分钟" in page.text and LATE_TITLE in page.text
+    assert "待起草" in page.text and "1 小时" in page.text and LATE_TITLE in page.text
     assert "按报送时限自动认定" in page.text
     assert 'name="source"' not in page.text, "the duty room reads; the section head drafts"
 
@@ -86,7 +86,7 @@ def test_a_published_notice_as_the_unit_reads_it_and_in_english(database_url: st
     page = c.client.get(f"/notices/{notice}").text
     assert "〔2026〕第1号" in page and "已发布" in page and "县政府总值班室" in page
     assert "张值班" in page and "王书记" in page, "who was emailed"
-    assert "实际于2026年11月21日11:00收到，迟报60分钟" in page
+    assert "实际于2026年11月21日11:00收到，迟报 1 小时" in page
     assert 'name="requirements"' not in page
     timeline = c.client.get(f"/incidents/{late_incident}").text
     assert "发布通报〔2026〕第1号：迟报（千岛湖镇，县政府总值班室）" in timeline
@@ -97,4 +97,4 @@ def test_a_published_notice_as_the_unit_reads_it_and_in_english(database_url: st
         "Notices" in english and "The notices the county office has sent to your unit." in english
     )
     one = c.client.get(f"/notices/{notice}").text
-    assert "What it rests on" in one and "Late by" in one and "60 min" in one
+    assert "What it rests on" in one and "Late by" in one and "1 h" in one

@@ -90,7 +90,7 @@ def records_row(
     page = c.client.get(f"/records?period={period}")
     assert page.status_code == 200, page.text
     headings = re.findall(r'<th scope="col"[^>]*>\s*<a [^>]*>([^<]+)', page.text)
-    body = page.text.split('<table class="records">', 1)[1].split("<tbody>", 1)[1]
+    body = page.text.split('<table class="records stack">', 1)[1].split("<tbody>", 1)[1]
     for row in re.findall(r"<tr>(.*?)</tr>", body.split("</tbody>")[0], flags=re.S):
         cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.S)
         cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in cells]

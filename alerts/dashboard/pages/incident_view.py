@@ -163,6 +163,7 @@ def incident_view(
 ) -> dict[str, Any]:
     """What the incident templates show; the timeline only for the whole page."""
     obligations = list(obligations_of(session, incident_id=incident.id))
+    filings = filings_of(session, incident_id=incident.id)
     acks = acknowledgements_of(session, incident_id=incident.id)
     ack_names = _names(session, {a.person_id for a in acks})
     units = session.scalars(select(m.Unit)).all()
@@ -177,10 +178,11 @@ def incident_view(
         "waivers": {w.obligation_key: w for w in waivers_of(session, incident_id=incident.id)},
         "acks": [(a, ack_names.get(a.person_id or 0, "")) for a in acks],
         "flags": flags(incident),
-        "filings": filings_of(session, incident_id=incident.id),
+        "filings": filings,
+        "phone_gaps": phone_gaps(filings),
         "timeline": timeline(session, incident.id, obligations) if whole else [],
         "findings": findings_on(session, incident) if whole else [],
-        "unit_reported": unit_has_reported(session, incident),
+        "unit_reported": _has_reported(filings),
         "upward_reports": reports_of(session, incident_id=incident.id) if whole else [],
     }
 
@@ -206,8 +208,22 @@ def helpers(language: str) -> dict[str, Any]:
 
 
 def unit_has_reported(session: Session, incident: m.Incident) -> bool:
-    """The unit has made its first report (by phone or in writing)."""
-    return any(f.party == "unit" for f in filings_of(session, incident_id=incident.id))
+    """The unit has made its first report (in writing, or by a phone log with every element:
+    one lacking some is completed by another phone log, not followed up)."""
+    return _has_reported(filings_of(session, incident_id=incident.id))
+
+
+def _has_reported(filings: Sequence[m.Filing]) -> bool:
+    return any(f.party == "unit" and not (f.kind == "phone" and missing(f)) for f in filings)
+
+
+def phone_gaps(filings: Sequence[m.Filing]) -> list[str]:
+    """What the unit's phone log still lacks while it is the unit's only report, so the first
+    report it was meant to be is not made yet (电话报告要素不全); [] otherwise."""
+    if _has_reported(filings):
+        return []
+    phoned = [f for f in filings if f.party == "unit" and f.kind == "phone"]
+    return missing(phoned[-1]) if phoned else []
 
 
 def flags(incident: m.Incident) -> list[dict[str, Any]]:
@@ -296,4 +312,38 @@ def prefill(session: Session, incident: m.Incident, zone: ZoneInfo) -> dict[str,
     for filing in filings_of(session, incident_id=incident.id):
         location = filing.payload.get("location") or {}
         values |= {f"location.{k}": str(v) for k, v in location.items()}
+        if filing.party == "unit" and filing.kind == "phone":  # completing it: what it said
+            values |= _phone_values(filing.payload, zone)
+    return values
+
+
+def _phone_values(payload: dict[str, Any], zone: ZoneInfo) -> dict[str, str]:
+    """A phone log's answers as its form's fields, to complete it without typing them again."""
+    values = {
+        name: str(payload[name])
+        for name in ("description", "extent", "measures", "leaders_informed")
+        if isinstance(payload.get(name), str)
+    }
+    loss = payload.get("direct_loss_wan_yuan")
+    if loss is not None:
+        values["direct_loss_wan_yuan"] = str(loss)
+    for name in ("occurred_at", "learned_at"):
+        moment = parse_time(payload.get(name))
+        if moment is not None:
+            values[name] = moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+    for part in ("casualties", "reporter"):
+        for key, value in (payload.get(part) or {}).items():
+            values[f"{part}.{key}"] = str(value)
+    if isinstance(payload.get("subtype"), str):
+        values["subtype"] = payload["subtype"]
+    told = payload.get("already_reported_to")
+    if told == []:
+        values["already_reported_none"] = "on"
+    for index, whom in enumerate(told or []):
+        prefix = f"already_reported_to.{index}"
+        values[f"{prefix}.to"] = str(whom.get("to", ""))
+        values[f"{prefix}.level"] = str(whom.get("level", ""))
+        moment = parse_time(whom.get("at"))
+        if moment is not None:
+            values[f"{prefix}.at"] = moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
     return values

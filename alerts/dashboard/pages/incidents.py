@@ -25,7 +25,7 @@ from alerts.filing.waivers import waive
 from alerts.instructions.waivers import waive_instruction_clock
 from alerts.services import ServicesDep
 from alerts.storage import models as m
-from alerts.storage.queries import reporting_office
+from alerts.storage.queries import filings_of, reporting_office
 
 router = APIRouter(include_in_schema=False)
 ACTORS = frozenset({"duty_room", "section_head", "admin"})
@@ -63,13 +63,19 @@ async def new_post(request: Request, services: ServicesDep) -> Response:
 
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse)
 async def incident_page(
-    incident_id: int, request: Request, services: ServicesDep, done: str = ""
+    incident_id: int, request: Request, services: ServicesDep, done: str = "", form: str = ""
 ) -> HTMLResponse:
-    """Everything about one incident, and the actions the viewer may take."""
+    """Everything about one incident, and the actions the viewer may take (`form=phone`: the
+    phone form open to complete a phone log that lacks elements)."""
     with page_context(request, services) as ctx:
         incident = _visible_incident(ctx, incident_id)
         if incident is None:
             return _not_found(ctx)
+        if form == "phone" and view.phone_gaps(filings_of(ctx.session, incident_id=incident.id)):
+            # 补全电话报告: the phone form open, holding what the log said
+            zone = services.settings.rules.timezone
+            values = view.prefill(ctx.session, incident, zone)
+            return _render_incident(ctx, incident, open_form="phone", values=values)
         return _render_incident(ctx, incident, done=done)
 
 

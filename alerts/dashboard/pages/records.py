@@ -17,6 +17,7 @@ from alerts.dashboard.board import visible_units
 from alerts.dashboard.charts import count_chart, trend_chart
 from alerts.dashboard.dates import form_day
 from alerts.dashboard.pages.common import Forbidden, PageContext, page_context
+from alerts.i18n import Translator
 from alerts.records.unit_records import Row, county_by_month, unit_records
 from alerts.services import ServicesDep
 from alerts.spreadsheets import csv_bytes, xlsx_bytes
@@ -104,7 +105,7 @@ async def export(request: Request, services: ServicesDep, format: str = "csv") -
         rows = _sorted(_records(ctx, span), query)
         t = ctx.pages.translators[ctx.pages.language(request)]
         header = [t(f"ui_records.col_{name}") for name in COLUMNS]
-        cells = [[_cell(row, name) for name in COLUMNS] for row in rows]
+        cells = [[_exported(row, name, t) for name in COLUMNS] for row in rows]
         body = xlsx_bytes(header, cells) if format == "xlsx" else csv_bytes(header, cells)
         zone = services.settings.rules.timezone
         last = span.end - timedelta(seconds=1)
@@ -197,6 +198,13 @@ def _sorted(rows: list[Row], query: Query) -> list[Row]:
 
 def _cell(row: Row, column: str) -> Any:
     return row.unit.name if column == "unit" else getattr(row.record, column)
+
+
+def _exported(row: Row, column: str, t: Translator) -> Any:
+    value = _cell(row, column)
+    if column == "late_minutes" and value:  # time in words, as on the page: 2 天 4 小时
+        return t("ui_notice.minutes", minutes=value)
+    return value
 
 
 def _month_after(first: date) -> date:

@@ -70,7 +70,8 @@ def page_values(
     """The template's values for `unit`'s week or month around the day `on` (default today)."""
     now = ctx.services.clock.now()
     today = _duty_day(ctx, now)
-    first, days = _days(period, form_day(on) or today)
+    shown = form_day(on) or today
+    first, days = _days(period, shown)
     return {
         "unit": unit,
         "period": "month" if period == "month" else "week",
@@ -80,7 +81,8 @@ def page_values(
         "has_roster": has_roster(ctx.session, unit_id=unit.id),
         "days": _rows(ctx, unit, days, today),
         "roles": DUTY_ROLES,
-        "month": f"{first:%Y-%m}",
+        # the month to upload or export: the shown day's, not that of the Monday its week began
+        "month": f"{(today if first <= today <= days[-1] else shown):%Y-%m}",
         "now": now,
         **_across_units(ctx, units, now),
     }

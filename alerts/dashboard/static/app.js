@@ -57,7 +57,67 @@
       .catch(function () { live.classList.add("stale"); });
   }
 
+  // A refused form: link each problem in its summary to its field, and bring the summary into
+  // view (or, without one, the first problem under a field) so the page opens on what is wrong.
+  function showProblems() {
+    document.querySelectorAll(".error-summary a[data-field]").forEach(function (link) {
+      var scope = link.closest("section, details, .card") || document;
+      var field = scope.querySelector('[name="' + link.getAttribute("data-field") + '"]');
+      if (!field || !field.id) return;
+      link.setAttribute("href", "#" + field.id);
+      var label = document.querySelector('label[for="' + field.id + '"]');
+      var name = link.querySelector(".field-name");
+      if (label && name) name.textContent = label.textContent.replace(/\s*\*\s*$/, "").trim();
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        field.focus();
+        field.scrollIntoView({ block: "center" });
+      });
+    });
+    var first = document.querySelector(".error-summary, .error[role=alert], .field-error");
+    if (!first) return;
+    var closed = first.closest("details:not([open])");
+    if (closed) closed.open = true;
+    if (!first.hasAttribute("tabindex")) first.setAttribute("tabindex", "-1");
+    first.scrollIntoView({ block: "start" });
+    first.focus({ preventScroll: true });
+  }
+
+  // Every required field's label carries the mark, whichever template drew it.
+  function markRequired() {
+    document.querySelectorAll("form [required][id]").forEach(function (field) {
+      var label = document.querySelector('label[for="' + field.id + '"]');
+      if (!label || label.querySelector(".req")) return;
+      var mark = document.createElement("span");
+      mark.className = "req";
+      mark.setAttribute("aria-hidden", "true");
+      mark.textContent = "*";
+      label.appendChild(document.createTextNode(" "));
+      label.appendChild(mark);
+    });
+  }
+
+  // Tables that stack into cards on a phone: a cell the template did not name takes its
+  // column's heading (app.css shows it before the cell's text).
+  function nameCells() {
+    document.querySelectorAll("table.stack").forEach(function (table) {
+      var heads = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+        return th.textContent.trim();
+      });
+      table.querySelectorAll("tbody tr").forEach(function (row) {
+        Array.prototype.forEach.call(row.children, function (cell, i) {
+          if (cell.tagName === "TD" && !cell.hasAttribute("data-label") && heads[i]) {
+            cell.setAttribute("data-label", heads[i]);
+          }
+        });
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    nameCells();
+    markRequired();
+    showProblems();
     syncOffset(document);
     tick();
     setInterval(tick, 1000);
