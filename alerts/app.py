@@ -169,7 +169,7 @@ def build_services(
 def _with_parents(channels: dict[str, Notifier], settings: Settings) -> dict[str, Notifier]:
     """The channels, with each parent's Jibao route (`jibao:NAME`) that they do not name: the
     routes are the upward reports' config, not a channel a test stands in for."""
-    for name, notifier in parent_notifiers(settings.upward).items():
+    for name, notifier in parent_notifiers(settings.upward, settings.notifications.email).items():
         channels.setdefault(name, notifier)
     return channels
 

@@ -213,19 +213,23 @@ class ParentConfig(BaseModel):
     """One office above this one that its upward reports (首报, 续报, 终报) go to, and the route
     they take. `jibao`: the parent runs Jibao too; reports are filed at `url` + /api/v1/filings
     with the token the parent issued (JIBAO_UPWARD_TOKEN_<NAME>), signed with
-    JIBAO_UPWARD_SECRET_<NAME> when that is set."""
+    JIBAO_UPWARD_SECRET_<NAME> when that is set. `email`: mailed to the duty room's `email`
+    (text and PDF) through [notifications.email]. `webhook`: a signed JSON POST to `url`
+    (JIBAO_UPWARD_SECRET_<NAME> required). What each route needs is checked in
+    alerts/config_sources.py (parent_problems)."""
 
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_-]+$")
     title: str = Field(min_length=1, max_length=200)  # 市政府总值班室: what people see
-    route: Literal["jibao"] = "jibao"
-    url: str = Field(min_length=1, max_length=300)  # the parent's public_url
+    route: Literal["jibao", "email", "webhook"] = "jibao"
+    url: str = Field(default="", max_length=300)  # the parent's public_url, or its webhook
+    email: str = Field(default="", max_length=254, pattern=r"^$|^[^@\s]+@[^@\s]+$")
     timeout_seconds: float = Field(default=10.0, gt=0)
 
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        if not re.fullmatch(r"https?://[^/\s?#@]+(/[^\s?#]*)?", value):
+        if value and not re.fullmatch(r"https?://[^/\s?#@]+(/[^\s?#]*)?", value):
             raise PydanticCustomError("not_http_url", "not an http(s) URL")
         return value.rstrip("/")
 
@@ -343,7 +347,7 @@ def settings_from_table(table: dict[str, Any], *, environ: Any = None) -> Settin
     secret = environ.get(SECRET_KEY, "")
     if secret and len(secret) < MIN_SECRET_KEY:
         problems.append(Problem(SECRET_KEY, "secret_too_short", {"min": str(MIN_SECRET_KEY)}))
-    problems += parent_problems(file_table.get("upward"), environ)
+    problems += parent_problems(file_table.get("upward"), environ, file_table=file_table)
     if problems:
         translate = Translator(file_language(table))
         raise ConfigError(describe(problems, translate), translate.language)
