@@ -29,6 +29,7 @@ from alerts.api import (
     swaps,
     twilio_hooks,
     upward,
+    upward_instructions,
     waivers,
 )
 from alerts.api.bounds import path_ids_exist
@@ -75,6 +76,7 @@ ROUTERS = (
     notices,
     sources,
     upward,
+    upward_instructions,
     health,
 )
 

@@ -234,18 +234,45 @@ class ParentConfig(BaseModel):
         return value.rstrip("/")
 
 
+class ChildConfig(BaseModel):
+    """A unit of this office that runs Jibao itself (a county under a city): the instructions
+    (批示) recorded here on an incident it reported go down to its Jibao, `url` +
+    /api/v1/upward/instructions, signed with JIBAO_CHILD_SECRET_<UNIT> (the secret it knows
+    this office by: its JIBAO_UPWARD_SECRET_<NAME>)."""
+
+    model_config = ConfigDict(extra="forbid")
+    unit: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_-]+$")  # its code here
+    url: str = Field(min_length=1, max_length=250)  # its public_url
+    timeout_seconds: float = Field(default=10.0, gt=0)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.fullmatch(r"https?://[^/\s?#@]+(/[^\s?#]*)?", value):
+            raise PydanticCustomError("not_http_url", "not an http(s) URL")
+        return value.rstrip("/")
+
+
 class UpwardSettings(BaseModel):
-    """The office's upward reports: where they go (the first parent is the default)."""
+    """The office's upward reports: where they go (the first parent is the default), and the
+    units below that run Jibao themselves (instructions go down to them)."""
 
     model_config = ConfigDict(extra="forbid")
     parents: list[ParentConfig] = []
-    # JIBAO_UPWARD_TOKEN_<NAME> and JIBAO_UPWARD_SECRET_<NAME>: from the environment only
+    children: list[ChildConfig] = []
+    # JIBAO_UPWARD_TOKEN_<NAME>, JIBAO_UPWARD_SECRET_<NAME>, JIBAO_CHILD_SECRET_<UNIT>: from
+    # the environment only
     tokens: dict[str, SecretStr] = Field(default_factory=dict, exclude=True)
     secrets: dict[str, SecretStr] = Field(default_factory=dict, exclude=True)
+    child_secrets: dict[str, SecretStr] = Field(default_factory=dict, exclude=True)
 
     def parent(self, name: str) -> ParentConfig | None:
         """The parent called `name`, if configured."""
         return next((p for p in self.parents if p.name == name), None)
+
+    def child(self, unit: str) -> ChildConfig | None:
+        """The child Jibao of the unit with this code, if configured."""
+        return next((c for c in self.children if c.unit == unit), None)
 
 
 class FileSettings(BaseModel):

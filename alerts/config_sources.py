@@ -24,6 +24,7 @@ SMTP_PASSWORD = "JIBAO_SMTP_PASSWORD"
 WEBHOOK_SECRET = "JIBAO_WEBHOOK_SECRET_"  # + the webhook's name in capitals
 UPWARD_TOKEN = "JIBAO_UPWARD_TOKEN_"  # + the parent's name in capitals: the token it issued us
 UPWARD_SECRET = "JIBAO_UPWARD_SECRET_"  # + the parent's name: signs what is filed there
+CHILD_SECRET = "JIBAO_CHILD_SECRET_"  # + a child Jibao's unit code: signs instructions sent down
 
 
 class _Values(PydanticBaseSettingsSource):
@@ -76,6 +77,7 @@ def environment_values(environ: Mapping[str, str]) -> dict[str, Any]:
     values["upward"] = {
         "tokens": _named(environ, UPWARD_TOKEN),
         "secrets": _named(environ, UPWARD_SECRET),
+        "child_secrets": _named(environ, CHILD_SECRET),
     }
     return values
 
@@ -97,10 +99,11 @@ def parent_problems(
     (JIBAO_UPWARD_TOKEN_<NAME>); `email` the duty room's address and an SMTP host
     ([notifications.email] host); `webhook` a url and its signing secret
     (JIBAO_UPWARD_SECRET_<NAME>)."""
+    problems = _child_problems(table, environ)
     rows = table.get("parents") if isinstance(table, Mapping) else None
     if not isinstance(rows, list):
-        return []
-    problems, seen = [], set()
+        return problems
+    seen = set()
     for index, row in enumerate(rows):
         name = row.get("name") if isinstance(row, Mapping) else None
         if not isinstance(name, str) or not name:
@@ -127,6 +130,27 @@ def parent_problems(
             problems.append(
                 Problem("notifications.email.host", "parent_smtp_missing", {"parent": name})
             )
+    return problems
+
+
+def _child_problems(table: object, environ: Mapping[str, str]) -> list[Problem]:
+    """`[[upward.children]]`: a unit named twice, or without its signing secret."""
+    rows = table.get("children") if isinstance(table, Mapping) else None
+    if not isinstance(rows, list):
+        return []
+    problems, seen = [], set()
+    for index, row in enumerate(rows):
+        unit = row.get("unit") if isinstance(row, Mapping) else None
+        if not isinstance(unit, str) or not unit:
+            continue
+        if unit in seen:
+            path = f"upward.children[{index}].unit"
+            problems.append(Problem(path, "duplicate_parent", {"value": unit}))
+            continue
+        seen.add(unit)
+        variable = CHILD_SECRET + unit.upper()
+        if not environ.get(variable):
+            problems.append(Problem(variable, "child_secret_missing", {"unit": unit}))
     return problems
 
 

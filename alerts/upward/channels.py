@@ -10,6 +10,7 @@ from __future__ import annotations
 from pydantic import SecretStr
 
 from alerts.config import EmailConfig, UpwardSettings
+from alerts.upward.downward import CHILD_PREFIX, PATH
 from notifiers.base import Notifier
 
 
@@ -55,4 +56,15 @@ def route_notifiers(settings: UpwardSettings, email: EmailConfig | None) -> dict
                 timeout_seconds=min(email.timeout_seconds, parent.timeout_seconds),
             )
             notifiers[key] = UpwardEmailNotifier(smtp, to=parent.email)
+    for child in settings.children:
+        secret = settings.child_secrets.get(child.unit, SecretStr("")).get_secret_value()
+        if secret:
+            notifiers[f"jibao:{CHILD_PREFIX}{child.unit}"] = UpwardWebhookNotifier(
+                UpwardWebhookSettings(
+                    name=child.unit,
+                    url=child.url + PATH,
+                    secret=secret,
+                    timeout_seconds=child.timeout_seconds,
+                )
+            )
     return notifiers

@@ -23,6 +23,7 @@ from alerts.filing.report import read_report
 from alerts.storage import models as m
 from alerts.timeline import Timeline
 from alerts.upward.delivery import CHANNEL, queue
+from alerts.upward.downward import CHILD_PREFIX, note_result
 from alerts.upward.drafts import event, reports_of
 from alerts.upward.fields import OWN_KIND
 from alerts.upward.routes import route_of
@@ -44,6 +45,11 @@ def apply_receipts(
     applied = 0
     for claimed, result in results:
         if claimed.message.channel != CHANNEL:
+            continue
+        if claimed.message.to.startswith(CHILD_PREFIX):
+            row = session.get(m.Notification, claimed.id)
+            if row is not None:
+                note_result(session, row=row, state=row.state, error=result.error, now=now)
             continue
         report = session.scalar(
             select(m.UpwardReport).where(m.UpwardReport.notification_id == claimed.id)

@@ -26,6 +26,7 @@ BODYLESS = {
 UNAUTHENTICATED = {"twilio_status", "twilio_sms", "twilio_voice_key", "get_calendar_feed"} | {
     "receive_alertmanager_with_token",
     "receive_source_with_token",
+    "instruction_from_parent",  # signed with the secret the parent shares (no unit token)
 }
 # a JSON source's body is whatever its [[sources]] table maps: any object, or an array of them
 FREE_FORM_BODIES = {"receive_source", "receive_source_with_token"}
