@@ -147,3 +147,14 @@ def delivery_state(report: m.UpwardReport, row: m.Notification | None) -> str:
     if row.state in RESENDABLE:
         return "failed"
     return "emailed" if routes.route_of(report) == "email" else "sent"
+
+
+def delivery_states(session: Session, incident_id: int) -> dict[int, str]:
+    """Each of the incident's reports' delivery state, by report id."""
+    states = {}
+    for report in reports_of(session, incident_id=incident_id):
+        row = (
+            session.get(m.Notification, report.notification_id) if report.notification_id else None
+        )
+        states[report.id] = delivery_state(report, row)
+    return states

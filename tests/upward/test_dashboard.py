@@ -180,6 +180,7 @@ def test_an_emailed_report_waits_for_the_confirmation_the_duty_room_records(
         c.at_tick(at(9, 20))
         assert len(smtp.received) == 1
 
+        assert "已发送邮件，待确认接收" in c.client.get(f"/incidents/{incident_id}").text
         path = f"/incidents/{incident_id}/upward"
         page = c.client.get(path).text
         assert "已发送邮件，待确认接收" in page
