@@ -201,5 +201,6 @@ def test_an_emailed_report_waits_for_the_confirmation_the_duty_room_records(
         assert done.status_code == 303, done.text
         page = c.client.get(done.headers["location"]).text
         assert "已登记上级确认接收" in page and "上级已接收" in page
+        assert "登记上级确认（电话）" in page
         k4 = obligation(c.incident(incident_id), "upward")
         assert (k4["status"], k4["met_at"]) == ("met", at(9, 25).isoformat())
