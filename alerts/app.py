@@ -31,6 +31,7 @@ from alerts.api import (
     swaps,
     twilio_hooks,
     upward,
+    upward_instructions,
     waivers,
 )
 from alerts.api.bounds import path_ids_exist
@@ -79,6 +80,7 @@ ROUTERS = (
     notices,
     sources,
     upward,
+    upward_instructions,
     health,
 )
 
@@ -173,7 +175,7 @@ def build_services(
 def _with_parents(channels: dict[str, Notifier], settings: Settings) -> dict[str, Notifier]:
     """The channels, with each parent's Jibao route (`jibao:NAME`) that they do not name: the
     routes are the upward reports' config, not a channel a test stands in for."""
-    for name, notifier in parent_notifiers(settings.upward).items():
+    for name, notifier in parent_notifiers(settings.upward, settings.notifications.email).items():
         channels.setdefault(name, notifier)
     return channels
 

@@ -220,13 +220,36 @@ class ParentConfig(BaseModel):
     """One office above this one that its upward reports (首报, 续报, 终报) go to, and the route
     they take. `jibao`: the parent runs Jibao too; reports are filed at `url` + /api/v1/filings
     with the token the parent issued (JIBAO_UPWARD_TOKEN_<NAME>), signed with
-    JIBAO_UPWARD_SECRET_<NAME> when that is set."""
+    JIBAO_UPWARD_SECRET_<NAME> when that is set. `email`: mailed to the duty room's `email`
+    (text and PDF) through [notifications.email]. `webhook`: a signed JSON POST to `url`
+    (JIBAO_UPWARD_SECRET_<NAME> required). What each route needs is checked in
+    alerts/config_sources.py (parent_problems)."""
 
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_-]+$")
     title: str = Field(min_length=1, max_length=200)  # 市政府总值班室: what people see
-    route: Literal["jibao"] = "jibao"
-    url: str = Field(min_length=1, max_length=300)  # the parent's public_url
+    route: Literal["jibao", "email", "webhook"] = "jibao"
+    url: str = Field(default="", max_length=300)  # the parent's public_url, or its webhook
+    email: str = Field(default="", max_length=254, pattern=r"^$|^[^@\s]+@[^@\s]+$")
+    timeout_seconds: float = Field(default=10.0, gt=0)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if value and not re.fullmatch(r"https?://[^/\s?#@]+(/[^\s?#]*)?", value):
+            raise PydanticCustomError("not_http_url", "not an http(s) URL")
+        return value.rstrip("/")
+
+
+class ChildConfig(BaseModel):
+    """A unit of this office that runs Jibao itself (a county under a city): the instructions
+    (批示) recorded here on an incident it reported go down to its Jibao, `url` +
+    /api/v1/upward/instructions, signed with JIBAO_CHILD_SECRET_<UNIT> (the secret it knows
+    this office by: its JIBAO_UPWARD_SECRET_<NAME>)."""
+
+    model_config = ConfigDict(extra="forbid")
+    unit: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_-]+$")  # its code here
+    url: str = Field(min_length=1, max_length=250)  # its public_url
     timeout_seconds: float = Field(default=10.0, gt=0)
 
     @field_validator("url")
@@ -238,17 +261,25 @@ class ParentConfig(BaseModel):
 
 
 class UpwardSettings(BaseModel):
-    """The office's upward reports: where they go (the first parent is the default)."""
+    """The office's upward reports: where they go (the first parent is the default), and the
+    units below that run Jibao themselves (instructions go down to them)."""
 
     model_config = ConfigDict(extra="forbid")
     parents: list[ParentConfig] = []
-    # JIBAO_UPWARD_TOKEN_<NAME> and JIBAO_UPWARD_SECRET_<NAME>: from the environment only
+    children: list[ChildConfig] = []
+    # JIBAO_UPWARD_TOKEN_<NAME>, JIBAO_UPWARD_SECRET_<NAME>, JIBAO_CHILD_SECRET_<UNIT>: from
+    # the environment only
     tokens: dict[str, SecretStr] = Field(default_factory=dict, exclude=True)
     secrets: dict[str, SecretStr] = Field(default_factory=dict, exclude=True)
+    child_secrets: dict[str, SecretStr] = Field(default_factory=dict, exclude=True)
 
     def parent(self, name: str) -> ParentConfig | None:
         """The parent called `name`, if configured."""
         return next((p for p in self.parents if p.name == name), None)
+
+    def child(self, unit: str) -> ChildConfig | None:
+        """The child Jibao of the unit with this code, if configured."""
+        return next((c for c in self.children if c.unit == unit), None)
 
 
 class FileSettings(BaseModel):
@@ -352,7 +383,7 @@ def settings_from_table(table: dict[str, Any], *, environ: Any = None) -> Settin
     secret = environ.get(SECRET_KEY, "")
     if secret and len(secret) < MIN_SECRET_KEY:
         problems.append(Problem(SECRET_KEY, "secret_too_short", {"min": str(MIN_SECRET_KEY)}))
-    problems += parent_problems(file_table.get("upward"), environ)
+    problems += parent_problems(file_table.get("upward"), environ, file_table=file_table)
     problems += robot_problems(table)
     if problems:
         translate = Translator(file_language(table))

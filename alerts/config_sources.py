@@ -26,6 +26,7 @@ WEBHOOK_SECRET = "JIBAO_WEBHOOK_SECRET_"  # + the webhook's name in capitals
 ROBOT_SECRET = "JIBAO_ROBOT_SECRET_"  # + the robot's name in capitals: DingTalk/Feishu signing
 UPWARD_TOKEN = "JIBAO_UPWARD_TOKEN_"  # + the parent's name in capitals: the token it issued us
 UPWARD_SECRET = "JIBAO_UPWARD_SECRET_"  # + the parent's name: signs what is filed there
+CHILD_SECRET = "JIBAO_CHILD_SECRET_"  # + a child Jibao's unit code: signs instructions sent down
 
 
 class _Values(PydanticBaseSettingsSource):
@@ -80,6 +81,7 @@ def environment_values(environ: Mapping[str, str]) -> dict[str, Any]:
     values["upward"] = {
         "tokens": _named(environ, UPWARD_TOKEN),
         "secrets": _named(environ, UPWARD_SECRET),
+        "child_secrets": _named(environ, CHILD_SECRET),
     }
     return values
 
@@ -93,23 +95,74 @@ def _named(environ: Mapping[str, str], prefix: str) -> dict[str, SecretStr]:
     }
 
 
-def parent_problems(table: object, environ: Mapping[str, str]) -> list[Problem]:
+def parent_problems(
+    table: object, environ: Mapping[str, str], *, file_table: Mapping[str, Any] | None = None
+) -> list[Problem]:
     """What `[[upward.parents]]` gets wrong beyond each row's own fields: a name used twice,
-    a Jibao route without the token its parent issued (JIBAO_UPWARD_TOKEN_<NAME>)."""
+    and what each route needs: `jibao` a url and the token its parent issued
+    (JIBAO_UPWARD_TOKEN_<NAME>); `email` the duty room's address and an SMTP host
+    ([notifications.email] host); `webhook` a url and its signing secret
+    (JIBAO_UPWARD_SECRET_<NAME>)."""
+    problems = _child_problems(table, environ)
     rows = table.get("parents") if isinstance(table, Mapping) else None
     if not isinstance(rows, list):
-        return []
-    problems, seen = [], set()
+        return problems
+    seen = set()
     for index, row in enumerate(rows):
         name = row.get("name") if isinstance(row, Mapping) else None
         if not isinstance(name, str) or not name:
             continue
-        path = f"upward.parents[{index}].name"
+        path = f"upward.parents[{index}]"
         if name in seen:
-            problems.append(Problem(path, "duplicate_parent", {"value": name}))
+            problems.append(Problem(f"{path}.name", "duplicate_parent", {"value": name}))
             continue
         seen.add(name)
-        variable = UPWARD_TOKEN + name.upper()
-        if row.get("route", "jibao") == "jibao" and not environ.get(variable):
-            problems.append(Problem(variable, "parent_token_missing", {"parent": name}))
+        route = row.get("route", "jibao")
+        if route not in ROUTE_NEEDS:
+            continue  # pydantic names the choices
+        for key in ROUTE_NEEDS[route]:
+            if not row.get(key):
+                problems.append(
+                    Problem(f"{path}.{key}", "parent_route_needs", {"route": route, "field": key})
+                )
+        token, secret = UPWARD_TOKEN + name.upper(), UPWARD_SECRET + name.upper()
+        if route == "jibao" and not environ.get(token):
+            problems.append(Problem(token, "parent_token_missing", {"parent": name}))
+        if route == "webhook" and not environ.get(secret):
+            problems.append(Problem(secret, "parent_secret_missing", {"parent": name}))
+        if route == "email" and not _smtp_host(file_table):
+            problems.append(
+                Problem("notifications.email.host", "parent_smtp_missing", {"parent": name})
+            )
     return problems
+
+
+def _child_problems(table: object, environ: Mapping[str, str]) -> list[Problem]:
+    """`[[upward.children]]`: a unit named twice, or without its signing secret."""
+    rows = table.get("children") if isinstance(table, Mapping) else None
+    if not isinstance(rows, list):
+        return []
+    problems, seen = [], set()
+    for index, row in enumerate(rows):
+        unit = row.get("unit") if isinstance(row, Mapping) else None
+        if not isinstance(unit, str) or not unit:
+            continue
+        if unit in seen:
+            path = f"upward.children[{index}].unit"
+            problems.append(Problem(path, "duplicate_parent", {"value": unit}))
+            continue
+        seen.add(unit)
+        variable = CHILD_SECRET + unit.upper()
+        if not environ.get(variable):
+            problems.append(Problem(variable, "child_secret_missing", {"unit": unit}))
+    return problems
+
+
+# the keys of a parent's row each route needs
+ROUTE_NEEDS = {"jibao": ("url",), "email": ("email",), "webhook": ("url",)}
+
+
+def _smtp_host(file_table: Mapping[str, Any] | None) -> object:
+    notifications = (file_table or {}).get("notifications")
+    email = notifications.get("email") if isinstance(notifications, Mapping) else None
+    return email.get("host") if isinstance(email, Mapping) else None

@@ -26,6 +26,7 @@ from alerts.api.upward_schemas import (
     UpwardEditIn,
     UpwardListOut,
     UpwardProposalOut,
+    UpwardReceiptIn,
     UpwardReportOut,
     UpwardResendIn,
 )
@@ -33,7 +34,7 @@ from alerts.api.wire import Wire
 from alerts.errors import FieldProblem, Invalid
 from alerts.services import ClockDep, ServicesDep, SessionDep
 from alerts.storage import models as m
-from alerts.upward import decisions, delivery, drafts
+from alerts.upward import confirmations, decisions, delivery, drafts, routes
 
 router = APIRouter(tags=["upward"])
 In = TypeVar("In", bound=BaseModel)
@@ -196,6 +197,37 @@ async def resend_upward(
     return report_out(session, wire, report)
 
 
+@router.post("/api/v1/upward/{report_id}/receipt", responses=ERRORS)
+async def confirm_upward(
+    report_id: int,
+    body: UpwardReceiptIn,
+    session: SessionDep,
+    caller: CallerDep,
+    services: ServicesDep,
+    clock: ClockDep,
+    wire: WireDep,
+) -> UpwardReportOut:
+    """Record the parent's confirmation that it received an emailed report, and when (its
+    duty room said so by phone, reply or fax): that moment is the receipt the office's
+    obligation is judged on. 409 unless the mail server took it and no receipt is recorded;
+    422 for a time before the email went or in the future."""
+    report, incident = drafts.report_to_act_on(session, report_id, caller)
+    confirmations.confirm(
+        session,
+        settings=services.settings,
+        report=report,
+        incident=incident,
+        received_at=body.received_at,
+        how=body.how,
+        by=body.by,
+        note=body.note,
+        now=clock.now(),
+    )
+    session.commit()
+    services.wake()
+    return report_out(session, wire, report)
+
+
 @contextmanager
 def _under_fields() -> Iterator[None]:
     """A report field the domain refuses is named by its place in the body, `fields.…`."""
@@ -263,6 +295,7 @@ def report_out(session: Session, wire: Wire, report: m.UpwardReport) -> UpwardRe
         filing_id=report.filing_id,
         delivery=DeliveryStateOut(
             state=delivery.delivery_state(report, row),
+            route=routes.route_of(report) if report.delivery_key else None,
             notification_id=report.notification_id,
             attempts=row.attempts if row else 0,
             last_error=row.last_error if row else None,
@@ -271,6 +304,7 @@ def report_out(session: Session, wire: Wire, report: m.UpwardReport) -> UpwardRe
             if row and row.state == "queued"
             else None,
             received_at=wire.time(report.received_at),
+            confirmed_by=_said(receipt.get("confirmed_by")),
             counted_at=wire.time(filing.received_at) if filing else None,
             parent_incident_id=report.parent_incident_id,
             parent_filing_id=report.parent_filing_id,
@@ -279,3 +313,7 @@ def report_out(session: Session, wire: Wire, report: m.UpwardReport) -> UpwardRe
             else [],
         ),
     )
+
+
+def _said(value: object) -> str | None:
+    return value if isinstance(value, str) else None

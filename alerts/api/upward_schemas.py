@@ -96,16 +96,36 @@ class UpwardResendIn(BaseModel):
     by: Name | None = None
 
 
+class UpwardReceiptIn(BaseModel):
+    """The parent's confirmation of an emailed report (上级确认接收): when it received it, as
+    its duty room said, how it said so, and who here took the call."""
+
+    model_config = ConfigDict(extra="forbid")
+    received_at: WireTime
+    how: Literal["phone", "email", "fax", "in_person", "other"] = "phone"
+    by: Name
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+
+
 class DeliveryStateOut(Out):
     """Where the report's delivery stands, and the parent's receipt."""
 
-    state: str = Field(description="none, waiting, sending, sent, failed or received")
+    state: str = Field(
+        description="none, waiting, sending, sent, failed, emailed (the mail server took it: "
+        "the parent's confirmation is to be recorded) or received"
+    )
+    route: str | None = Field(description="jibao, email or webhook, once queued")
     notification_id: int | None
     attempts: int
     last_error: str | None
     queued_at: Moment | None
     next_attempt_at: Moment | None
-    received_at: Moment | None = Field(description="when the parent received it (its 201)")
+    received_at: Moment | None = Field(
+        description="when the parent received it (its answer, or its recorded confirmation)"
+    )
+    confirmed_by: str | None = Field(
+        default=None, description="who recorded the parent's confirmation of an emailed report"
+    )
     counted_at: Moment | None = Field(description="when it met the office's obligation here")
     parent_incident_id: int | None
     parent_filing_id: int | None

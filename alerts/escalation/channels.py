@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from pydantic import SecretStr
 
-from alerts.config import NotificationSettings, UpwardSettings
+from alerts.config import EmailConfig, NotificationSettings, UpwardSettings
 from alerts.escalation.provider_channels import routed
 from notifiers.base import Notifier
 from notifiers.dry import DryNotifier
@@ -15,26 +15,13 @@ from notifiers.dry import DryNotifier
 log = logging.getLogger(__name__)
 
 
-def parent_notifiers(settings: UpwardSettings) -> dict[str, Notifier]:
-    """jibao:NAME for each parent whose route is its Jibao (the token is checked at start)."""
-    from notifiers.jibao import JibaoNotifier, JibaoSettings
+def parent_notifiers(
+    settings: UpwardSettings, email: EmailConfig | None = None
+) -> dict[str, Notifier]:
+    """jibao:NAME for each parent, by its route (what each route needs is checked at start)."""
+    from alerts.upward.channels import route_notifiers
 
-    notifiers: dict[str, Notifier] = {}
-    for parent in settings.parents:
-        token = settings.tokens.get(parent.name, SecretStr("")).get_secret_value()
-        if parent.route != "jibao" or not token:
-            continue
-        secret = settings.secrets.get(parent.name, SecretStr("")).get_secret_value()
-        notifiers[f"jibao:{parent.name}"] = JibaoNotifier(
-            JibaoSettings(
-                name=parent.name,
-                url=parent.url,
-                token=token,
-                secret=secret or None,
-                timeout_seconds=parent.timeout_seconds,
-            )
-        )
-    return notifiers
+    return route_notifiers(settings, email)
 
 
 def build_notifiers(settings: NotificationSettings, public_url: str) -> dict[str, Notifier]:

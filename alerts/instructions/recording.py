@@ -80,6 +80,9 @@ def record_instruction(
     state = reassess_instruction(
         session, settings=settings, instruction=instruction, now=now, timeline=timeline
     )
+    from alerts.upward.downward import send_down  # to a child Jibao that reported the incident
+
+    send_down(session, settings=settings, instruction=instruction, now=now)
     return instruction, state
 
 

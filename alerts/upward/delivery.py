@@ -18,6 +18,7 @@ from alerts.escalation.outbox import set_state
 from alerts.i18n import Translator
 from alerts.storage import models as m
 from alerts.timeline import Timeline
+from alerts.upward import routes
 from alerts.upward.drafts import reports_of
 from alerts.upward.fields import parent_body
 from notifiers.base import DeliveryState
@@ -37,18 +38,16 @@ def queue(
     """Queue an approved report for its parent, or leave it waiting for the 首报's receipt;
     the outbox row, if queued."""
     parent_incident = first_receipt(session, incident_id=incident.id, parent=report.parent)
-    if report.kind != "first" and parent_incident is None:
+    parent = settings.upward.parent(report.parent)
+    route = parent.route if parent is not None else "jibao"
+    if route == "jibao" and report.kind != "first" and parent_incident is None:
         timeline = Timeline(incident.id, now)
         timeline.add("upward_waiting", {"report_id": report.id, "parent": report.parent})
         timeline.write(session)
         return None
     office = session.get(m.Unit, report.office_id)
     assert office is not None
-    body = parent_body(
-        report, parent_incident_id=parent_incident, external_ref=f"{office.code}-{incident.id}"
-    )
-    report.body = json.dumps(body, ensure_ascii=False)
-    report.delivery_key = f"jibao-upward-{report.id}-{secrets.token_hex(8)}"
+    report.delivery_key = f"{route}-upward-{report.id}-{secrets.token_hex(8)}"
     translate = Translator(settings.language)
     subject = translate(
         "upward.subject",
@@ -56,6 +55,35 @@ def queue(
         number=report.number or "",
         title=incident.title,
     )[:300]
+    html = None
+    if route == "jibao":
+        body = parent_body(
+            report, parent_incident_id=parent_incident, external_ref=f"{office.code}-{incident.id}"
+        )
+        report.body = json.dumps(body, ensure_ascii=False)
+    elif route == "webhook":
+        report.body = routes.webhook_body(
+            report, incident=incident, office=office, parent_incident_id=parent_incident, now=now
+        )
+    else:
+        title = parent.title if parent is not None else report.parent
+        zone = settings.rules.timezone
+        report.body = routes.email_text(
+            report,
+            incident=incident,
+            office=office,
+            parent_title=title,
+            translate=translate,
+            zone=zone,
+        )
+        html = routes.print_html(
+            report,
+            incident=incident,
+            office=office,
+            parent_title=title,
+            translate=translate,
+            zone=zone,
+        )
     row = m.Notification(
         dedupe_key=report.delivery_key,
         incident_id=incident.id,
@@ -64,6 +92,7 @@ def queue(
         subject=subject,
         summary=subject,
         body=report.body,
+        html=html,
         state="queued",
         attempts=0,
         next_attempt_at=now,
@@ -105,6 +134,7 @@ def first_receipt(session: Session, *, incident_id: int, parent: str) -> int | N
 def delivery_state(report: m.UpwardReport, row: m.Notification | None) -> str:
     """Where the report's delivery stands: none (not approved), waiting (for the 首报's
     receipt), sending (queued or out, retrying), received, failed (for good: resend it),
+    emailed (the mail server took it: the parent's confirmation is still to be recorded),
     or sent (the parent took it, its receipt unread)."""
     if report.received_at is not None:
         return "received"
@@ -116,4 +146,15 @@ def delivery_state(report: m.UpwardReport, row: m.Notification | None) -> str:
         return "sending"
     if row.state in RESENDABLE:
         return "failed"
-    return "sent"
+    return "emailed" if routes.route_of(report) == "email" else "sent"
+
+
+def delivery_states(session: Session, incident_id: int) -> dict[int, str]:
+    """Each of the incident's reports' delivery state, by report id."""
+    states = {}
+    for report in reports_of(session, incident_id=incident_id):
+        row = (
+            session.get(m.Notification, report.notification_id) if report.notification_id else None
+        )
+        states[report.id] = delivery_state(report, row)
+    return states

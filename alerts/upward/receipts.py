@@ -9,7 +9,7 @@ results, in the same transaction; never commits, never raises a refusal."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -23,8 +23,10 @@ from alerts.filing.report import read_report
 from alerts.storage import models as m
 from alerts.timeline import Timeline
 from alerts.upward.delivery import CHANNEL, queue
+from alerts.upward.downward import CHILD_PREFIX, note_result
 from alerts.upward.drafts import event, reports_of
 from alerts.upward.fields import OWN_KIND
+from alerts.upward.routes import route_of
 from notifiers.base import DeliveryState, SendResult
 
 log = logging.getLogger(__name__)
@@ -44,14 +46,23 @@ def apply_receipts(
     for claimed, result in results:
         if claimed.message.channel != CHANNEL:
             continue
+        if claimed.message.to.startswith(CHILD_PREFIX):
+            row = session.get(m.Notification, claimed.id)
+            if row is not None:
+                note_result(session, row=row, state=row.state, error=result.error, now=now)
+            continue
         report = session.scalar(
             select(m.UpwardReport).where(m.UpwardReport.notification_id == claimed.id)
         )
         if report is None or report.received_at is not None:
             continue
         if result.receipt is not None and result.state is DeliveryState.SENT:
-            _receive(session, settings, report, result, now)
+            receive(session, settings=settings, report=report, receipt=result.receipt, now=now)
             applied += 1
+        elif result.state is DeliveryState.SENT and route_of(report) == "email":
+            timeline = Timeline(report.incident_id, now)
+            timeline.add("upward_emailed", event(report, message_id=result.provider_id))
+            timeline.write(session)
         elif result.state is DeliveryState.FAILED_PERM or _gave_up(session, claimed.id):
             timeline = Timeline(report.incident_id, now)
             error = (result.error or "")[:500]
@@ -65,22 +76,29 @@ def _gave_up(session: Session, notification_id: int) -> bool:
     return row is not None and row.state == "failed_perm"
 
 
-def _receive(
+def receive(
     session: Session,
+    *,
     settings: Settings,
     report: m.UpwardReport,
-    result: SendResult,
+    receipt: Mapping[str, object],
     now: datetime,
+    earliest: datetime | None = None,
 ) -> None:
-    receipt = dict(result.receipt or {})
-    received = datetime.fromisoformat(str(receipt["received_at"]))
+    """Record the parent's receipt: `received_at` from it (now when it gives none), counted
+    no earlier than `earliest` (the approval, or the moment the mail server took an email)
+    and no later than now; the office's own filing of the report is stored as received then."""
+    receipt = dict(receipt)
+    said = receipt.get("received_at")
+    received = datetime.fromisoformat(str(said)) if said else now
+    receipt["received_at"] = received.isoformat()
     report.received_at = received
     report.parent_incident_id = _int(receipt.get("incident_id"))
     report.parent_filing_id = _int(receipt.get("filing_id"))
     report.receipt = receipt
     # the parent's clock may run a little apart from ours: the report was received after it
     # was approved and before we heard so
-    counted = min(max(received, report.decided_at or received), now)
+    counted = min(max(received, earliest or report.decided_at or received), now)
     timeline = Timeline(report.incident_id, now)
     timeline.add(
         "upward_received",

@@ -28,6 +28,7 @@ UNAUTHENTICATED = (
     | {
         "receive_alertmanager_with_token",
         "receive_source_with_token",
+        "instruction_from_parent",  # signed with the secret the parent shares (no unit token)
     }
     | {  # Aliyun and Tencent callbacks: a secret token in the path (alerts/api/provider_hooks.py)
         "aliyun_sms_report",

@@ -29,6 +29,7 @@ class Pair:
     city_url: str
     city_database: str
     city_office_token: str
+    county_url: str = ""
 
     def as_county(self, method: str, path: str, body: Any = None) -> Any:
         """A request to the county's API with its office token; (status, JSON)."""
@@ -96,8 +97,9 @@ def pair(
     migrate(county_database)
     seeded = seed(county_database, start=start)
     city_office_token, issued = seed_city(city_database, seeded.clock.now())
-    port = free_port()
-    city = start_city(city_database, seeded.clock, port) if city_up else None
+    port, county_port = free_port(), free_port()
+    county_url = f"http://127.0.0.1:{county_port}"
+    city = start_city(city_database, seeded.clock, port, county_url) if city_up else None
     city_url = f"http://127.0.0.1:{port}"
     parent = {"name": "city", "title": "市政府总值班室", "url": city_url}
     config = settings(
@@ -107,13 +109,29 @@ def pair(
         **county,
     )
     return Pair(
-        city, served(config, seeded.clock), seeded, city_url, city_database, city_office_token
+        city,
+        served(config, seeded.clock, county_port),
+        seeded,
+        city_url,
+        city_database,
+        city_office_token,
+        county_url,
     )
 
 
-def start_city(database_url: str, clock: FrozenClock, port: int) -> Served:
-    """Serve the city's Jibao on `port`."""
-    return served(settings(database_url), clock, port)
+def start_city(
+    database_url: str, clock: FrozenClock, port: int, county_url: str | None = None
+) -> Served:
+    """Serve the city's Jibao on `port`; with `county_url`, the county is a child Jibao that
+    the city's instructions go down to (signed with the secret both share)."""
+    if county_url is None:
+        return served(settings(database_url), clock, port)
+    config = settings(
+        database_url,
+        environ={"JIBAO_CHILD_SECRET_COUNTY": SECRET},
+        upward={"children": [{"unit": "county", "url": county_url}]},
+    )
+    return served(config, clock, port)
 
 
 def _bearer(token: str) -> dict[str, str]:

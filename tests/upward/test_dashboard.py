@@ -139,3 +139,68 @@ def test_a_leader_declines_to_forward_with_a_reason_and_k4_is_waived(database_ur
     assert declined[0]["data"]["approver"] == "chen" and declined[0]["data"]["waived"] == "upward"
     assert "决定不上报" in c.client.get(path).text
     leader.__exit__(None, None, None)
+
+
+def test_an_emailed_report_waits_for_the_confirmation_the_duty_room_records(
+    database_url: str,
+) -> None:
+    from tests.notifiers.smtp_server import SmtpServer
+
+    with SmtpServer(security="none") as smtp:
+        parent = {
+            "name": "city",
+            "title": "市政府总值班室",
+            "route": "email",
+            "email": "zhiban@city.example.gov.cn",
+        }
+        c = county(
+            database_url,
+            upward={"parents": [parent]},
+            notifications__email={"host": smtp.host, "port": smtp.port, "security": "none"},
+        )
+        people = seed_roster(database_url, start=at(0))
+        add_user(
+            database_url, "desk", "duty_room", "county", at(0), people[("county", "duty_officer")]
+        )
+        assert sign_in(c.client, "desk").status_code == 303
+        incident_id = c.post(initial()).json()["incident_id"]
+        bearer = {"Authorization": f"Bearer {c.office_token}"}
+        reporter = {"name": "周值班", "post": "值班员", "phone": "13900000021"}
+        draft = c.client.post(
+            f"/api/v1/incidents/{incident_id}/upward",
+            json={"fields": {"reporter": reporter}},
+            headers=bearer,
+        ).json()
+        decided = c.client.post(
+            f"/api/v1/upward/{draft['id']}/decision",
+            json={"decision": "approve", "approver": "陈副县长"},
+            headers=bearer,
+        )
+        assert decided.status_code == 200, decided.text
+        c.at_tick(at(9, 20))
+        assert len(smtp.received) == 1
+
+        assert "已发送邮件，待确认接收" in c.client.get(f"/incidents/{incident_id}").text
+        path = f"/incidents/{incident_id}/upward"
+        page = c.client.get(path).text
+        assert "已发送邮件，待确认接收" in page
+        action = f"{path}/{draft['id']}/receipt"
+        form = _form(page, action)
+        assert form["how"] == "phone"
+        before = row_counts(database_url)
+        refused = c.client.post(action, data={**form, "received_at": "昨天"})
+        assert refused.status_code == 422 and "已发送邮件，待确认接收" in refused.text
+        early = c.client.post(action, data={**form, "received_at": "2026-11-21T09:00"})
+        assert early.status_code == 422 and "不能早于邮件发出时间" in early.text
+        assert row_counts(database_url) == before
+
+        c.clock.set(at(9, 40))  # the city's duty room calls back: it had it at 09:25
+        done = c.client.post(
+            action, data={**form, "received_at": "2026-11-21T09:25"}, follow_redirects=False
+        )
+        assert done.status_code == 303, done.text
+        page = c.client.get(done.headers["location"]).text
+        assert "已登记上级确认接收" in page and "上级已接收" in page
+        assert "登记上级确认（电话）" in page
+        k4 = obligation(c.incident(incident_id), "upward")
+        assert (k4["status"], k4["met_at"]) == ("met", at(9, 25).isoformat())

@@ -38,6 +38,7 @@ from alerts.storage.queries import (
     waivers_of,
 )
 from alerts.storage.queries.instruction_listing import InstructionLine, instructions_on
+from alerts.upward.delivery import delivery_states
 from alerts.upward.drafts import reports_of
 
 REFRESH_SECONDS = 15
@@ -184,6 +185,7 @@ def incident_view(
         "findings": findings_on(session, incident) if whole else [],
         "unit_reported": _has_reported(filings),
         "upward_reports": reports_of(session, incident_id=incident.id) if whole else [],
+        "upward_states": delivery_states(session, incident.id) if whole else {},
     }
 
 

@@ -5,7 +5,9 @@ capabilities are alerts/upward/'s; a refused form comes back with its problems."
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -20,13 +22,15 @@ from alerts.filing.waivers import REASON_MAX
 from alerts.services import ServicesDep
 from alerts.storage import models as m
 from alerts.storage.queries import reporting_office
-from alerts.upward import decisions, delivery, drafts
+from alerts.upward import confirmations, decisions, delivery, drafts
 from alerts.upward.fields import KINDS
 
 router = APIRouter(include_in_schema=False)
 DRAFTERS = incidents.ACTORS  # the duty room, the information section, admins
 APPROVERS = frozenset({"leader", "admin"})  # county leaders (审定)
-FLASHES = frozenset({"drafted", "edited", "approved", "returned", "declined", "resent"})
+FLASHES = frozenset(
+    {"drafted", "edited", "approved", "returned", "declined", "resent", "confirmed"}
+)
 
 
 @router.get("/incidents/{incident_id}/upward", response_class=HTMLResponse)
@@ -159,6 +163,49 @@ async def resend_post(
         return _back(incident.id, "resent")
 
 
+@router.post("/incidents/{incident_id}/upward/{report_id}/receipt", response_model=None)
+async def receipt_post(
+    incident_id: int, report_id: int, request: Request, services: ServicesDep
+) -> Response:
+    """Record the parent's confirmation of an emailed report: when its duty room received it."""
+    with page_context(request, services) as ctx:
+        incident = _incident(ctx, incident_id, roles=DRAFTERS)
+        report = _report(ctx, incident, report_id)
+        if incident is None or report is None:
+            return incidents.not_found(ctx)
+        form = await ctx.form()
+        zone = services.settings.rules.timezone
+        try:
+            received = _local_time(form.get("received_at", ""), zone)
+            confirmations.confirm(
+                ctx.session,
+                settings=services.settings,
+                report=report,
+                incident=incident,
+                received_at=received,
+                how=form.get("how", "phone"),
+                by=ctx.viewer.user.display_name,
+                note=form.get("note", ""),
+                now=services.clock.now(),
+            )
+        except (Refused, forms.FormRefused) as refused:
+            return _render(ctx, incident, open_form="receipt", values=form, refused=refused)
+        ctx.session.commit()
+        services.wake()
+        return _back(incident.id, "confirmed")
+
+
+def _local_time(text: str, zone: ZoneInfo) -> datetime | None:
+    """A datetime-local input read in the configured zone; None when empty."""
+    if not text.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError as bad:
+        raise forms.FormRefused(422, [("received_at", "ui_incident.problem_time", {})]) from bad
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
 def _incident(
     ctx: PageContext, incident_id: int, roles: frozenset[str] | None = None
 ) -> m.Incident | None:
@@ -240,6 +287,8 @@ def _render(
             else (view.form_values(undecided.fields, zone) if undecided else {})
         ),
         "decide_values": values if open_form == "decide" else {},
+        "receipt_values": values if open_form == "receipt" else {},
+        "receipt_how": confirmations.HOW,
         "reason_max": REASON_MAX,
         "casualties_line": view.casualties_line,
         **helpers(ctx.pages.language(ctx.request)),
