@@ -252,7 +252,6 @@ def _add_events(
     if not count or not templates or not spans:
         return
     now = datetime.now(UTC)
-    table = m.Event.__table__
     with engine.begin() as c:
         for first in range(0, count, EVENT_CHUNK):
             rows = []
@@ -262,7 +261,7 @@ def _add_events(
                 kind, data = templates[n % len(templates)]
                 at = occurred + (now - occurred) * ((n * 2654435761) % 1000 / 1000)
                 rows.append({"incident_id": incident_id, "at": at, "kind": kind, "data": data})
-            c.execute(insert(table), rows)
+            c.execute(insert(m.Event), rows)
 
 
 def _most_overdue_title(session: Session) -> str:
