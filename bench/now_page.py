@@ -12,7 +12,8 @@ filings wrote, until the `events` table holds `--events` (1,000,000) rows spread
 incidents. Seeding time is printed on its own.
 
 It then starts the real service (`python -m alerts serve`, temp copy of config.toml,
-JIBAO_SECRET_KEY set; the escalation engine runs as shipped, notifications dry-run), adds a
+JIBAO_SECRET_KEY set; the escalation engine runs as shipped, notifications dry-run), waits for
+the engine's first look at the overdue obligations to end (`--settle`), adds a
 `duty_room` account with `jibao user add` (password on stdin), signs in through the /login form
 keeping the cookie, warms up, and requests `/` and `/now/rows` `--requests` (200) times each,
 sequentially and then from 8 concurrent clients. Every answer must be 200 and contain the title
@@ -277,6 +278,34 @@ def _most_overdue_title(session: Session) -> str:
     return str(found)
 
 
+def settle(url: str, limit_s: float) -> None:
+    """Wait until the engine's first look at the overdue obligations is over (escalations and
+    notifications unchanged for 3 s), at most `limit_s`, so that it does not load the server
+    while the page is measured."""
+    if limit_s <= 0:
+        return
+    engine = make_engine(url)
+    started = time.perf_counter()
+    try:
+        seen, still = (-1, -1), 0
+        while still < 3 and time.perf_counter() - started < limit_s:
+            time.sleep(1.0)
+            with engine.connect() as c:
+                now = (
+                    c.scalar(select(func.count()).select_from(m.Escalation)) or 0,
+                    c.scalar(select(func.count()).select_from(m.Notification)) or 0,
+                )
+            still = still + 1 if now == seen and now[0] else 0
+            seen = now
+    finally:
+        engine.dispose()
+    print(
+        f"  engine settled after {time.perf_counter() - started:.0f} s: {seen[0]:,} escalations, "
+        f"{seen[1]:,} notifications" + ("" if still >= 3 else " (still changing: --settle)"),
+        flush=True,
+    )
+
+
 # --- the account and the session ----------------------------------------------------------------
 
 
@@ -444,8 +473,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> tuple[list[Run], bool
             add_account(config, workdir)
             exit_codes: list[int | None] = []
             with running_server(jibao_command(config, 1), workdir, exit_codes) as server:
-                if args.settle:
-                    time.sleep(args.settle)  # the engine's first look at the overdue ones
+                settle(url, args.settle)
                 runs = measure(server.base_url, server.pid, seeded, args)
             clean = bool(exit_codes) and exit_codes[0] in (0, -15)
             if not clean:
@@ -461,7 +489,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=200, help="per path and mode")
     parser.add_argument("--units", type=int, default=50, help="townships under the office")
     parser.add_argument(
-        "--settle", type=float, default=5.0, help="seconds to wait after the server starts"
+        "--settle",
+        type=float,
+        default=120.0,
+        help="at most this long, wait for the engine's first look to end (0: do not wait)",
     )
     parser.add_argument(
         "--py-spy", metavar="PREFIX", help="record the server to PREFIX.<backend>.txt"
