@@ -66,12 +66,14 @@ def visible_units(session: Session, viewer: Viewer) -> list[m.Unit]:
 def duty_lines(
     session: Session, units: list[m.Unit], roster: RosterBook, now: datetime
 ) -> list[DutyLine]:
-    """Who is on duty now in each unit."""
+    """Who is on duty now in each unit (the rosters of all of them read at once)."""
+    roles = ["duty_officer", "leader_on_duty"]
+    held = roster.holders_many(session, unit_ids=[u.id for u in units], roles=roles, at=now)
     return [
         DutyLine(
             unit,
-            tuple(roster.holders(session, unit_id=unit.id, role="duty_officer", at=now)),
-            tuple(roster.holders(session, unit_id=unit.id, role="leader_on_duty", at=now)),
+            tuple(held[(unit.id, "duty_officer")]),
+            tuple(held[(unit.id, "leader_on_duty")]),
         )
         for unit in units
     ]
@@ -97,11 +99,10 @@ def board_rows(
     found.sort(key=lambda r: (0, r.obligation.due_at) if r.obligation else (1, NEVER))
     names = unit_names(session)
     officers = {line.unit.id: line.duty_officers for line in duty}
-    for unit_id in sorted({r.obligation.owed_by_unit_id for r in found if r.obligation}):
-        if unit_id not in officers:  # once per unit, never per card
-            officers[unit_id] = tuple(
-                roster.holders(session, unit_id=unit_id, role="duty_officer", at=now)
-            )
+    missing = sorted({r.obligation.owed_by_unit_id for r in found if r.obligation} - set(officers))
+    if missing:  # once for all units, never per card
+        held = roster.holders_many(session, unit_ids=missing, roles=["duty_officer"], at=now)
+        officers |= {unit_id: tuple(held[(unit_id, "duty_officer")]) for unit_id in missing}
     acting = {
         row.incident.id: officers.get(row.obligation.owed_by_unit_id, ())
         for row in found

@@ -1,5 +1,5 @@
 """The Now page (值班台) over HTTP: what each open incident's card says, and that a refresh costs
-the same number of SQL statements with 20 open incidents as with 2."""
+the same number of SQL statements with 20 open incidents as with 2, and with 12 units as with 2."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 
+from alerts.storage import models as m
+from alerts.storage.database import make_engine, make_session_factory
+from alerts.storage.queries.units import add_unit
 from tests.builders import County, at, county, initial, seed_roster
 from tests.dashboard.accounts import add_user, sign_in
 
@@ -134,3 +137,32 @@ def test_every_page_links_the_favicon_and_it_is_served(database_url: str) -> Non
     assert '<link rel="icon" type="image/svg+xml" href="/static/favicon.svg">' in page
     icon = c.client.get("/static/favicon.svg")
     assert icon.status_code == 200 and icon.text.startswith("<svg")
+
+
+def test_the_on_duty_table_costs_as_many_statements_for_12_units_as_for_2(
+    database_url: str,
+) -> None:
+    """Every unit's roster is read at once, not unit by unit."""
+    c = county(database_url, start=at(9, 10))
+    seed_roster(database_url, start=at(0))
+    add_user(database_url, "duty", "duty_room", "county", at(0))
+    _file(c, 0)
+    sign_in(c.client, "duty")
+    page, few = _page(c, "/")
+    engine = make_engine(database_url)
+    with make_session_factory(engine)() as session:
+        office = session.scalar(select(m.Unit).where(m.Unit.code == "county"))
+        for n in range(10):
+            add_unit(
+                session,
+                code=f"extra{n}",
+                name=f"新增{n}镇",
+                parent=office,
+                is_office=False,
+                now=at(0),
+            )
+        session.commit()
+    engine.dispose()
+    more_page, more = _page(c, "/")
+    assert more == few
+    assert "新增9镇" in more_page and "新增9镇" not in page, "the new units are on the table"
