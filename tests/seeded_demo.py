@@ -7,6 +7,7 @@ import contextlib
 import io
 import sqlite3
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alerts.demo.seed import run_demo
@@ -21,6 +22,7 @@ class SeededDemo:
 
     _path: Path
     banner: str
+    seeded_at: datetime  # when the seeding began: its history runs up to about then
 
     def copy(self, directory: Path) -> str:
         """A consistent copy of the seeded SQLite file in `directory`; its URL."""
@@ -36,8 +38,9 @@ class SeededDemo:
 def seed_demo(directory: Path) -> SeededDemo:
     """Seed the demo county into `directory` as `jibao demo --fresh` on port 0 does."""
     path = directory / "demo.db"
+    seeded_at = datetime.now(UTC)
     banner = io.StringIO()
     with contextlib.redirect_stdout(banner):
         code = run_demo(settings(f"sqlite:///{path}"), host="127.0.0.1", port=0, fresh=True)
     assert code == 0, banner.getvalue()
-    return SeededDemo(path, banner.getvalue())
+    return SeededDemo(path, banner.getvalue(), seeded_at)

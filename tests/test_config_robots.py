@@ -123,7 +123,8 @@ def test_check_config_names_a_wrong_robot_and_fails(
 ) -> None:
     text = CONFIG.read_text(encoding="utf-8")
     text = text.replace("# [[notifications.robots]]\n# name", "[[notifications.robots]]\nname")
-    text = text.replace('# kind = "dingtalk"', 'kind = "dingding"').replace("# url = ", "url = ")
+    text = text.replace('# kind = "dingtalk"', 'kind = "dingding"')
+    text = text.replace('# url = "https://oapi.dingtalk', 'url = "https://oapi.dingtalk')
     path = tmp_path / "config.toml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(SystemExit) as stop:
