@@ -20,13 +20,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import aiohttp
-
 from notifiers.base import DeliveryState, Message, SendResult
-from notifiers.webhook import retry_after_seconds, sign
+from notifiers.json_post import JsonPoster, refused
+from notifiers.webhook import sign
 
 FILINGS_PATH = "/api/v1/filings"
-ERROR_MAX = 1000
 
 
 @dataclass(frozen=True)
@@ -54,40 +52,19 @@ class JibaoNotifier:
 
     def __init__(self, settings: JibaoSettings) -> None:
         self.settings = settings
-        self._session: aiohttp.ClientSession | None = None
+        self._poster = JsonPoster(settings.timeout_seconds)
 
     async def send(self, message: Message) -> SendResult:
         """POST one report; the outcome as a SendResult, never by raising."""
         body = message.text.encode("utf-8")
-        headers = request_headers(body, message, self.settings)
-        try:
-            session = self._session_in_loop()
-            async with session.post(
-                self.settings.url.rstrip("/") + FILINGS_PATH,
-                data=body,
-                headers=headers,
-                allow_redirects=False,
-            ) as response:
-                text = await response.text(errors="replace")
-                return result_of(response.status, response.headers, text)
-        except aiohttp.InvalidURL as exc:
-            return SendResult(DeliveryState.FAILED_PERM, error=_error(exc))
-        except Exception as exc:  # the Notifier contract: failures are values; a repeat is safe
-            return SendResult(DeliveryState.FAILED_TEMP, error=_error(exc))
+        url = self.settings.url.rstrip("/") + FILINGS_PATH
+        return await self._poster.post(
+            url, body, request_headers(body, message, self.settings), result_of
+        )
 
     async def close(self) -> None:
         """Close the HTTP session, if one was opened."""
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    def _session_in_loop(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=self.settings.timeout_seconds),
-                connector=aiohttp.TCPConnector(force_close=True),
-            )
-        return self._session
+        await self._poster.close()
 
 
 def request_headers(body: bytes, message: Message, settings: JibaoSettings) -> dict[str, str]:
@@ -110,11 +87,7 @@ def result_of(status: int, headers: Mapping[str, str], text: str) -> SendResult:
             return SendResult(DeliveryState.FAILED_TEMP, error=f"HTTP {status}: no receipt")
         provider_id = f"{receipt['incident_id']}/{receipt['filing_id']}"
         return SendResult(DeliveryState.SENT, provider_id=provider_id, receipt=receipt)
-    error = f"HTTP {status}: {_refusal(text)}"[:ERROR_MAX]
-    if status in (408, 429) or 500 <= status < 600:
-        retry_after = retry_after_seconds(headers.get("Retry-After"), headers.get("Date"))
-        return SendResult(DeliveryState.FAILED_TEMP, error=error, retry_after=retry_after)
-    return SendResult(DeliveryState.FAILED_PERM, error=error)
+    return refused(status, headers, f"HTTP {status}: {_refusal(text)}")
 
 
 def read_receipt(text: str) -> dict[str, Any] | None:
@@ -146,7 +119,3 @@ def _refusal(text: str) -> str:
         return f"{said} ({fields})" if fields else said
     except (ValueError, AttributeError, KeyError, TypeError):
         return text[:200]
-
-
-def _error(exc: Exception) -> str:
-    return f"{type(exc).__name__}: {exc}"[:ERROR_MAX]

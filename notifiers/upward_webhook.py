@@ -20,12 +20,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import aiohttp
-
 from notifiers.base import DeliveryState, Message, SendResult
-from notifiers.webhook import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, retry_after_seconds, sign
-
-ERROR_MAX = 1000
+from notifiers.json_post import JsonPoster, refused
+from notifiers.webhook import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, sign
 
 
 @dataclass(frozen=True)
@@ -52,39 +49,17 @@ class UpwardWebhookNotifier:
 
     def __init__(self, settings: UpwardWebhookSettings) -> None:
         self.settings = settings
-        self._session: aiohttp.ClientSession | None = None
+        self._poster = JsonPoster(settings.timeout_seconds)
 
     async def send(self, message: Message) -> SendResult:
         """POST one report; the outcome as a SendResult, never by raising."""
         body = message.text.encode("utf-8")
-        try:
-            session = self._session_in_loop()
-            async with session.post(
-                self.settings.url,
-                data=body,
-                headers=request_headers(body, message, self.settings.secret),
-                allow_redirects=False,
-            ) as response:
-                text = await response.text(errors="replace")
-                return result_of(response.status, response.headers, text)
-        except aiohttp.InvalidURL as exc:
-            return SendResult(DeliveryState.FAILED_PERM, error=_error(exc))
-        except Exception as exc:  # failures are values; the key makes a repeat safe
-            return SendResult(DeliveryState.FAILED_TEMP, error=_error(exc))
+        headers = request_headers(body, message, self.settings.secret)
+        return await self._poster.post(self.settings.url, body, headers, result_of)
 
     async def close(self) -> None:
         """Close the HTTP session, if one was opened."""
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    def _session_in_loop(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=self.settings.timeout_seconds),
-                connector=aiohttp.TCPConnector(force_close=True),
-            )
-        return self._session
+        await self._poster.close()
 
 
 def request_headers(body: bytes, message: Message, secret: str) -> dict[str, str]:
@@ -104,11 +79,7 @@ def result_of(status: int, headers: Mapping[str, str], text: str) -> SendResult:
         if received is not None:
             receipt["received_at"] = received
         return SendResult(DeliveryState.SENT, provider_id=f"HTTP {status}", receipt=receipt)
-    error = f"HTTP {status}: {text[:300]}"[:ERROR_MAX]
-    if status in (408, 429) or 500 <= status < 600:
-        retry_after = retry_after_seconds(headers.get("Retry-After"), headers.get("Date"))
-        return SendResult(DeliveryState.FAILED_TEMP, error=error, retry_after=retry_after)
-    return SendResult(DeliveryState.FAILED_PERM, error=error)
+    return refused(status, headers, f"HTTP {status}: {text[:300]}")
 
 
 def received_at(text: str) -> str | None:
@@ -125,7 +96,3 @@ def received_at(text: str) -> str | None:
     except ValueError:
         return None
     return moment.isoformat() if moment.tzinfo is not None else None
-
-
-def _error(exc: Exception) -> str:
-    return f"{type(exc).__name__}: {exc}"[:ERROR_MAX]

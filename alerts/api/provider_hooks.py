@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from alerts.api.errors import ApiError, error_responses
 from alerts.errors import Conflict
 from alerts.escalation.acks import acknowledge_told, answer_reply
-from alerts.escalation.statuses import apply_early, hold_early, mark_delivery
+from alerts.escalation.statuses import report_status
 from alerts.services import Services, ServicesDep, SessionDep
 from alerts.storage import models as m
 from notifiers.aliyun_sms import PREFIX as ALIYUN_SMS
@@ -224,16 +224,8 @@ def _mainland(phone: str) -> str:
 
 def mark(services: Services, provider_id: str, state: DeliveryState, detail: str) -> None:
     """Apply a report now, or hold it until the send's result is stored (as for Twilio)."""
-    with services.session() as session:
-        now = services.clock.now()
-        if mark_delivery(session, provider_id=provider_id, state=state, detail=detail, now=now):
-            session.commit()
-            return
-        hold_early(session, provider_id=provider_id, state=state, detail=detail, now=now)
-        session.commit()
-    with services.session() as session:
-        apply_early(session, provider_ids=[provider_id])
-        session.commit()
+    now = services.clock.now()
+    report_status(services.session, provider_id=provider_id, state=state, detail=detail, now=now)
 
 
 def _reply(session: Session, services: Services, phone: str, text: str) -> None:

@@ -18,7 +18,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from alerts.api.errors import ApiError, error_responses
 from alerts.errors import Conflict
 from alerts.escalation.acks import acknowledge_told, answer_reply
-from alerts.escalation.statuses import apply_early, hold_early, mark_delivery
+from alerts.escalation.statuses import report_status
 from alerts.services import Services, ServicesDep, SessionDep
 from alerts.storage import models as m
 from notifiers.base import DeliveryState
@@ -105,18 +105,9 @@ async def twilio_status(request: Request, services: ServicesDep) -> Response:
 
 def _mark(services: Services, sid: str, state: DeliveryState, status: str) -> None:
     """Apply the status now, or hold it when the outbox has not stored that SID yet (Twilio may
-    call back before our send's answer is recorded): the outbox applies it when it lands, and
-    the second look here catches a result committed in between (docs/decisions/0010)."""
-    with services.session() as session:
-        now = services.clock.now()
-        if mark_delivery(session, provider_id=sid, state=state, detail=status, now=now):
-            session.commit()
-            return
-        hold_early(session, provider_id=sid, state=state, detail=status, now=now)
-        session.commit()
-    with services.session() as session:
-        apply_early(session, provider_ids=[sid])
-        session.commit()
+    call back before our send's answer is recorded; docs/decisions/0010)."""
+    now = services.clock.now()
+    report_status(services.session, provider_id=sid, state=state, detail=status, now=now)
 
 
 @router.post(

@@ -8,7 +8,8 @@ the held row decides who applies it, so it is applied once (docs/decisions/0010)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 
 from sqlalchemy import Delete, delete, select, update
@@ -17,6 +18,28 @@ from sqlalchemy.orm import Session
 from alerts.escalation.outbox import set_state
 from alerts.storage import models as m
 from notifiers.base import DeliveryState
+
+
+def report_status(
+    open_session: Callable[[], AbstractContextManager[Session]],
+    *,
+    provider_id: str,
+    state: DeliveryState,
+    detail: str,
+    now: datetime,
+) -> None:
+    """A callback as it comes in: applied now, or held when the outbox has not stored that
+    provider id yet; then looked for once more in a new transaction, which catches a result
+    committed in between."""
+    with open_session() as session:
+        if mark_delivery(session, provider_id=provider_id, state=state, detail=detail, now=now):
+            session.commit()
+            return
+        hold_early(session, provider_id=provider_id, state=state, detail=detail, now=now)
+        session.commit()
+    with open_session() as session:
+        apply_early(session, provider_ids=[provider_id])
+        session.commit()
 
 
 def mark_delivery(
