@@ -1,8 +1,8 @@
-"""Run the filing, escalation and Now-page benchmarks one after the other and print one table:
+"""Run the filing, escalation, Now-page and idle-memory benchmarks one after the other and print one table:
 each headline figure beside its limit (the target, or the bare app measured in the same run) and
 the ratio. `--readme` also writes the table into README.md between its bench markers.
 
-    .venv/bin/python bench/report.py                      # all three, both backends: ~25 min
+    .venv/bin/python bench/report.py                      # all four, both backends: ~25 min
     .venv/bin/python bench/report.py --readme             # and update README.md
     .venv/bin/python bench/report.py --only filings --backends sqlite
 
@@ -24,7 +24,7 @@ from figures import Figure, read_figures  # bench/ is on sys.path when run as a 
 
 BENCH = Path(__file__).resolve().parent
 README = BENCH.parent / "README.md"
-BENCHES = ("filings", "escalation", "now_page")
+BENCHES = ("filings", "escalation", "now_page", "idle_memory")
 BEGIN, END = "<!-- bench-report:begin -->", "<!-- bench-report:end -->"
 
 
