@@ -1,6 +1,6 @@
-"""Run the filing, escalation, Now-page and idle-memory benchmarks one after the other and print one table:
-each headline figure beside its limit (the target, or the bare app measured in the same run) and
-the ratio. `--readme` also writes the table into README.md between its bench markers.
+"""Run the filing, escalation, Now-page and idle-memory benchmarks one after the other and print
+one table: each headline figure beside its limit (the target, or the bare app measured in the
+same run) and the ratio. `--readme` also writes the table into README.md between its bench markers.
 
     .venv/bin/python bench/report.py                      # all four, both backends: ~25 min
     .venv/bin/python bench/report.py --readme             # and update README.md
