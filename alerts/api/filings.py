@@ -92,15 +92,15 @@ async def file_report(
     """File a report (phone, initial, followup, final, upward, register); answers what is owed.
 
     The body is read here, not by FastAPI: its raw bytes are signed and digested for
-    idempotency. The database work joins the filings arriving with it in one transaction on the
-    writer thread, each in its own savepoint, and is answered once that commit is on disk
+    idempotency. The database work joins the filings arriving with it in one transaction, each
+    in its own savepoint, and is answered once that transaction's commit is on disk
     (docs/decisions/0023-group-commit.md)."""
     started = time.perf_counter()
     try:
         raw = await read_body(request, services.settings.api.max_body_bytes)
         verify_signature(filer, request, raw)
         key = _idempotency_key(request)
-        session.commit()  # give back a connection the token lookup took: the writer has its own
+        session.commit()  # give back a connection the token lookup took: the batch has its own
         filing = _Filing(services, token_of(credentials), key, hashlib.sha256(raw).hexdigest(), raw)
         status, body, kind = await services.writes.run(
             filing.store, filing.replay_after_race if key is not None else None
@@ -127,7 +127,7 @@ class _Filing:
     raw: bytes
 
     def store(self, session: Session) -> tuple[int, Any, str | None]:
-        """Replay, or check, store and answer the filing in the writer's session."""
+        """Replay, or check, store and answer the filing in the batch's session."""
         services = self.services
         filer = authenticate(session, services.callers, self.token)
         if self.key is not None and (replay := _replay(session, filer, self.key, self.digest)):

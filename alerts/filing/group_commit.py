@@ -2,9 +2,9 @@
 each in a savepoint of its own so a refusal undoes only itself
 (docs/decisions/0023-group-commit.md).
 
-Callers await `run(work)`; the first one in starts a drain on the event loop, which hands what is
-waiting (up to `cap`) to one writer thread and, while that thread works and commits, lets the loop
-take more requests, which make the next batch. A caller's result is given only after the commit
+Callers await `run(work)`; the first one in starts a drain on the event loop, which runs what is
+waiting (up to `cap`) and hands the commit to a thread of its own; the requests the loop takes
+while the disk syncs make the next batch. A caller's result is given only after the commit
 that holds its work succeeded; when that commit fails every caller in the batch gets its error."""
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class GroupCommit:
         self._waiting: list[_Item[Any]] = []
         self._draining = False
         self._drainer: asyncio.Task[None] | None = None  # held: the loop keeps only weak ones
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jibao-writer")
+        self._committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jibao-commit")
         self.commits = 0  # batches committed, for the bench and the tests
 
     @property
@@ -67,15 +67,11 @@ class GroupCommit:
         return await future
 
     async def _drain(self) -> None:
-        loop = asyncio.get_running_loop()
         try:
             await asyncio.sleep(0)  # let requests already under way join the first batch
             while self._waiting:
                 batch, self._waiting = self._waiting[: self.cap], self._waiting[self.cap :]
-                try:
-                    outcomes = await loop.run_in_executor(self._writer, self._write, batch)
-                except Exception as error:  # the writer itself failed: nobody was committed
-                    outcomes = [_Outcome(error=error)] * len(batch)
+                outcomes = await self._write(batch)
                 for item, outcome in zip(batch, outcomes, strict=True):
                     if item.future.done():  # the caller went away (cancelled)
                         continue
@@ -86,13 +82,16 @@ class GroupCommit:
         finally:
             self._draining = False
 
-    def _write(self, batch: list[_Item[Any]]) -> list[_Outcome]:
-        """On the writer thread: each item in its savepoint, then one commit."""
+    async def _write(self, batch: list[_Item[Any]]) -> list[_Outcome]:
+        """Each item in its savepoint, here on the loop (a thread of its own would fight the loop
+        for the GIL at every statement), then one commit on the commit thread, so the loop takes
+        requests while the disk syncs."""
+        loop = asyncio.get_running_loop()
         with self._sessions() as session:
             try:
                 _begin(session)
                 outcomes = [_in_savepoint(session, item) for item in batch]
-                session.commit()
+                await loop.run_in_executor(self._committer, session.commit)
             except Exception as error:
                 session.rollback()
                 return [_Outcome(error=error)] * len(batch)

@@ -16,7 +16,7 @@ from tests.builders import County, county, followup, initial, row_counts
 
 
 class CommitGate:
-    """Holds the writer thread's commits (an SQLAlchemy engine hook) until released, and can
+    """Holds the commit thread's commits (an SQLAlchemy engine hook) until released, and can
     make them fail: the tests queue filings behind a commit in progress."""
 
     def __init__(self) -> None:
@@ -25,7 +25,7 @@ class CommitGate:
         self.failing = False
 
     def __call__(self, _connection: Any) -> None:
-        if not threading.current_thread().name.startswith("jibao-writer"):
+        if not threading.current_thread().name.startswith("jibao-commit"):
             return
         self.entered.set()
         assert self.released.wait(20), "the test never released the commit"
