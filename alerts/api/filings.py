@@ -11,10 +11,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from alerts.api.auth import authenticate, verify_signature
+from alerts.api.auth import authenticate, authenticate_chain, verify_signature
 from alerts.api.bounds import read_body, read_json
 from alerts.api.deps import BearerDep, token_of
 from alerts.api.errors import (
@@ -129,7 +130,8 @@ class _Filing:
     def store(self, session: Session) -> tuple[int, Any, str | None]:
         """Replay, or check, store and answer the filing in the batch's session."""
         services = self.services
-        filer = authenticate(session, services.callers, self.token)
+        chain = authenticate_chain(session, services.callers, self.token)  # held to the end
+        filer = chain[0]
         if self.key is not None and (replay := _replay(session, filer, self.key, self.digest)):
             return (*replay, None)
         filing_in = _parse(self.raw)
@@ -147,8 +149,8 @@ class _Filing:
             )
             answer = _answer(outcome, wire, services.translate)
         if self.key is not None:
-            session.add(
-                IdempotencyRecord(
+            session.execute(
+                insert(IdempotencyRecord).values(
                     unit_id=filer.id,
                     key=self.key,
                     body_sha256=self.digest,
@@ -157,6 +159,7 @@ class _Filing:
                     created_at=now,
                 )
             )
+        del chain
         return 201, answer, filing_in.kind.value
 
     def replay_after_race(self, session: Session, error: Exception) -> tuple[int, Any, None]:
