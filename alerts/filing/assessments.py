@@ -165,7 +165,6 @@ def sync_obligations(
     columns (the incident, or the instruction, they belong to). The rows, in the rules' order."""
     result: list[m.Obligation | None] = []  # None: a new row, inserted below
     added: list[dict[str, Any]] = []
-    keys = [obligation.key for obligation in found]  # unique per incident or instruction
     for obligation in found:
         values = _obligation_values(obligation, owed_by(obligation))
         row = stored.get(obligation.key)
@@ -185,11 +184,8 @@ def sync_obligations(
         else:
             _update_obligation(row, obligation, values, timeline)
         result.append(row)
-    new_rows = {row.key: row for row in inserted_all(session, m.Obligation, added)}
-    assert len(new_rows) == len(added), "obligation keys are unique per incident or instruction"
-    return [
-        row if row is not None else new_rows[key] for row, key in zip(result, keys, strict=True)
-    ]
+    new_rows = iter(inserted_all(session, m.Obligation, added))
+    return [row if row is not None else next(new_rows) for row in result]
 
 
 def _update_obligation(
