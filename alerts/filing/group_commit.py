@@ -71,7 +71,10 @@ class GroupCommit:
             await asyncio.sleep(0)  # let requests already under way join the first batch
             while self._waiting:
                 batch, self._waiting = self._waiting[: self.cap], self._waiting[self.cap :]
-                outcomes = await self._write(batch)
+                try:
+                    outcomes = await self._write(batch)
+                except Exception as error:  # even the rollback failed: nobody was committed
+                    outcomes = [_Outcome(error=error)] * len(batch)
                 for item, outcome in zip(batch, outcomes, strict=True):
                     if item.future.done():  # the caller went away (cancelled)
                         continue
