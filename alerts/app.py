@@ -49,6 +49,7 @@ from alerts.escalation.ladder import Escalator
 from alerts.escalation.links import AckLinks
 from alerts.escalation.messages.render import Messages
 from alerts.escalation.scheduler import Alarm
+from alerts.filing.group_commit import GroupCommit
 from alerts.i18n import Translator
 from alerts.metrics import Metrics
 from alerts.roster.book import RosterBook
@@ -169,6 +170,7 @@ def build_services(
         roster_watch=RosterWatch(settings.roster, roster, messages, translate),
     )
     services.engine = Engine(services)
+    services.writes = GroupCommit(services.sessions)
     return services
 
 

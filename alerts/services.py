@@ -21,6 +21,7 @@ from alerts.config import Settings
 from alerts.escalation.ladder import Escalator
 from alerts.escalation.links import AckLinks
 from alerts.escalation.messages.render import Messages
+from alerts.filing.group_commit import GroupCommit
 from alerts.i18n import Translator
 from alerts.metrics import Metrics
 from alerts.roster.book import RosterBook
@@ -37,7 +38,7 @@ if TYPE_CHECKING:  # both are built on Services: importing them here would be ci
 class Services:
     """Everything one running service holds: settings, database, clock, translator, metrics,
     the notifier channels, the message renderer, the link signers, the roster reader, the
-    escalation ladders and the engine that runs them."""
+    escalation ladders, the engine that runs them and the writer that group-commits filings."""
 
     settings: Settings
     database: Database
@@ -55,6 +56,7 @@ class Services:
     roster_watch: RosterWatch
     # the engine runs on the services above, so create_app sets it right after building them
     engine: Engine = field(init=False, repr=False)
+    writes: GroupCommit = field(init=False, repr=False)  # the filings' group commit
     alarm: Alarm | None = None  # while the lifespan runs the scheduler
 
     @contextmanager

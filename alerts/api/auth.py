@@ -15,10 +15,17 @@ from alerts.storage.models import Unit
 
 def authenticate(session: Session, cache: CallerCache, token: str | None) -> Unit:
     """The unit whose live token was sent as `Authorization: Bearer …`; 401 otherwise."""
+    return authenticate_chain(session, cache, token)[0]
+
+
+def authenticate_chain(session: Session, cache: CallerCache, token: str | None) -> list[Unit]:
+    """The calling unit and its ancestors; 401 for a missing or bad token. Hold the list while
+    working: the session keeps its rows only weakly, and a dropped ancestor is a SELECT when
+    it is next looked up by id."""
     units = cache.units(session, token.strip()) if token else None
     if not units:
         raise ApiError(401, "unauthorized")
-    return units[0]
+    return units
 
 
 def verify_signature(unit: Unit, request: Request, raw: bytes) -> None:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from alerts.api.auth import authenticate, verify_signature
+from alerts.api.auth import authenticate, authenticate_chain, verify_signature
 from alerts.api.bounds import read_body, read_json
 from alerts.api.deps import BearerDep, token_of
 from alerts.api.errors import (
@@ -85,67 +87,88 @@ async def file_report(
     request: Request,
     session: SessionDep,
     services: ServicesDep,
+    credentials: BearerDep,
     filer: FilerDep,
 ) -> JSONResponse:
     """File a report (phone, initial, followup, final, upward, register); answers what is owed.
 
     The body is read here, not by FastAPI: its raw bytes are signed and digested for
-    idempotency. The database work runs inline on the event loop: it is short, and one writer
-    at a time is what SQLite wants anyway (docs/decisions/0002-inline-writes.md)."""
+    idempotency. The database work joins the filings arriving with it in one transaction, each
+    in its own savepoint, and is answered once that transaction's commit is on disk
+    (docs/decisions/0023-group-commit.md)."""
     started = time.perf_counter()
     try:
         raw = await read_body(request, services.settings.api.max_body_bytes)
-        status, body = _file(session, services, request, filer, raw)
+        verify_signature(filer, request, raw)
+        key = _idempotency_key(request)
+        session.commit()  # give back a connection the token lookup took: the batch has its own
+        filing = _Filing(services, token_of(credentials), key, hashlib.sha256(raw).hexdigest(), raw)
+        status, body, kind = await services.writes.run(
+            filing.store, filing.replay_after_race if key is not None else None
+        )
     except (ApiError, Refused) as error:
         services.metrics.rejected.labels(str(status_of(error))).inc()
         raise
+    if kind is not None:  # stored, not replayed
+        services.metrics.filings.labels(kind).inc()
+        services.wake()  # new obligations may need a reminder or a step soon
     services.metrics.filing_seconds.observe(time.perf_counter() - started)
     return JSONResponse(body, status_code=status)
 
 
-def _file(
-    session: Session, services: Services, request: Request, filer: Unit, raw: bytes
-) -> tuple[int, Any]:
-    verify_signature(filer, request, raw)
-    key = _idempotency_key(request)
-    digest = hashlib.sha256(raw).hexdigest()
-    if key is not None and (replay := _replay(session, filer, key, digest)) is not None:
-        return replay
-    filing_in = _parse(raw)
-    now = services.clock.now()
-    wire = Wire(services.settings.rules.timezone)
-    report = filing_in.to_report()
-    if report.kind is FilingKind.FEEDBACK:
-        instruction, state = file_feedback(
-            session, settings=services.settings, filer=filer, body=report, now=now
-        )
-        answer = _feedback_answer(instruction, state, wire, now)
-    else:
-        outcome = intake.file_report(
-            session, settings=services.settings, filer=filer, body=report, now=now
-        )
-        answer = _answer(outcome, wire, services.translate)
-    if key is not None:
-        session.add(
-            IdempotencyRecord(
-                unit_id=filer.id,
-                key=key,
-                body_sha256=digest,
-                status_code=201,
-                response=answer,
-                created_at=now,
+@dataclass(frozen=True)
+class _Filing:
+    """One request's filing as work for the group commit: what `store` returns is the status,
+    the answer, and the kind stored (None for a replay, which stores nothing)."""
+
+    services: Services
+    token: str | None
+    key: str | None
+    digest: str
+    raw: bytes
+
+    def store(self, session: Session) -> tuple[int, Any, str | None]:
+        """Replay, or check, store and answer the filing in the batch's session."""
+        services = self.services
+        chain = authenticate_chain(session, services.callers, self.token)  # held to the end
+        filer = chain[0]
+        if self.key is not None and (replay := _replay(session, filer, self.key, self.digest)):
+            return (*replay, None)
+        filing_in = _parse(self.raw)
+        now = services.clock.now()
+        wire = Wire(services.settings.rules.timezone)
+        report = filing_in.to_report()
+        if report.kind is FilingKind.FEEDBACK:
+            instruction, state = file_feedback(
+                session, settings=services.settings, filer=filer, body=report, now=now
             )
-        )
-    try:
-        session.commit()
-    except IntegrityError:  # another instance stored the same key first: answer as it did
-        session.rollback()
-        if key is not None and (replay := _replay(session, filer, key, digest)) is not None:
-            return replay
-        raise
-    services.metrics.filings.labels(filing_in.kind.value).inc()
-    services.wake()  # new obligations may need a reminder or a step soon
-    return 201, answer
+            answer = _feedback_answer(instruction, state, wire, now)
+        else:
+            outcome = intake.file_report(
+                session, settings=services.settings, filer=filer, body=report, now=now
+            )
+            answer = _answer(outcome, wire, services.translate)
+        if self.key is not None:
+            session.execute(
+                insert(IdempotencyRecord).values(
+                    unit_id=filer.id,
+                    key=self.key,
+                    body_sha256=self.digest,
+                    status_code=201,
+                    response=answer,
+                    created_at=now,
+                )
+            )
+        del chain
+        return 201, answer, filing_in.kind.value
+
+    def replay_after_race(self, session: Session, error: Exception) -> tuple[int, Any, None]:
+        """Another instance stored the same key first (its savepoint undone): answer as it did."""
+        if isinstance(error, IntegrityError) and self.key is not None:
+            filer = authenticate(session, self.services.callers, self.token)
+            if replay := _replay(session, filer, self.key, self.digest):
+                return (*replay, None)
+        raise error
 
 
 def _idempotency_key(request: Request) -> str | None:

@@ -18,6 +18,7 @@ from alerts.config import Settings
 from alerts.filing.chain import higher_names
 from alerts.records.findings import sync_findings
 from alerts.storage import models as m
+from alerts.storage.inserts import inserted_all
 from alerts.storage.queries import filings_of, obligations_of, waivers_of
 from alerts.timeline import Timeline
 from rules.chain import ReportAbove, is_above
@@ -162,28 +163,29 @@ def sync_obligations(
 ) -> list[m.Obligation]:
     """Make the stored rows match the rules' obligations `found`; new rows get `new_row`'s
     columns (the incident, or the instruction, they belong to). The rows, in the rules' order."""
-    result, added = [], []
+    result: list[m.Obligation | None] = []  # None: a new row, inserted below
+    added: list[dict[str, Any]] = []
     for obligation in found:
         values = _obligation_values(obligation, owed_by(obligation))
         row = stored.get(obligation.key)
         if row is None:
-            row = m.Obligation(
-                **new_row,
-                opened_at=timeline.at,
-                updated_at=timeline.at,
-                next_escalation_at=_first_look(obligation, policy, timeline.at),
-                **values,
+            added.append(
+                {
+                    **new_row,
+                    "opened_at": timeline.at,
+                    "updated_at": timeline.at,
+                    "next_escalation_at": _first_look(obligation, policy, timeline.at),
+                    **values,
+                }
             )
-            added.append(row)
             timeline.add("obligation_opened", _summary(obligation))
             if obligation.status is not r.Status.PENDING:
                 timeline.add(f"obligation_{obligation.status.value}", _summary(obligation))
         else:
             _update_obligation(row, obligation, values, timeline)
         result.append(row)
-    session.add_all(added)
-    session.flush()
-    return result
+    new_rows = iter(inserted_all(session, m.Obligation, added))
+    return [row if row is not None else next(new_rows) for row in result]
 
 
 def _update_obligation(

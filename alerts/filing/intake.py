@@ -18,6 +18,7 @@ from alerts.filing.archiving import refuse_if_archived
 from alerts.filing.assessments import FIGURES, reassess
 from alerts.filing.report import COMPLETE_REPORT, Report, check_complete
 from alerts.storage import models as m
+from alerts.storage.inserts import inserted
 from alerts.storage.queries import filings_of, reporting_office, unit_by_code
 from alerts.timeline import Timeline
 
@@ -81,7 +82,8 @@ def file_report(
         is_new = incident is None
         if incident is None:
             incident = _new_incident(session, parties, body, now)
-        _update_incident_facts(incident, body)
+        else:
+            _update_incident_facts(incident, body)
         filing = _store_filing(
             session, incident, parties, filer, body, previous, received_at or now
         )
@@ -123,20 +125,18 @@ def _store_filing(
     received_at: datetime,
 ) -> m.Filing:
     is_followup = body.kind is r.FilingKind.FOLLOWUP
-    filing = m.Filing(
-        incident_id=incident.id,
-        unit_id=parties.reporting.id,
-        filed_by_unit_id=filer.id,
-        kind=body.kind.value,
-        party=parties.party.value,
-        number=_followup_number(previous, parties.party) if is_followup else None,
-        received_at=received_at,
-        complete=all(getattr(body, name) is not None for name in COMPLETE_REPORT),
-        payload=body.payload(),
-    )
-    session.add(filing)
-    session.flush()
-    return filing
+    values = {
+        "incident_id": incident.id,
+        "unit_id": parties.reporting.id,
+        "filed_by_unit_id": filer.id,
+        "kind": body.kind.value,
+        "party": parties.party.value,
+        "number": _followup_number(previous, parties.party) if is_followup else None,
+        "received_at": received_at,
+        "complete": all(getattr(body, name) is not None for name in COMPLETE_REPORT),
+        "payload": body.payload(),
+    }
+    return inserted(session, m.Filing, values)
 
 
 def _resolve_parties(session: Session, filer: m.Unit, body: Report) -> _Parties:
@@ -272,9 +272,13 @@ def _new_incident(session: Session, parties: _Parties, body: Report, now: dateti
         updated_at=now,
         flags=[],
     )
-    session.add(incident)
-    session.flush()
-    return incident
+    _update_incident_facts(incident, body)
+    return inserted(session, m.Incident, _column_values(incident))
+
+
+def _column_values(row: m.Incident) -> dict[str, Any]:
+    """The columns set on a transient row, to insert it with one statement."""
+    return {c.key: getattr(row, c.key) for c in row.__table__.columns if c.key in row.__dict__}
 
 
 def _update_incident_facts(incident: m.Incident, body: Report) -> None:
