@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Insert, insert, select
 from sqlalchemy.orm import Session
 
 from alerts.escalation.instruction_notices import notes_for, notice_firings
@@ -127,7 +127,8 @@ class _Batch:
     owners: dict[int, m.Unit]
     notes: dict[tuple[int, str], InstructionNote]
     escalations: list[dict[str, Any]] = field(default_factory=list)
-    notifications: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    # each under its escalation's (obligation, step)
+    notifications: list[tuple[tuple[int, str], dict[str, Any]]] = field(default_factory=list)
     vacancies: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
 
@@ -191,19 +192,28 @@ def _read_people(duty: OnDuty, wanted: Iterable[tuple[Subject, Recipient]]) -> N
 
 
 def _write(session: Session, batch: _Batch) -> None:
-    """The batch's rows, one insert per table; notifications name their escalation's new id."""
-    inserted = insert(m.Escalation).returning(m.Escalation.id, sort_by_parameter_order=True)
-    ids = session.scalars(inserted, batch.escalations).all()
-    notifications = []
-    for number, row in batch.notifications:
-        notifications.append(row | {"escalation_id": ids[number]})
+    """The batch's rows, one insert per table; notifications name their escalation's new id,
+    found by its unique (obligation, step). Every row lists every column (render_nulls), so each
+    table's rows go in one statement, and a None is stored as the ORM's unit of work stores it."""
+    inserted = insert(m.Escalation).returning(
+        m.Escalation.id, m.Escalation.obligation_id, m.Escalation.step_key
+    )
+    ids = {
+        (obligation_id, step): id_
+        for id_, obligation_id, step in session.execute(_all_columns(inserted), batch.escalations)
+    }
+    notifications = [row | {"escalation_id": ids[step]} for step, row in batch.notifications]
     for table, rows in (
         (m.Notification, notifications),
         (m.RoleVacancy, batch.vacancies),
         (m.Event, batch.events),
     ):
         if rows:
-            session.execute(insert(table), rows)
+            session.execute(_all_columns(insert(table)), rows)
+
+
+def _all_columns(statement: Insert) -> Insert:
+    return statement.execution_options(render_nulls=True)
 
 
 def _fire(
@@ -219,7 +229,6 @@ def _fire(
     to the fallback."""
     gaps = [r.target for _, r in resolved if r.is_gap]
     stand_ins = _stand_ins(escalator, batch.duty, resolved, incident)
-    number = len(batch.escalations)
     batch.escalations.append(
         {
             "obligation_id": obligation.id,
@@ -233,9 +242,7 @@ def _fire(
     _record_vacancies(batch, incident, obligation, firing, gaps, timeline)
     note = batch.notes.get((obligation.id, firing.key))
     owner = batch.owners.get(obligation.owed_by_unit_id)
-    told = _queue(
-        escalator, batch, number, incident, obligation, owner, firing, resolved + stand_ins, note
-    )
+    told = _queue(escalator, batch, incident, obligation, owner, firing, resolved + stand_ins, note)
     timeline.add(
         "escalation_fired",
         {
@@ -297,7 +304,6 @@ def _record_vacancies(
 def _queue(
     escalator: Escalator,
     batch: _Batch,
-    escalation: int,
     incident: Subject,
     obligation: m.Obligation,
     owner: m.Unit | None,
@@ -305,7 +311,7 @@ def _queue(
     resolved: list[tuple[Recipient, Resolved]],
     note: InstructionNote | None,
 ) -> list[dict[str, Any]]:
-    """Queue the step's notifications (for batch escalation number `escalation`); who was told."""
+    """Queue the step's notifications; who was told."""
     told: list[dict[str, Any]] = []
     seen: set[str] = set()
     fired_at = batch.at
@@ -326,7 +332,7 @@ def _queue(
             dedupe,
             target=target,
         )
-        batch.notifications.append((escalation, row))
+        batch.notifications.append(((obligation.id, firing.key), row))
 
     for recipient, who in resolved:
         channels = recipient.channels or firing.step.channels
