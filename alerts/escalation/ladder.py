@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Insert, insert, select
@@ -28,6 +29,7 @@ from alerts.timeline import Timeline
 from rules.escalation import ROLE_SCOPES, Firing, Policy, Recipient, due_firings
 
 _PHONE_CHANNELS = ("sms", "voice")
+_dialled = lru_cache(maxsize=4096)(to_e164)  # parsing a number costs more than rendering it
 
 
 @dataclass(frozen=True)
@@ -354,7 +356,7 @@ def _queue(
 
 def _address(person: m.Person, channel: str) -> str | None:
     if channel in _PHONE_CHANNELS or channel.startswith("robot:"):  # a robot @-mentions the mobile
-        return to_e164(person.phone) if person.phone else None
+        return _dialled(person.phone) if person.phone else None
     return person.email
 
 
@@ -397,8 +399,7 @@ def _notification(
     target: str | None = None,
 ) -> dict[str, Any]:
     """A queued notification's row (without its escalation's id)."""
-    rendered = escalator.messages.render(channel.partition(":")[0], about)
-    summary = escalator.messages.render("summary", about).text
+    rendered, summary = escalator.messages.render_with_summary(channel.partition(":")[0], about)
     template = (
         template_of(escalator.messages, about, step_key) if channel in _PHONE_CHANNELS else None
     )
