@@ -59,7 +59,7 @@ class Engine:
         """Decide a batch, send what it queued, and again while more is due; then the roster."""
         now = self.services.clock.now()
         reassessed = fired = sent = 0
-        for limit in _batch_sizes():  # sending after each batch: a burst's first go out at once
+        for limit in self._batch_sizes(now):  # sending after each batch: a burst's first go at once
             batch_reassessed, batch_fired, more = self.decide_batch(now, limit)
             reassessed, fired = reassessed + batch_reassessed, fired + batch_fired
             while batch := await self.deliver():
@@ -79,7 +79,7 @@ class Engine:
         """Re-assess incidents and fire due ladder steps until nothing more is due at now."""
         now = self.services.clock.now()
         reassessed = fired = 0
-        for limit in _batch_sizes():
+        for limit in self._batch_sizes(now):
             batch_reassessed, batch_fired, more = self.decide_batch(now, limit)
             reassessed, fired = reassessed + batch_reassessed, fired + batch_fired
             if not more:
@@ -105,6 +105,16 @@ class Engine:
             fired = escalate_all(session, self.escalator, obligations, now)
             session.commit()
         return len(incidents), fired, len(incidents) == limit or len(obligations) == limit
+
+    def _batch_sizes(self, now: datetime) -> Iterator[int]:
+        """Batch sizes for one tick: what is due in one batch when it fits, as a robot's rate
+        bundles it (docs/decisions/0021); a larger burst small first, doubling up to BATCH."""
+        with self.services.session() as session:
+            burst = _more_steps_due(session, now, BATCH)
+        size = min(FIRST_BATCH, BATCH) if burst else BATCH
+        while True:
+            yield size
+            size = min(size * 2, BATCH)
 
     def watch_roster(self, now: datetime) -> None:
         """Handovers, gaps and duty checks, at most once a minute of the engine's clock."""
@@ -191,12 +201,16 @@ class Engine:
             await notifier.close()
 
 
-def _batch_sizes() -> Iterator[int]:
-    """Batch sizes for one tick: small first, doubling up to BATCH."""
-    size = min(FIRST_BATCH, BATCH)
-    while True:
-        yield size
-        size = min(size * 2, BATCH)
+def _more_steps_due(session: Session, now: datetime, count: int) -> bool:
+    """Whether more than `count` obligations have ladder steps due (reads at most count + 1)."""
+    beyond = (
+        select(m.Obligation.id)
+        .where(m.Obligation.next_escalation_at <= now)
+        .order_by(m.Obligation.next_escalation_at)
+        .offset(count)
+        .limit(1)
+    )
+    return session.scalar(beyond) is not None
 
 
 def _claim_changed_incidents(session: Session, now: datetime, limit: int) -> list[m.Incident]:
