@@ -141,6 +141,8 @@ def _decide(
     plans: list[tuple[m.Obligation, list[Firing]]],
     now: datetime,
 ) -> None:
+    """Fire the planned steps: the batch's subjects, owners, notes and rosters read once, the
+    recipients' people in one read (the fallbacks' in one more, if a role is vacant)."""
     subjects = subjects_of(session, [o for o, _ in plans])
     units = {u for s in subjects.values() for u in (s.unit_id, s.office_id)}
     duty = escalator.roster.on_duty(session, unit_ids=sorted(units), at=now)
