@@ -9,9 +9,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+import alerts.escalation.engine
 from alerts.escalation.ladder import Escalator, claim_due_obligations, escalate_all
 from alerts.services import Services
 from alerts.storage import models as m
@@ -169,3 +171,32 @@ def _untokened(value: Any) -> Any:
     if isinstance(value, list):
         return [_untokened(v) for v in value]
     return value
+
+
+def test_a_burst_is_decided_small_first_and_its_first_messages_go_before_the_rest_is_decided(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(alerts.escalation.engine, "BATCH", 8)
+    monkeypatch.setattr(alerts.escalation.engine, "FIRST_BATCH", 2)
+    c = county(database_url, start=at(9, 10))
+    seed_roster(database_url, start=at(0))
+    ids = [  # 12 K4 obligations due at 12:00: more than a batch
+        c.post(initial(external_ref=f"S-{n}"), c.tokens["qdh"]).json()["incident_id"]
+        for n in range(12)
+    ]
+    claims: list[tuple[Any, int]] = []  # (the claim's limit, messages sent before it)
+
+    def seen(_c: Any, _k: Any, statement: str, parameters: Any, *_: Any) -> None:
+        claim = statement.startswith("SELECT obligations.id, obligations.incident_id")
+        if claim and "obligations.next_escalation_at <=" in statement:
+            values = parameters.values() if isinstance(parameters, dict) else parameters
+            claims.append((max(v for v in values if isinstance(v, int)), len(c.sent())))
+
+    engine = _services(c).sessions.kw["bind"]
+    event.listen(engine, "before_cursor_execute", seen)
+    c.at_tick(at(12))
+    event.remove(engine, "before_cursor_execute", seen)
+    assert [limit for limit, _ in claims] == [2, 4, 8]
+    assert claims[0][1] == 0 and claims[1][1] > 0, "the first batch's messages went first"
+    for incident_id in ids:
+        assert {e["step"] for e in c.incident(incident_id)["escalations"]} == {"remind", "due"}
