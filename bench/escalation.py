@@ -193,13 +193,15 @@ def write_config(
             raise RuntimeError(f"{CONFIG}: expected exactly one {key} line, found {count}")
     head, found, ladders = text.partition("\n[escalation]\n")
     others = [h for h in re.findall(r"^\[+([^\]]+)\]+", ladders, re.M) if h != "escalation"]
-    if (
-        not found
-        or any(not h.startswith("escalation.") for h in others)
-        or "[notifications" in head
-    ):
-        raise RuntimeError(f"{CONFIG}: [escalation] is no longer last, or [notifications] exists")
+    if not found or any(not h.startswith("escalation.") for h in others):
+        raise RuntimeError(f"{CONFIG}: [escalation] is no longer the last table")
+    # the shipped [notifications] tables give way to the bench's own (up to the next table)
+    head = re.sub(r"^\[+notifications[^\]]*\]+.*\n(?:(?!\[).*\n|\n)*", "", head, flags=re.M)
+    if re.search(r"^\[+notifications", head, flags=re.M):
+        raise RuntimeError(f"{CONFIG}: a [notifications] table the bench cannot replace")
     notifications = "\n[notifications]\n" + (f'throttle = "{throttle}"\n' if throttle else "")
+    if throttle:  # per-step lag: a number's later steps must not wait for its rate limits
+        notifications += "\n[notifications.rate_limits]\n"
     notifications += (
         f'\n[notifications.twilio]\naccount_sid = "{twilio.account_sid}"\n'
         f'from_number = "{FROM_NUMBER}"\napi_base_url = "{twilio.base_url}"\n'

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.config import Settings
-from alerts.escalation.ladder import Escalator, claim_due_obligations, escalate
+from alerts.escalation.ladder import Escalator, claim_due_obligations, escalate_all
 from alerts.escalation.links import AckLinks
 from alerts.escalation.messages.render import Messages
 from alerts.escalation.outbox import set_state
@@ -51,8 +51,8 @@ def replay_ladders(sessions: sessionmaker[Session], settings: Settings, now: dat
             if moment is None:
                 return fired
             moment = _aware(moment, now)
-            for obligation in claim_due_obligations(session, now=moment, limit=BATCH):
-                fired += escalate(session, escalator, obligation, moment)
+            due = claim_due_obligations(session, now=moment, limit=BATCH)
+            fired += escalate_all(session, escalator, due, moment)
             session.flush()
             _record_dry(session, moment)
             session.commit()

@@ -8,6 +8,7 @@ A crash between the two loses nothing and sends nothing twice (docs/decisions/00
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -15,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from alerts.escalation.digests import digest_moment, queue_digests
-from alerts.escalation.ladder import claim_due_obligations, escalate
+from alerts.escalation.ladder import claim_due_obligations, escalate_all
 from alerts.escalation.outbox import claim, expire_stale_claims, record
 from alerts.escalation.sending import Outcome, send_all
 from alerts.escalation.stand_down import queue_stand_downs
@@ -26,6 +27,7 @@ from alerts.storage import models as m
 from alerts.upward.receipts import apply_receipts
 
 BATCH = 500
+FIRST_BATCH = 20  # a burst's first messages leave after a small batch, the rest in larger ones
 ROSTER_EVERY = timedelta(minutes=1)
 log = logging.getLogger(__name__)
 
@@ -57,12 +59,13 @@ class Engine:
         """Decide a batch, send what it queued, and again while more is due; then the roster."""
         now = self.services.clock.now()
         reassessed = fired = sent = 0
-        more = True
-        while more:  # sending after each batch: the first messages of a burst go out at once
-            batch_reassessed, batch_fired, more = self.decide_batch(now)
+        for limit in self._batch_sizes(now):  # sending after each batch: a burst's first go at once
+            batch_reassessed, batch_fired, more = self.decide_batch(now, limit)
             reassessed, fired = reassessed + batch_reassessed, fired + batch_fired
             while batch := await self.deliver():
                 sent += batch
+            if not more:
+                break
         self.watch_roster(now)
         self.queue_digest(now)
         self.stand_down(now)
@@ -76,19 +79,20 @@ class Engine:
         """Re-assess incidents and fire due ladder steps until nothing more is due at now."""
         now = self.services.clock.now()
         reassessed = fired = 0
-        more = True
-        while more:
-            batch_reassessed, batch_fired, more = self.decide_batch(now)
+        for limit in self._batch_sizes(now):
+            batch_reassessed, batch_fired, more = self.decide_batch(now, limit)
             reassessed, fired = reassessed + batch_reassessed, fired + batch_fired
+            if not more:
+                break
         self.watch_roster(now)
         self.queue_digest(now)
         return reassessed, fired
 
-    def decide_batch(self, now: datetime) -> tuple[int, int, bool]:
-        """One batch of re-assessments and one of ladder steps, each committed; whether more
-        may be due."""
+    def decide_batch(self, now: datetime, limit: int = BATCH) -> tuple[int, int, bool]:
+        """One batch of at most `limit` re-assessments and one of ladder steps, each committed;
+        whether more may be due."""
         with self.services.session() as session:
-            incidents = _claim_changed_incidents(session, now, BATCH)
+            incidents = _claim_changed_incidents(session, now, limit)
             for incident in incidents:
                 reassess_stored(
                     session, settings=self.services.settings, incident=incident, now=now
@@ -97,10 +101,20 @@ class Engine:
             # escalating, so holding our own claimed obligations meanwhile could deadlock
             session.commit()
         with self.services.session() as session:
-            obligations = claim_due_obligations(session, now=now, limit=BATCH)
-            fired = sum(escalate(session, self.escalator, o, now) for o in obligations)
+            obligations = claim_due_obligations(session, now=now, limit=limit)
+            fired = escalate_all(session, self.escalator, obligations, now)
             session.commit()
-        return len(incidents), fired, len(incidents) == BATCH or len(obligations) == BATCH
+        return len(incidents), fired, len(incidents) == limit or len(obligations) == limit
+
+    def _batch_sizes(self, now: datetime) -> Iterator[int]:
+        """Batch sizes for one tick: what is due in one batch when it fits, as a robot's rate
+        bundles it (docs/decisions/0021); a larger burst small first, doubling up to BATCH."""
+        with self.services.session() as session:
+            burst = _more_steps_due(session, now, BATCH)
+        size = min(FIRST_BATCH, BATCH) if burst else BATCH
+        while True:
+            yield size
+            size = min(size * 2, BATCH)
 
     def watch_roster(self, now: datetime) -> None:
         """Handovers, gaps and duty checks, at most once a minute of the engine's clock."""
@@ -185,6 +199,18 @@ class Engine:
         """Release the notifiers' connections."""
         for notifier in self.notifiers.values():
             await notifier.close()
+
+
+def _more_steps_due(session: Session, now: datetime, count: int) -> bool:
+    """Whether more than `count` obligations have ladder steps due (reads at most count + 1)."""
+    beyond = (
+        select(m.Obligation.id)
+        .where(m.Obligation.next_escalation_at <= now)
+        .order_by(m.Obligation.next_escalation_at)
+        .offset(count)
+        .limit(1)
+    )
+    return session.scalar(beyond) is not None
 
 
 def _claim_changed_incidents(session: Session, now: datetime, limit: int) -> list[m.Incident]:

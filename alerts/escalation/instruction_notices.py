@@ -52,32 +52,51 @@ def notice_firings(
     return [Firing(step.key, step, moment)], None
 
 
-def note_for(session: Session, obligation: m.Obligation, firing_key: str) -> InstructionNote | None:
-    """What a notice firing says about its instruction; None for a ladder rung's firing."""
-    if firing_key not in RESERVED_STEP_KEYS or obligation.instruction_id is None:
-        return None
-    instruction = session.get(m.Instruction, obligation.instruction_id)
-    assert instruction is not None
-    return InstructionNote(
-        kind=firing_key,
-        issuer=f"{instruction.issuer_post}{instruction.issuer_name}",
-        instruction_type=instruction.kind,
-        text=instruction.text,
-        received_at=instruction.received_at,
-        feedback_due_at=_feedback_due(session, obligation),
-    )
-
-
-def _feedback_due(session: Session, obligation: m.Obligation) -> datetime | None:
-    """When the feedback is due: the clock's own due time for a 督办; for the relay, the first
-    feedback clock's, opened with the acknowledgement clock under the same key prefix
-    (`instruction:<id>:<unit>:`), none for 参阅."""
-    if obligation.kind == "instruction_feedback":
-        return obligation.due_at
-    prefix = obligation.key.rpartition(":")[0]
-    return session.scalar(
-        select(m.Obligation.due_at).where(
-            m.Obligation.instruction_id == obligation.instruction_id,
-            m.Obligation.key == f"{prefix}:feedback",
+def notes_for(
+    session: Session, firings: Iterable[tuple[m.Obligation, str]]
+) -> dict[tuple[int, str], InstructionNote]:
+    """What each notice firing (obligation, firing key) says about its instruction, by obligation
+    id and key, in at most two statements however many; ladder rungs' firings have none."""
+    notices = [
+        (o, key) for o, key in firings if key in RESERVED_STEP_KEYS and o.instruction_id is not None
+    ]
+    if not notices:
+        return {}
+    ids = {o.instruction_id for o, _ in notices}
+    instructions = {
+        i.id: i for i in session.scalars(select(m.Instruction).where(m.Instruction.id.in_(ids)))
+    }
+    feedback_due = _feedback_due(session, [o for o, _ in notices])
+    found = {}
+    for obligation, key in notices:
+        instruction = instructions[obligation.instruction_id]  # type: ignore[index]
+        found[(obligation.id, key)] = InstructionNote(
+            kind=key,
+            issuer=f"{instruction.issuer_post}{instruction.issuer_name}",
+            instruction_type=instruction.kind,
+            text=instruction.text,
+            received_at=instruction.received_at,
+            feedback_due_at=feedback_due.get(obligation.id),
         )
-    )
+    return found
+
+
+def _feedback_due(session: Session, obligations: list[m.Obligation]) -> dict[int, datetime]:
+    """When each obligation's feedback is due: the clock's own due time for a 督办; for the
+    relay, the first feedback clock's, opened with the acknowledgement clock under the same key
+    prefix (`instruction:<id>:<unit>:`), none for 参阅."""
+    found = {o.id: o.due_at for o in obligations if o.kind == "instruction_feedback"}
+    relays: dict[tuple[int | None, str], list[int]] = {}
+    for o in obligations:
+        if o.kind != "instruction_feedback":
+            relays.setdefault((o.instruction_id, f"{o.key.rpartition(':')[0]}:feedback"), [])
+            relays[(o.instruction_id, f"{o.key.rpartition(':')[0]}:feedback")].append(o.id)
+    if relays:
+        clocks = select(m.Obligation.instruction_id, m.Obligation.key, m.Obligation.due_at).where(
+            m.Obligation.instruction_id.in_({i for i, _ in relays}),
+            m.Obligation.key.in_({k for _, k in relays}),
+        )
+        for instruction_id, key, due_at in session.execute(clocks):
+            for obligation_id in relays.get((instruction_id, key), ()):
+                found.setdefault(obligation_id, due_at)
+    return found

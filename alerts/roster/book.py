@@ -6,7 +6,7 @@ the escalation records it and moves up a rung at once."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
@@ -136,38 +136,14 @@ class RosterBook:
     ) -> dict[tuple[int, str], list[Person]]:
         """For each unit and role, the people holding it at `at`: four statements however many
         units (the Now board's on-duty table asks for every unit at once)."""
-        end = at + timedelta(microseconds=1)
-        rosters = self.load_many(session, unit_ids=unit_ids, start=at, end=end)
-        holidays = self._holidays(at, end)
-        ids: dict[tuple[int, str], list[int]] = {}
-        for unit_id, roster in rosters.items():
-            for role in roles:
-                found = rr.shifts(roster, role, at, end, zone=self.zone, holidays=holidays)
-                ids[(unit_id, role)] = list(dict.fromkeys(s.person for s in found))
-        everyone = {i for people in ids.values() for i in people}
-        people = (
-            {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(everyone)))}
-            if everyone
-            else {}
-        )
-        return {key: [people[i] for i in found if i in people] for key, found in ids.items()}
+        duty = self.on_duty(session, unit_ids=unit_ids, at=at)
+        wanted = [(unit_id, role) for unit_id in dict.fromkeys(unit_ids) for role in roles]
+        duty.read_people(wanted)
+        return {(unit_id, role): duty.holders(unit_id, role) for unit_id, role in wanted}
 
-    def resolve(self, session: Session, *, target: str, incident: Scope, at: datetime) -> Resolved:
-        """`unit.ROLE` is the incident's unit, `office.ROLE` the office; `person:` names someone
-        by phone or email; `webhook:` names an outgoing webhook."""
-        kind, _, name = target.partition(":")
-        if kind == "webhook":
-            return Resolved(target, webhook=name)
-        if kind == "person":
-            person = session.scalar(
-                select(Person).where(or_(Person.phone == name, Person.email == name))
-            )
-            return Resolved(target, people=(person,) if person else ())
-        scope, _, role = target.partition(".")
-        unit_id = incident.unit_id if scope == "unit" else incident.office_id
-        return Resolved(
-            target, people=tuple(self.holders(session, unit_id=unit_id, role=role, at=at))
-        )
+    def on_duty(self, session: Session, *, unit_ids: Sequence[int], at: datetime) -> OnDuty:
+        """The rosters of these units at one moment, read in three statements."""
+        return OnDuty(self, session, unit_ids, at)
 
     def day_start(self, day: date, at: time) -> datetime:
         """The moment a local duty day starts."""
@@ -178,6 +154,83 @@ class RosterBook:
         return self.calendar.holidays_between(
             first, end.astimezone(self.zone).date() + timedelta(days=1)
         )
+
+
+class OnDuty:
+    """Who holds what in some units at one moment: each unit's roster read once, each role
+    resolved once, the people read in one statement per `read_people` (a batch of ladder steps
+    firing at one moment resolves its every recipient here)."""
+
+    def __init__(
+        self, book: RosterBook, session: Session, unit_ids: Sequence[int], at: datetime
+    ) -> None:
+        self.book, self.session, self.at = book, session, at
+        self._end = at + timedelta(microseconds=1)
+        self._rosters = book.load_many(session, unit_ids=unit_ids, start=at, end=self._end)
+        self._holidays = book._holidays(at, self._end)
+        self._holder_ids: dict[tuple[int, str], list[int]] = {}
+        self._people: dict[int, Person | None] = {}  # None: no such person row
+        self._named: dict[str, Person | None] = {}  # `person:` targets by phone or email
+
+    def read_people(self, roles: Iterable[tuple[int, str]], names: Iterable[str] = ()) -> None:
+        """Read the holders of these (unit, role) pairs and the people named by phone or email,
+        those not read yet, in at most two statements."""
+        ids = {i for unit_id, role in roles for i in self._ids(unit_id, role)} - self._people.keys()
+        if ids:
+            found = self.session.scalars(select(Person).where(Person.id.in_(ids)))
+            self._people.update(dict.fromkeys(ids))
+            self._people.update({p.id: p for p in found})
+        wanted = set(names) - self._named.keys()
+        if wanted:
+            matches = self.session.scalars(
+                select(Person)
+                .where(or_(Person.phone.in_(wanted), Person.email.in_(wanted)))
+                .order_by(Person.id)
+            ).all()
+            for name in wanted:
+                self._named[name] = next((p for p in matches if name in (p.phone, p.email)), None)
+
+    def holders(self, unit_id: int, role: str) -> list[Person]:
+        """People holding `role` in the unit at the moment."""
+        self.read_people([(unit_id, role)])
+        found = (self._people[i] for i in self._ids(unit_id, role))
+        return [p for p in found if p is not None]
+
+    def resolve(self, target: str, scope: Scope) -> Resolved:
+        """`unit.ROLE` is the scope's unit, `office.ROLE` its office; `person:` names someone
+        by phone or email; `webhook:` names an outgoing webhook."""
+        kind, _, name = target.partition(":")
+        if kind == "webhook":
+            return Resolved(target, webhook=name)
+        if kind == "person":
+            self.read_people((), [name])
+            person = self._named[name]
+            return Resolved(target, people=(person,) if person else ())
+        return Resolved(target, people=tuple(self.holders(*role_of(target, scope))))
+
+    def _ids(self, unit_id: int, role: str) -> list[int]:
+        key = (unit_id, role)
+        if key not in self._holder_ids:
+            if unit_id not in self._rosters:
+                self._rosters |= self.book.load_many(
+                    self.session, unit_ids=[unit_id], start=self.at, end=self._end
+                )
+            found = rr.shifts(
+                self._rosters[unit_id],
+                role,
+                self.at,
+                self._end,
+                zone=self.book.zone,
+                holidays=self._holidays,
+            )
+            self._holder_ids[key] = list(dict.fromkeys(s.person for s in found))
+        return self._holder_ids[key]
+
+
+def role_of(target: str, scope: Scope) -> tuple[int, str]:
+    """The unit and role a `unit.ROLE` or `office.ROLE` target names for a scope."""
+    where, _, role = target.partition(".")
+    return (scope.unit_id if where == "unit" else scope.office_id), role
 
 
 def _rotation(row: Rotation) -> rr.Rotation:

@@ -70,11 +70,21 @@ class Messages:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
+            auto_reload=False,  # shipped templates: no file check on every message
         )
 
     def render(self, channel: str, about: About) -> Rendered:
         """The message for `channel` (sms, voice, email, webhook)."""
+        return self._render(channel, about, self._context(about))
+
+    def render_with_summary(self, channel: str, about: About) -> tuple[Rendered, str]:
+        """The message for `channel` and its one-line summary (for a bundle), from one context."""
         context = self._context(about)
+        prefix = f"{about.instruction.kind}_" if about.instruction else ""
+        summary = self.env.get_template(f"{prefix}summary.txt").render(context).strip()
+        return self._render(channel, about, context), summary
+
+    def _render(self, channel: str, about: About, context: dict[str, object]) -> Rendered:
         prefix = f"{about.instruction.kind}_" if about.instruction else ""
         subject = self.env.get_template(f"{prefix}subject.txt").render(context).strip()
         name = "sms" if channel == "webhook" else channel
