@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -14,7 +14,15 @@ from alerts.dashboard.auth import Viewer
 from alerts.roster.access import units_in_view
 from alerts.roster.book import RosterBook
 from alerts.storage import models as m
-from alerts.storage.queries.board import last_messages, open_incidents
+from alerts.storage.queries.board import (
+    CardIncident,
+    LastMessage,
+    OpenIncident,
+    Owed,
+    Rung,
+    last_messages,
+    open_incidents,
+)
 from alerts.storage.queries.instruction_listing import InstructionLine, open_instructions
 from alerts.storage.queries.units import unit_names
 
@@ -32,14 +40,14 @@ class DutyLine:
 class BoardRow:
     """One open incident at its most urgent obligation."""
 
-    incident: m.Incident
+    incident: CardIncident
     unit_name: str
-    obligation: m.Obligation | None
+    obligation: Owed | None
     owed_by: str
-    rung: m.Escalation | None
+    rung: Rung | None
     acknowledged_at: datetime | None
     must_act: tuple[m.Person, ...] = ()  # the owing unit's duty officer now (empty: a gap)
-    last_message: m.Notification | None = None  # the latest sent to one of them about it
+    last_message: LastMessage | None = None  # the latest sent to one of them about it
 
 
 @dataclass(frozen=True)
@@ -53,7 +61,6 @@ class Summary:
 
 
 SOON = timedelta(hours=1)
-NEVER = datetime.max.replace(tzinfo=UTC)  # after every due time: nothing owed sorts last
 
 
 def visible_units(session: Session, viewer: Viewer) -> list[m.Unit]:
@@ -79,24 +86,25 @@ def duty_lines(
     ]
 
 
+def board_incidents(session: Session, viewer: Viewer, units: list[m.Unit]) -> list[OpenIncident]:
+    """Open incidents the viewer may see, most overdue first, then soonest due, those with
+    nothing owed last."""
+    if viewer.sees_everything:
+        return open_incidents(session, office_ids=[u.id for u in units if u.is_office])
+    return open_incidents(session, unit_id=viewer.unit.id)
+
+
 def board_rows(
     session: Session,
-    viewer: Viewer,
-    units: list[m.Unit],
+    found: Sequence[OpenIncident],
     *,
     roster: RosterBook,
     now: datetime,
     duty: Sequence[DutyLine] = (),  # the lines already resolved for the page
 ) -> list[BoardRow]:
-    """Open incidents the viewer may see, most overdue first, then soonest due, those with
-    nothing owed last; each with who must act now (the owing unit's duty officer, from `duty`)
-    and the last message they were sent about it, in a fixed number of statements however many
-    are open."""
-    if viewer.sees_everything:
-        found = open_incidents(session, office_ids=[u.id for u in units if u.is_office])
-    else:
-        found = open_incidents(session, unit_id=viewer.unit.id)
-    found.sort(key=lambda r: (0, r.obligation.due_at) if r.obligation else (1, NEVER))
+    """The cards of these open incidents: each with who must act now (the owing unit's duty
+    officer, from `duty`) and the last message they were sent about it, in a fixed number of
+    statements however many there are."""
     names = unit_names(session)
     officers = {line.unit.id: line.duty_officers for line in duty}
     missing = sorted({r.obligation.owed_by_unit_id for r in found if r.obligation} - set(officers))
@@ -133,8 +141,10 @@ def board_rows(
     return rows
 
 
-def summary(rows: list[BoardRow], instructions: list[InstructionLine], now: datetime) -> Summary:
-    """The counts the strip shows."""
+def summary(
+    rows: Sequence[OpenIncident], instructions: list[InstructionLine], now: datetime
+) -> Summary:
+    """The counts the strip shows, of every open incident (also those without a card)."""
     due = [r.obligation.due_at for r in rows if r.obligation]
     return Summary(
         overdue=sum(1 for d in due if d < now),
