@@ -1,6 +1,7 @@
 """The Now page's read model: open incidents with each one's most urgent obligation, the last
 ladder rung fired for it and its latest acknowledgement, in one statement however many
-incidents are open; and the last message each incident's people were sent, in one more.
+incidents are open (each looked up by index per incident); and the last message each
+incident's people were sent, in one more.
 Only the columns a card shows are read, as plain rows: no ORM objects to build or expire."""
 
 from __future__ import annotations
@@ -8,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, Subquery, and_, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, ScalarSelect, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from alerts.storage.models import Acknowledgement, Escalation, Incident, Notification, Obligation
 
@@ -68,6 +69,7 @@ class LastMessage:
     created_at: datetime
 
 
+T = TypeVar("T")
 CARD_COLUMNS = (
     Incident.id,
     Incident.title,
@@ -89,35 +91,54 @@ def open_incidents(
         where.append(Incident.office_id.in_(office_ids))
     if unit_id is not None:
         where.append(Incident.unit_id == unit_id)
-    open_ids = select(Incident.id).where(*where)
-    owed = and_(Obligation.incident_id.in_(open_ids), Obligation.still_owed)
-    owed_ids = select(Obligation.id).where(owed)
-    urgent, rung, acked = _most_urgent(owed), _last_rungs(owed_ids), _acknowledged(owed_ids)
+    owed = aliased(Obligation)
+    most_urgent = (
+        select(owed.id)
+        .where(owed.incident_id == Incident.id, owed.still_owed)
+        .order_by(owed.due_at, owed.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    cards = select(*CARD_COLUMNS, Incident.next_due_at, most_urgent.label("owed_id"))
+    card = cards.where(*where).subquery("card")
     query = (
         select(
-            *CARD_COLUMNS,
-            urgent.c.id,
-            urgent.c.owed_by_unit_id,
-            urgent.c.kind,
-            urgent.c.number,
-            urgent.c.due_at,
-            rung.c.step_key,
-            rung.c.fired_at,
-            acked.c.at,
+            *(card.c[c.key] for c in CARD_COLUMNS),
+            Obligation.id,
+            Obligation.owed_by_unit_id,
+            Obligation.kind,
+            Obligation.number,
+            Obligation.due_at,
+            _last_rung(Escalation.step_key),
+            _last_rung(Escalation.fired_at),
+            select(func.max(Acknowledgement.at))
+            .where(Acknowledgement.obligation_id == Obligation.id)
+            .scalar_subquery(),
         )
-        .outerjoin(urgent, and_(urgent.c.incident_id == Incident.id, urgent.c.rank == 1))
-        .outerjoin(rung, and_(rung.c.obligation_id == urgent.c.id, rung.c.rank == 1))
-        .outerjoin(acked, acked.c.obligation_id == urgent.c.id)
-        .where(*where)
+        .select_from(card)
+        .outerjoin(Obligation, Obligation.id == card.c.owed_id)
         .order_by(
-            urgent.c.due_at.is_(None),
-            urgent.c.due_at,
-            Incident.next_due_at.is_(None),
-            Incident.next_due_at,
-            Incident.id,
+            Obligation.due_at.is_(None),
+            Obligation.due_at,
+            card.c.next_due_at.is_(None),
+            card.c.next_due_at,
+            card.c.id,
         )
     )
     return [_open_incident(row) for row in session.execute(query)]
+
+
+def _last_rung(column: InstrumentedAttribute[T]) -> ScalarSelect[T]:
+    """This column of the ladder step fired last for the obligation of the enclosing row (one
+    index lookup per row: scalar subqueries, not window functions over a join, which SQLite
+    scanned once per incident)."""
+    return (
+        select(column)
+        .where(Escalation.obligation_id == Obligation.id)
+        .order_by(Escalation.fired_at.desc(), Escalation.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 def _open_incident(row: Sequence[Any]) -> OpenIncident:
@@ -128,46 +149,6 @@ def _open_incident(row: Sequence[Any]) -> OpenIncident:
     rung = Rung(step_key, fired_at) if step_key is not None else None
     owed = Owed(obligation_id, owed_by, kind, number, due_at)
     return OpenIncident(incident, owed, rung, acked_at)
-
-
-def _most_urgent(owed: ColumnElement[bool]) -> Subquery:
-    """The obligations `owed` picks, ranked per incident: the one due soonest (the first made,
-    on a tie) ranked 1."""
-    rank = func.row_number().over(
-        partition_by=Obligation.incident_id, order_by=(Obligation.due_at, Obligation.id)
-    )
-    query = select(
-        Obligation.id,
-        Obligation.incident_id,
-        Obligation.owed_by_unit_id,
-        Obligation.kind,
-        Obligation.number,
-        Obligation.due_at,
-        rank.label("rank"),
-    )
-    return query.where(owed).subquery()
-
-
-def _last_rungs(obligation_ids: Select[int]) -> Subquery:
-    """The ladder steps fired for these obligations, each one's last ranked 1."""
-    rank = func.row_number().over(
-        partition_by=Escalation.obligation_id,
-        order_by=(Escalation.fired_at.desc(), Escalation.id.desc()),
-    )
-    query = select(
-        Escalation.obligation_id, Escalation.step_key, Escalation.fired_at, rank.label("rank")
-    )
-    return query.where(Escalation.obligation_id.in_(obligation_ids)).subquery()
-
-
-def _acknowledged(obligation_ids: Select[int]) -> Subquery:
-    """When each of these obligations was last acknowledged."""
-    return (
-        select(Acknowledgement.obligation_id, func.max(Acknowledgement.at).label("at"))
-        .where(Acknowledgement.obligation_id.in_(obligation_ids))
-        .group_by(Acknowledgement.obligation_id)
-        .subquery()
-    )
 
 
 def last_messages(
