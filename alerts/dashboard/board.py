@@ -17,6 +17,7 @@ from alerts.storage import models as m
 from alerts.storage.queries.board import (
     CardIncident,
     LastMessage,
+    OpenBoard,
     OpenIncident,
     Owed,
     Rung,
@@ -86,12 +87,15 @@ def duty_lines(
     ]
 
 
-def board_incidents(session: Session, viewer: Viewer, units: list[m.Unit]) -> list[OpenIncident]:
-    """Open incidents the viewer may see, most overdue first, then soonest due, those with
-    nothing owed last."""
+def board_incidents(
+    session: Session, viewer: Viewer, units: list[m.Unit], *, cards: int | None
+) -> OpenBoard:
+    """Open incidents the viewer may see: every one's due time, and the first `cards` (None:
+    all) in full, most overdue first, then soonest due, those with nothing owed last."""
     if viewer.sees_everything:
-        return open_incidents(session, office_ids=[u.id for u in units if u.is_office])
-    return open_incidents(session, unit_id=viewer.unit.id)
+        offices = [u.id for u in units if u.is_office]
+        return open_incidents(session, office_ids=offices, cards=cards)
+    return open_incidents(session, unit_id=viewer.unit.id, cards=cards)
 
 
 def board_rows(
@@ -142,10 +146,11 @@ def board_rows(
 
 
 def summary(
-    rows: Sequence[OpenIncident], instructions: list[InstructionLine], now: datetime
+    due_times: Sequence[datetime | None], instructions: list[InstructionLine], now: datetime
 ) -> Summary:
-    """The counts the strip shows, of every open incident (also those without a card)."""
-    due = [r.obligation.due_at for r in rows if r.obligation]
+    """The counts the strip shows, of every open incident's due time (also those without a
+    card; None: nothing owed)."""
+    due = [d for d in due_times if d is not None]
     return Summary(
         overdue=sum(1 for d in due if d < now),
         due_within_hour=sum(1 for d in due if now <= d <= now + SOON),

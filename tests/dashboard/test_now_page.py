@@ -116,18 +116,12 @@ def test_board_names_who_must_act_with_their_last_message_and_counts_the_late(
 
 def test_summary_counts_the_overdue_and_those_due_within_the_hour() -> None:
     from datetime import timedelta
-    from types import SimpleNamespace
 
     from alerts.dashboard.board import summary
 
     now = at(12)
-
-    def row(minutes: int | None) -> Any:
-        due = None if minutes is None else SimpleNamespace(due_at=now + timedelta(minutes=minutes))
-        return SimpleNamespace(obligation=due)
-
-    rows = [row(-3121), row(-1), row(0), row(60), row(61), row(None)]
-    counted = summary(rows, [object(), object()], now)  # type: ignore[arg-type]
+    due = [now + timedelta(minutes=n) for n in (-3121, -1, 0, 60, 61)]
+    counted = summary([*due, None], [object(), object()], now)  # type: ignore[list-item]
     assert (counted.overdue, counted.due_within_hour, counted.instructions) == (2, 2, 2)
 
 

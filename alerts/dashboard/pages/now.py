@@ -53,9 +53,8 @@ def _render(
         now = services.clock.now()
         units = visible_units(ctx.session, ctx.viewer)
         duty = duty_lines(ctx.session, units, ctx.roster, now)
-        found = board_incidents(ctx.session, ctx.viewer, units)
-        shown = found if show_all else found[:CARDS]
-        rows = board_rows(ctx.session, shown, roster=ctx.roster, now=now, duty=duty)
+        found = board_incidents(ctx.session, ctx.viewer, units, cards=None if show_all else CARDS)
+        rows = board_rows(ctx.session, found.cards, roster=ctx.roster, now=now, duty=duty)
         instructions = board_instructions(ctx.session, ctx.viewer, units)
         return ctx.pages.render(
             request,
@@ -65,11 +64,11 @@ def _render(
             refresh=REFRESH_SECONDS,
             duty=duty,
             rows=rows,
-            total=len(found),
+            total=len(found.due),
             show_all=show_all,
             cards=CARDS,
             instructions=instructions,
-            counts=summary(found, instructions, now),
+            counts=summary(found.due, instructions, now),
             may_record=ctx.viewer.sees_everything and ctx.viewer.user.role in ACTORS,
             bulletin_duties=_bulletin_duties(ctx, now),
             provider_pauses=pause_lines(services.channels, ZoneInfo(services.settings.timezone)),

@@ -81,11 +81,25 @@ CARD_COLUMNS = (
 )
 
 
+@dataclass(frozen=True)
+class OpenBoard:
+    """Every open incident's most urgent due time (None: nothing owed), and the most urgent of
+    them in full, in board order."""
+
+    due: Sequence[datetime | None]
+    cards: list[OpenIncident]
+
+
 def open_incidents(
-    session: Session, *, office_ids: Sequence[int] | None = None, unit_id: int | None = None
-) -> list[OpenIncident]:
-    """Incidents not closed, of these offices or of this unit, most urgent obligation first
-    (overdue ones first of all, those with nothing owed last, in order of next due time)."""
+    session: Session,
+    *,
+    office_ids: Sequence[int] | None = None,
+    unit_id: int | None = None,
+    cards: int | None = None,
+) -> OpenBoard:
+    """Incidents not closed, of these offices or of this unit: all their due times, and the
+    first `cards` (None: all) in full, most urgent obligation first (overdue ones first of all,
+    those with nothing owed last, in order of next due time); two statements."""
     where: list[ColumnElement[bool]] = [Incident.state.not_in(("closed", "archived"))]
     if office_ids is not None:
         where.append(Incident.office_id.in_(office_ids))
@@ -99,8 +113,10 @@ def open_incidents(
         .limit(1)
         .scalar_subquery()
     )
-    cards = select(*CARD_COLUMNS, Incident.next_due_at, most_urgent.label("owed_id"))
-    card = cards.where(*where).subquery("card")
+    soonest = select(func.min(owed.due_at)).where(owed.incident_id == Incident.id, owed.still_owed)
+    due = list(session.scalars(select(soonest.scalar_subquery()).where(*where)))
+    columns = select(*CARD_COLUMNS, Incident.next_due_at, most_urgent.label("owed_id"))
+    card = columns.where(*where).subquery("card")
     query = (
         select(
             *(card.c[c.key] for c in CARD_COLUMNS),
@@ -124,8 +140,9 @@ def open_incidents(
             card.c.next_due_at,
             card.c.id,
         )
+        .limit(cards)
     )
-    return [_open_incident(row) for row in session.execute(query)]
+    return OpenBoard(due, [_open_incident(row) for row in session.execute(query)])
 
 
 def _last_rung(column: InstrumentedAttribute[T]) -> ScalarSelect[T]:
