@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, ScalarSelect, func, select
+from sqlalchemy import ColumnElement, Integer, ScalarSelect, Select, bindparam, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from alerts.storage.models import Acknowledgement, Escalation, Incident, Notification, Obligation
@@ -100,12 +101,25 @@ def open_incidents(
     """Incidents not closed, of these offices or of this unit: all their due times, and the
     first `cards` (None: all) in full, most urgent obligation first (overdue ones first of all,
     those with nothing owed last, in order of next due time); two statements."""
+    given = {"office_ids": office_ids, "unit_id": unit_id, "cards": cards}
+    params = {name: value for name, value in given.items() if value is not None}
+    due_times, card_rows = _statements(*(name in params for name in given))
+    due = list(session.scalars(due_times, params))
+    return OpenBoard(due, [_open_incident(row) for row in session.execute(card_rows, params)])
+
+
+@cache
+def _statements(of_offices: bool, of_unit: bool, limited: bool) -> tuple[Select[Any], Select[Any]]:
+    """The two statements for this kind of viewer, built once (building them cost as much as
+    running them), with the offices, the unit and the number of cards as parameters."""
     where: list[ColumnElement[bool]] = [Incident.state.not_in(("closed", "archived"))]
-    if office_ids is not None:
-        where.append(Incident.office_id.in_(office_ids))
-    if unit_id is not None:
-        where.append(Incident.unit_id == unit_id)
+    if of_offices:
+        where.append(Incident.office_id.in_(bindparam("office_ids", expanding=True)))
+    if of_unit:
+        where.append(Incident.unit_id == bindparam("unit_id"))
     owed = aliased(Obligation)
+    soonest = select(func.min(owed.due_at)).where(owed.incident_id == Incident.id, owed.still_owed)
+    due_times = select(soonest.scalar_subquery()).where(*where)
     most_urgent = (
         select(owed.id)
         .where(owed.incident_id == Incident.id, owed.still_owed)
@@ -113,11 +127,9 @@ def open_incidents(
         .limit(1)
         .scalar_subquery()
     )
-    soonest = select(func.min(owed.due_at)).where(owed.incident_id == Incident.id, owed.still_owed)
-    due = list(session.scalars(select(soonest.scalar_subquery()).where(*where)))
     columns = select(*CARD_COLUMNS, Incident.next_due_at, most_urgent.label("owed_id"))
     card = columns.where(*where).subquery("card")
-    query = (
+    card_rows = (
         select(
             *(card.c[c.key] for c in CARD_COLUMNS),
             Obligation.id,
@@ -140,9 +152,10 @@ def open_incidents(
             card.c.next_due_at,
             card.c.id,
         )
-        .limit(cards)
     )
-    return OpenBoard(due, [_open_incident(row) for row in session.execute(query)])
+    if limited:
+        card_rows = card_rows.limit(bindparam("cards", type_=Integer))
+    return due_times, card_rows
 
 
 def _last_rung(column: InstrumentedAttribute[T]) -> ScalarSelect[T]:
