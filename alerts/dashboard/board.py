@@ -1,6 +1,6 @@
-"""What the Now page (值班台) shows: who is on duty, every open incident by its next due time
-with the ladder's current rung and whether anyone acknowledged, and the open leader
-instructions (批示) with each unit's running clock."""
+"""What the Now page (值班台) shows: who is on duty, the most urgent open incidents (every one
+on asking, all of them counted) with the ladder's current rung and whether anyone
+acknowledged, and the open leader instructions (批示) with each unit's running clock."""
 
 from __future__ import annotations
 

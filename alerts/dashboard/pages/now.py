@@ -1,5 +1,6 @@
-"""值班台 (Now): who is on duty, every open incident and instruction with its countdown, and the
-section's bulletins still to publish (K14/K15), live."""
+"""值班台 (Now): who is on duty, the most urgent open incidents (every one with `?all=1`) and
+every open instruction with its countdown, and the section's bulletins still to publish
+(K14/K15), live."""
 
 from __future__ import annotations
 
