@@ -1,12 +1,12 @@
-"""What the Now page (值班台) shows: who is on duty, every open incident by its next due time
-with the ladder's current rung and whether anyone acknowledged, and the open leader
-instructions (批示) with each unit's running clock."""
+"""What the Now page (值班台) shows: who is on duty, the most urgent open incidents (every one
+on asking, all of them counted) with the ladder's current rung and whether anyone
+acknowledged, and the open leader instructions (批示) with each unit's running clock."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -14,7 +14,16 @@ from alerts.dashboard.auth import Viewer
 from alerts.roster.access import units_in_view
 from alerts.roster.book import RosterBook
 from alerts.storage import models as m
-from alerts.storage.queries.board import last_messages, open_incidents
+from alerts.storage.queries.board import (
+    CardIncident,
+    LastMessage,
+    OpenBoard,
+    OpenIncident,
+    Owed,
+    Rung,
+    last_messages,
+    open_incidents,
+)
 from alerts.storage.queries.instruction_listing import InstructionLine, open_instructions
 from alerts.storage.queries.units import unit_names
 
@@ -32,14 +41,14 @@ class DutyLine:
 class BoardRow:
     """One open incident at its most urgent obligation."""
 
-    incident: m.Incident
+    incident: CardIncident
     unit_name: str
-    obligation: m.Obligation | None
+    obligation: Owed | None
     owed_by: str
-    rung: m.Escalation | None
+    rung: Rung | None
     acknowledged_at: datetime | None
     must_act: tuple[m.Person, ...] = ()  # the owing unit's duty officer now (empty: a gap)
-    last_message: m.Notification | None = None  # the latest sent to one of them about it
+    last_message: LastMessage | None = None  # the latest sent to one of them about it
 
 
 @dataclass(frozen=True)
@@ -53,7 +62,6 @@ class Summary:
 
 
 SOON = timedelta(hours=1)
-NEVER = datetime.max.replace(tzinfo=UTC)  # after every due time: nothing owed sorts last
 
 
 def visible_units(session: Session, viewer: Viewer) -> list[m.Unit]:
@@ -79,24 +87,28 @@ def duty_lines(
     ]
 
 
+def board_incidents(
+    session: Session, viewer: Viewer, units: list[m.Unit], *, cards: int | None
+) -> OpenBoard:
+    """Open incidents the viewer may see: every one's due time, and the first `cards` (None:
+    all) in full, most overdue first, then soonest due, those with nothing owed last."""
+    if viewer.sees_everything:
+        offices = [u.id for u in units if u.is_office]
+        return open_incidents(session, office_ids=offices, cards=cards)
+    return open_incidents(session, unit_id=viewer.unit.id, cards=cards)
+
+
 def board_rows(
     session: Session,
-    viewer: Viewer,
-    units: list[m.Unit],
+    found: Sequence[OpenIncident],
     *,
     roster: RosterBook,
     now: datetime,
     duty: Sequence[DutyLine] = (),  # the lines already resolved for the page
 ) -> list[BoardRow]:
-    """Open incidents the viewer may see, most overdue first, then soonest due, those with
-    nothing owed last; each with who must act now (the owing unit's duty officer, from `duty`)
-    and the last message they were sent about it, in a fixed number of statements however many
-    are open."""
-    if viewer.sees_everything:
-        found = open_incidents(session, office_ids=[u.id for u in units if u.is_office])
-    else:
-        found = open_incidents(session, unit_id=viewer.unit.id)
-    found.sort(key=lambda r: (0, r.obligation.due_at) if r.obligation else (1, NEVER))
+    """The cards of these open incidents: each with who must act now (the owing unit's duty
+    officer, from `duty`) and the last message they were sent about it, in a fixed number of
+    statements however many there are."""
     names = unit_names(session)
     officers = {line.unit.id: line.duty_officers for line in duty}
     missing = sorted({r.obligation.owed_by_unit_id for r in found if r.obligation} - set(officers))
@@ -133,9 +145,12 @@ def board_rows(
     return rows
 
 
-def summary(rows: list[BoardRow], instructions: list[InstructionLine], now: datetime) -> Summary:
-    """The counts the strip shows."""
-    due = [r.obligation.due_at for r in rows if r.obligation]
+def summary(
+    due_times: Sequence[datetime | None], instructions: list[InstructionLine], now: datetime
+) -> Summary:
+    """The counts the strip shows, of every open incident's due time (also those without a
+    card; None: nothing owed)."""
+    due = [d for d in due_times if d is not None]
     return Summary(
         overdue=sum(1 for d in due if d < now),
         due_within_hour=sum(1 for d in due if now <= d <= now + SOON),

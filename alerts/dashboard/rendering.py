@@ -62,6 +62,7 @@ class Pages:
             lang=language,
             t=self.translators[language],
             local=self.local,
+            short_time=self.short_time,
             iso=self.iso,
             step=self.step_label(language),
             countdown=lambda due, now: words.countdown(due - now, language),
@@ -94,6 +95,11 @@ class Pages:
     def local(self, moment: datetime | None, fmt: str = "%m-%d %H:%M") -> str:
         """A moment as people here read it."""
         return moment.astimezone(self.zone).strftime(fmt) if moment else ""
+
+    def short_time(self, moment: datetime, now: datetime) -> str:
+        """A moment by its time of day, with its date too when it is not today here."""
+        here, today = moment.astimezone(self.zone), now.astimezone(self.zone)
+        return here.strftime("%H:%M" if here.date() == today.date() else "%m-%d %H:%M")
 
     def iso(self, moment: datetime | None) -> str:
         """A moment for a data attribute."""

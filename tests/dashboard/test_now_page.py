@@ -116,18 +116,12 @@ def test_board_names_who_must_act_with_their_last_message_and_counts_the_late(
 
 def test_summary_counts_the_overdue_and_those_due_within_the_hour() -> None:
     from datetime import timedelta
-    from types import SimpleNamespace
 
     from alerts.dashboard.board import summary
 
     now = at(12)
-
-    def row(minutes: int | None) -> Any:
-        due = None if minutes is None else SimpleNamespace(due_at=now + timedelta(minutes=minutes))
-        return SimpleNamespace(obligation=due)
-
-    rows = [row(-3121), row(-1), row(0), row(60), row(61), row(None)]
-    counted = summary(rows, [object(), object()], now)  # type: ignore[arg-type]
+    due = [now + timedelta(minutes=n) for n in (-3121, -1, 0, 60, 61)]
+    counted = summary([*due, None], [object(), object()], now)  # type: ignore[list-item]
     assert (counted.overdue, counted.due_within_hour, counted.instructions) == (2, 2, 2)
 
 
@@ -166,3 +160,32 @@ def test_the_on_duty_table_costs_as_many_statements_for_12_units_as_for_2(
     more_page, more = _page(c, "/")
     assert more == few
     assert "新增9镇" in more_page and "新增9镇" not in page, "the new units are on the table"
+
+
+def test_the_board_shows_the_most_urgent_cards_and_every_one_on_asking(database_url: str) -> None:
+    """Past CARDS open incidents the board shows the most urgent ones, counts them all and links
+    to every card; the statements stay as many, and none reads a column no card shows."""
+    from alerts.dashboard.pages.now import CARDS
+
+    c = county(database_url, start=at(9, 10))
+    seed_roster(database_url, start=at(0))
+    add_user(database_url, "duty", "duty_room", "county", at(0))
+    filed = [_file(c, n) for n in range(2)]
+    sign_in(c.client, "duty")
+    _, few = _page(c, "/now/rows")
+    filed += [_file(c, n) for n in range(2, CARDS + 1)]
+    with _statements(c) as sent:
+        html = c.client.get("/now/rows").text
+    every, every_statements = _page(c, "/now/rows?all=1")
+    whole = c.client.get("/?all=1").text
+
+    assert len(sent) == every_statements == few
+    assert list(_cards(html)) == filed[:CARDS] and list(_cards(every)) == filed
+    assert f'<span class="count">{CARDS + 1}</span>' in html
+    assert f"显示最紧急的 {CARDS} 起，共 {CARDS + 1} 起" in html and 'href="/?all=1"' in html
+    assert f"只显示最紧急的 {CARDS} 起" in every and 'href="/?all=1"' not in every
+    assert html.split("</p>", 1)[0] == every.split("</p>", 1)[0], "the strip counts them all"
+    assert 'data-refresh-url="/now/rows?all=1"' in whole, "a refresh keeps every card"
+    read = " ".join(sent)
+    for column in ("notifications.body", "notifications.html", "incidents.flags", "filings."):
+        assert column not in read, f"the board reads {column}"
