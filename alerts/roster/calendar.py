@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
+from icalendar import Calendar, Event
 from itsdangerous import BadSignature, Signer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,9 +29,6 @@ ROLES = DUTY_ROLES  # standing roles stay out
 PAST, AHEAD = timedelta(days=30), timedelta(days=90)
 MARGIN = timedelta(days=8)  # resolved this much wider, so shifts at the window's edges are whole
 _PREFIX = {"person": "p", "unit": "u"}
-
-if TYPE_CHECKING:
-    from icalendar import Event
 
 
 class CalendarLinks:
@@ -154,8 +152,6 @@ def feed(
 ) -> bytes:
     """An iCalendar document of duty events; `name` is what the app calls the calendar, and
     `name_people` puts who is on duty in each title (a unit's feed)."""
-    from icalendar import Calendar  # imported when a feed is asked for: 3 MiB otherwise idle
-
     calendar = Calendar()
     calendar.add("prodid", "-//Jibao 急报//duty roster//ZH")
     calendar.add("version", "2.0")
@@ -174,8 +170,6 @@ def _event(event: DutyEvent, translate: Translator, now: datetime, name_people: 
     role = translate(f"role.{event.role}")
     person = event.person.name if event.person else "?"
     who = translate("roster_calendar.unit_summary", unit=event.unit.name, role=role, person=person)
-    from icalendar import Event
-
     entry = Event()
     entry.add("uid", event_uid(event))
     entry.add("dtstamp", now.astimezone(UTC))

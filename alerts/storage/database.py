@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
-
-if TYPE_CHECKING:  # alembic is imported when migrating: 10 MiB a serving process need not hold
-    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -49,8 +48,6 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def alembic_config(url: str) -> Config:
     """Alembic configured in code, so no alembic.ini has to sit in the working directory."""
-    from alembic.config import Config
-
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", normalize_url(url).replace("%", "%%"))
@@ -59,6 +56,4 @@ def alembic_config(url: str) -> Config:
 
 def migrate(url: str, revision: str = "head") -> None:
     """Bring the database at `url` up to `revision`."""
-    from alembic import command
-
     command.upgrade(alembic_config(url), revision)

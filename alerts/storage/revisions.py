@@ -4,17 +4,15 @@ schema newer than the code."""
 
 from __future__ import annotations
 
-import functools
-import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-from sqlalchemy import Connection, Engine, inspect, text
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
+from sqlalchemy import Connection, Engine
 
-from alerts.storage.database import MIGRATIONS, alembic_config
-
-if TYPE_CHECKING:  # alembic is imported only when the schema is not current (10 MiB)
-    from alembic.script import ScriptDirectory
+from alerts.storage.database import alembic_config
 
 Standing = Literal["empty", "behind", "current", "ahead"]
 
@@ -39,22 +37,7 @@ class SchemaState:
 
 
 def _scripts() -> ScriptDirectory:
-    from alembic.script import ScriptDirectory
-
     return ScriptDirectory.from_config(alembic_config("sqlite://"))
-
-
-@functools.cache
-def shipped_head() -> str | None:
-    """The head read from the migration files' `revision` and `down_revision` lines, without
-    alembic: the one revision no other names as its parent (None if that is not one)."""
-    revisions, parents = set(), set()
-    for script in (MIGRATIONS / "versions").glob("*.py"):
-        source = script.read_text(encoding="utf-8")
-        revisions |= set(re.findall(r'^revision(?:: str)? = "([^"]+)"', source, re.M))
-        parents |= set(re.findall(r'^down_revision(?:: str \| None)? = "([^"]+)"', source, re.M))
-    heads = revisions - parents
-    return heads.pop() if len(heads) == 1 else None
 
 
 def head_revision() -> str:
@@ -66,8 +49,6 @@ def head_revision() -> str:
 
 def known_revision(revision: str) -> bool:
     """Whether `revision` is one of this code's migrations."""
-    from alembic.util.exc import CommandError
-
     try:
         return _scripts().get_revision(revision) is not None
     except CommandError:
@@ -76,13 +57,7 @@ def known_revision(revision: str) -> bool:
 
 def stored_revision(connection: Connection) -> str | None:
     """The revision alembic_version records, or None when the database was never migrated."""
-    if not inspect(connection).has_table("alembic_version"):
-        return None
-    revisions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
-    found = list(revisions)
-    if len(found) > 1:
-        raise ValueError(f"the database records several revisions: {sorted(found)}")
-    return found[0] if found else None
+    return MigrationContext.configure(connection).get_current_revision()
 
 
 def schema_state(engine: Engine) -> SchemaState:
@@ -94,8 +69,6 @@ def schema_state(engine: Engine) -> SchemaState:
 
 def state_of(current: str | None) -> SchemaState:
     """The standing of a database at revision `current` against this code's head."""
-    if current is not None and current == shipped_head():
-        return SchemaState(current, current, (), "current")  # the usual start: no alembic
     scripts, head = _scripts(), head_revision()
     if current is not None and not known_revision(current):
         return SchemaState(current, head, (), "ahead")
