@@ -10,12 +10,11 @@ from typing import Any
 from alibabacloud_dysmsapi20170525 import models as sms_models
 from alibabacloud_dysmsapi20170525.client import Client
 
-from notifiers import provider_ids
 from notifiers.aliyun_common import AliyunSettings, answer_code, client_config, outcome_of
 from notifiers.base import Message, SendResult
 from notifiers.templated import IDENTICAL_REFUSED, IdenticalGuard, local_number, template_of
 
-PREFIX = provider_ids.ALIYUN_SMS
+PREFIX = "aliyun-sms:"
 
 
 class AliyunSmsNotifier:

@@ -13,12 +13,11 @@ from typing import Any
 from alibabacloud_dyvmsapi20170525 import models as voice_models
 from alibabacloud_dyvmsapi20170525.client import Client
 
-from notifiers import provider_ids
 from notifiers.aliyun_common import AliyunSettings, answer_code, client_config, outcome_of
 from notifiers.base import Message, SendResult
 from notifiers.templated import local_number, template_of
 
-PREFIX = provider_ids.ALIYUN_VOICE
+PREFIX = "aliyun-voice:"
 
 
 class AliyunVoiceNotifier:

@@ -16,11 +16,10 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sms.v20210111 import models as sms_models
 from tencentcloud.sms.v20210111.sms_client_async import SmsClient
 
-from notifiers import provider_ids
 from notifiers.base import DeliveryState, Message, SendResult
 from notifiers.templated import IDENTICAL_REFUSED, IdenticalGuard, Template, template_of
 
-PREFIX = provider_ids.TENCENT_SMS
+PREFIX = "tencent-sms:"
 log = logging.getLogger(__name__)
 # error codes that mean "not now": Tencent's side, or a quota that frees up later
 _TEMPORARY = ("InternalError", "LimitExceeded", "RequestLimitExceeded", "ServerNetworkError")

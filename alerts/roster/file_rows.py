@@ -10,6 +10,8 @@ import warnings
 from datetime import datetime, time
 from typing import Literal
 
+import openpyxl
+
 Format = Literal["csv", "xlsx"]
 MAX_ROWS = 200  # a month is 31 rows; more is the wrong file
 HEADER_SEARCH = 5  # the header may sit below a title row or two
@@ -58,8 +60,6 @@ def _csv_rows(data: bytes) -> Rows:
 
 
 def _xlsx_rows(data: bytes) -> Rows:
-    import openpyxl  # imported when a workbook comes: 8 MiB a serving process need not hold
-
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # styles and extensions openpyxl skips do not matter
