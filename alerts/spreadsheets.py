@@ -8,8 +8,6 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-import openpyxl
-
 
 def csv_bytes(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
     """A header and rows as CSV, with the BOM that tells Excel it is UTF-8."""
@@ -22,6 +20,8 @@ def csv_bytes(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
 
 def xlsx_bytes(header: Sequence[str], rows: Sequence[Sequence[Any]], title: str = "") -> bytes:
     """A header and rows as a one-sheet workbook (named `title` if given); dates show as dates."""
+    import openpyxl  # here, not at the top: about 8 MiB resident, needed only for a workbook
+
     book = openpyxl.Workbook()
     sheet = book.active
     if title:

@@ -10,7 +10,7 @@ from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
 from alerts.i18n import Translator
 from alerts.storage.database import make_engine, normalize_url
-from alerts.storage.revisions import SchemaState, schema_state, state_of
+from alerts.storage.schema_head import HEAD_REVISION, SchemaState, current_state, stored_revision
 
 
 class StartupError(Exception):
@@ -39,16 +39,23 @@ def check_url(url: str, translate: Translator) -> None:
 
 def database_schema(url: str) -> SchemaState:
     """Where the database at `url` stands against this code's migrations; a SQLite file that
-    does not exist is a database never migrated (and is not created by asking)."""
+    does not exist is a database never migrated (and is not created by asking). A current
+    schema is told without loading alembic (alerts/storage/schema_head.py)."""
     parsed = make_url(normalize_url(url))
     file = parsed.database if parsed.get_backend_name() == "sqlite" else None
-    if file not in (None, "", ":memory:") and not Path(str(file)).exists():
-        return state_of(None)
-    engine = make_engine(url)
-    try:
-        return schema_state(engine)
-    finally:
-        engine.dispose()
+    current = None
+    if file in (None, "", ":memory:") or Path(str(file)).exists():
+        engine = make_engine(url)
+        try:
+            with engine.connect() as connection:
+                current = stored_revision(connection)
+        finally:
+            engine.dispose()
+    if current == HEAD_REVISION:
+        return current_state()
+    from alerts.storage.revisions import state_of  # alembic's scripts tell what is missing
+
+    return state_of(current)
 
 
 def check_schema(url: str, translate: Translator) -> None:

@@ -31,6 +31,7 @@ missed.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import secrets
@@ -64,6 +65,7 @@ from rules.escalation import Policy, due_firings
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the Twilio stand-in lives in tests/, which is not installed
 
+from figures import Figure, write_figures  # noqa: E402  (bench/ is on sys.path)
 from filings import (  # noqa: E402  (bench/ is on sys.path when run as a script)
     CONFIG,
     HOST,
@@ -802,6 +804,29 @@ def print_summary(results: list[Result]) -> None:
         )
 
 
+def result_figures(r: Result) -> list[Figure]:
+    """The headline figures against their targets, for bench/report.py; a phase that left steps
+    unsent counts as taking forever."""
+    p = percentiles(r.steady.lags_s)
+    burst_s = r.burst.last_s if r.burst.missing == 0 else math.inf
+    peak = max(r.escalations.memory["peak"], r.outbox.memory["peak"])
+    wrong = sum(d.missing + d.duplicates for d in (r.steady, r.burst, r.sent))
+    rows = [
+        ("lag due → SMS p99", p["p99"] if r.steady.missing == 0 else math.inf, "s", TARGET_P99_S,
+         False),
+        ("lag due → SMS max", p["max"] if r.steady.missing == 0 else math.inf, "s", TARGET_MAX_S,
+         False),
+        (f"{r.workload.burst:,} steps due at once, all sent", burst_s, "s", TARGET_BURST_S, False),
+        ("outbox", r.rate if r.sent.missing == 0 else 0.0, "msg/s", TARGET_RATE, True),
+        (f"peak RSS, {r.workload.obligations:,} open", peak, "MiB", TARGET_RSS_MIB, False),
+        ("steps skipped or sent twice", wrong, "", 0, False),
+    ]  # fmt: skip
+    return [
+        Figure("escalation", r.backend, name, value, unit, limit, "target", higher)
+        for name, value, unit, limit, higher in rows
+    ]
+
+
 # --- main ---------------------------------------------------------------------------------------
 
 
@@ -850,6 +875,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--callbacks", action="store_true", help="let the stand-in post status callbacks")
     add("--profile", type=Path, help="record each server with py-spy into this directory")
     add("--keep-logs", help="copy the server logs into this directory")
+    add("--json", type=Path, help="write the headline figures to this file")
     args = parser.parse_args(argv)
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     if set(args.backends) - {"sqlite", "postgres"}:
@@ -881,6 +907,8 @@ def main(argv: list[str] | None = None) -> int:
         failed |= bool(result.failures)
     if results:
         print_summary(results)
+    if args.json:
+        write_figures(args.json, [f for r in results for f in result_figures(r)])
     return 1 if failed else 0
 
 

@@ -50,6 +50,7 @@ from typing import Any
 import aiohttp
 import psycopg
 from bare_app import prepare, stored_rows  # bench/ is on sys.path when run as a script
+from figures import Figure, write_figures
 from sqlalchemy import func, select
 
 from alerts.storage.database import make_engine, make_session_factory, migrate
@@ -517,6 +518,17 @@ def print_ratio(jibao: Result, bare: Result) -> bool:
     return met
 
 
+def ratio_figures(jibao: Result, bare: Result) -> list[Figure]:
+    """The limit ratio and Jibao's p99, for bench/report.py."""
+    where = f"{jibao.backend}, {jibao.processes} process{'es' if jibao.processes > 1 else ''}"
+    p99 = percentiles(jibao.tally.latencies_ms)["p99"]
+    return [
+        Figure("filings", where, "filings/s", jibao.rate, "/s", bare.rate, "bare app", True,
+               TARGET_RATIO),
+        Figure("filings", where, "filing p99", p99, "ms", TARGET_P99_MS, "target", False),
+    ]  # fmt: skip
+
+
 # --- main ---------------------------------------------------------------------------------------
 
 
@@ -553,6 +565,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="1,2",
         help="comma-separated worker process counts; above 1 for PostgreSQL only (default 1,2)",
     )
+    parser.add_argument("--json", type=Path, help="write the headline figures to this file")
     args = parser.parse_args(argv)
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     unknown = set(args.backends) - {"sqlite", "postgres"}
@@ -585,6 +598,7 @@ def print_summary(results: list[Result]) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     results: list[Result] = []
+    figures: list[Figure] = []
     failed = False
     for backend in args.backends:
         counts = args.processes if backend == "postgres" else [1]
@@ -604,14 +618,21 @@ def main(argv: list[str] | None = None) -> int:
                 print_result(result, args.seconds)
                 failed |= not result.ok
             print_ratio(*pair)
+            figures += ratio_figures(*pair)
             results += pair
             by_count[processes] = pair[0]
         if 1 in by_count and 2 in by_count and by_count[1].rate:
             scaling = by_count[2].rate / by_count[1].rate
             target = f"target >= {TARGET_SCALING:.1f}x"
             print(f"  two processes: {scaling:.2f}x one ({backend}; {target})\n", flush=True)
+            figures.append(
+                Figure("filings", backend, "two processes ÷ one", scaling, "×", TARGET_SCALING,
+                       "target", True)
+            )  # fmt: skip
     if results:
         print_summary(results)
+    if args.json:
+        write_figures(args.json, figures)
     return 1 if failed else 0
 
 

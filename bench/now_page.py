@@ -63,6 +63,7 @@ from alerts.storage.queries import add_unit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from figures import Figure, write_figures  # noqa: E402  (bench/ is on sys.path)
 from filings import (  # noqa: E402  (bench/ is on sys.path when run as a script)
     CONFIG,
     HOST,
@@ -443,6 +444,13 @@ def print_run(backend: str, run: Run) -> None:
         print(f"    first bad answer: {run.first_bad}", flush=True)
 
 
+def run_figure(backend: str, run: Run) -> Figure:
+    """p95 of one path and mode against the target, for bench/report.py."""
+    name = f"{run.path} p95, {run.mode}"
+    return Figure("now_page", backend, name, cuts(run.latencies_ms)["p95"], "ms", TARGET_P95_MS,
+                  "target", False)  # fmt: skip
+
+
 HEADER = (
     f"  {'backend':<9}{'path':<11}{'mode':<14}{'n':>5}{'bad':>5}{'p50 ms':>9}{'p95 ms':>9}"
     f"{'p99 ms':>9}{'max ms':>9}{'KiB':>9}{'CPU/req':>10}{'req/s':>8}"
@@ -497,6 +505,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--py-spy", metavar="PREFIX", help="record the server to PREFIX.<backend>.txt"
     )
+    parser.add_argument("--json", type=Path, help="write the headline figures to this file")
     args = parser.parse_args(argv)
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     unknown = set(args.backends) - {"sqlite", "postgres"}
@@ -534,6 +543,8 @@ def main(argv: list[str] | None = None) -> int:
         print(HEADER)
         for backend, run in results:
             print_run(backend, run)
+    if args.json:
+        write_figures(args.json, [run_figure(backend, run) for backend, run in results])
     return 1 if failed else 0
 
 

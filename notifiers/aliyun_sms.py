@@ -12,9 +12,8 @@ from alibabacloud_dysmsapi20170525.client import Client
 
 from notifiers.aliyun_common import AliyunSettings, answer_code, client_config, outcome_of
 from notifiers.base import Message, SendResult
+from notifiers.provider_ids import ALIYUN_SMS as PREFIX
 from notifiers.templated import IDENTICAL_REFUSED, IdenticalGuard, local_number, template_of
-
-PREFIX = "aliyun-sms:"
 
 
 class AliyunSmsNotifier:

@@ -15,9 +15,8 @@ from alibabacloud_dyvmsapi20170525.client import Client
 
 from notifiers.aliyun_common import AliyunSettings, answer_code, client_config, outcome_of
 from notifiers.base import Message, SendResult
+from notifiers.provider_ids import ALIYUN_VOICE as PREFIX
 from notifiers.templated import local_number, template_of
-
-PREFIX = "aliyun-voice:"
 
 
 class AliyunVoiceNotifier:

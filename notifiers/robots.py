@@ -19,9 +19,9 @@ Each provider's wire protocol as it documents it:
   mobile are written in the text instead.
 
 The robot's own rate is kept by the outbox (alerts/escalation/robot_claims.py), which bundles
-what exceeds it; `RATE_LIMITS` says what each provider publishes. Outcomes: errcode/code 0 →
-SENT; a rate-limit code, 429 or 5xx → FAILED_TEMP; any other code or status → FAILED_PERM;
-connection failures as for webhooks (notifiers/webhook.py)."""
+what exceeds it; `ROBOT_RATE_LIMITS` (notifiers/provider_ids.py) says what each provider
+publishes. Outcomes: errcode/code 0 → SENT; a rate-limit code, 429 or 5xx → FAILED_TEMP; any
+other code or status → FAILED_PERM; connection failures as for webhooks (notifiers/webhook.py)."""
 
 from __future__ import annotations
 
@@ -44,12 +44,6 @@ from notifiers.webhook import classify_failure, retry_after_seconds
 Kind = Literal["wecom", "dingtalk", "feishu"]
 KINDS: tuple[Kind, ...] = ("wecom", "dingtalk", "feishu")
 CHANNEL_PREFIX = "robot:"
-# (window in seconds, messages) as each provider publishes them for one robot
-RATE_LIMITS: dict[str, tuple[tuple[int, int], ...]] = {
-    "wecom": ((60, 20),),
-    "dingtalk": ((60, 20),),
-    "feishu": ((60, 100), (1, 5)),
-}
 RATE_LIMITED = {"wecom": {45009}, "dingtalk": {130101, 660026}, "feishu": {11232, 9499}}
 RATE_RETRY_SECONDS = 60.0  # a limited robot is asked again after its window
 _URL = re.compile(r"https?://[^\s)）]+")

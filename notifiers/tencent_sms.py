@@ -17,9 +17,9 @@ from tencentcloud.sms.v20210111 import models as sms_models
 from tencentcloud.sms.v20210111.sms_client_async import SmsClient
 
 from notifiers.base import DeliveryState, Message, SendResult
+from notifiers.provider_ids import TENCENT_SMS as PREFIX
 from notifiers.templated import IDENTICAL_REFUSED, IdenticalGuard, Template, template_of
 
-PREFIX = "tencent-sms:"
 log = logging.getLogger(__name__)
 # error codes that mean "not now": Tencent's side, or a quota that frees up later
 _TEMPORARY = ("InternalError", "LimitExceeded", "RequestLimitExceeded", "ServerNetworkError")

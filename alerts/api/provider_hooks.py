@@ -25,10 +25,8 @@ from alerts.escalation.acks import acknowledge_told, answer_reply
 from alerts.escalation.statuses import report_status
 from alerts.services import Services, ServicesDep, SessionDep
 from alerts.storage import models as m
-from notifiers.aliyun_sms import PREFIX as ALIYUN_SMS
-from notifiers.aliyun_voice import PREFIX as ALIYUN_VOICE
 from notifiers.base import DeliveryState
-from notifiers.tencent_sms import PREFIX as TENCENT_SMS
+from notifiers.provider_ids import ALIYUN_SMS, ALIYUN_VOICE, TENCENT_SMS
 
 router = APIRouter(tags=["providers"])
 _ERRORS = error_responses(403, 413, 422)

@@ -22,7 +22,6 @@ from alerts.escalation.statuses import report_status
 from alerts.services import Services, ServicesDep, SessionDep
 from alerts.storage import models as m
 from notifiers.base import DeliveryState
-from notifiers.voice import gather_reply_twiml
 
 router = APIRouter(tags=["twilio"])
 
@@ -152,6 +151,10 @@ async def twilio_voice_key(
         acknowledged = _ack_from_call(session, services, notification)
         session.commit()
     services.wake()
+    # here, not at the top: notifiers.voice loads the Twilio client stack, which a service that
+    # does not call by Twilio never needs resident
+    from notifiers.voice import gather_reply_twiml
+
     return Response(gather_reply_twiml(acknowledged), media_type="application/xml")
 
 

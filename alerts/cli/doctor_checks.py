@@ -21,7 +21,6 @@ from alerts.config_sources import DATABASE_URL, SECRET_KEY
 from alerts.i18n import Translator
 from alerts.startup import StartupError, check_url, explain, schema_ahead, shown_url
 from alerts.storage.database import make_engine, normalize_url
-from alerts.storage.revisions import schema_state
 
 CLOCK_TOLERANCE = timedelta(seconds=5)  # due times and claim leases are counted in seconds
 CONNECT_TIMEOUT = 5  # seconds, for a database that does not answer
@@ -93,6 +92,8 @@ def _sqlite_file(url: str) -> Path:
 
 
 def _schema(engine: sa.Engine, url: str, translate: Translator) -> list[Finding]:
+    from alerts.storage.revisions import schema_state  # alembic: loaded by the doctor only
+
     state = schema_state(engine)
     if state.standing == "current":
         return [ok("schema", "schema_current", head=state.head)]

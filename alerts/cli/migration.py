@@ -11,7 +11,7 @@ from alerts.config import Settings
 from alerts.i18n import Translator
 from alerts.startup import database_schema, schema_ahead, shown_url
 from alerts.storage.database import migrate
-from alerts.storage.revisions import SchemaState
+from alerts.storage.schema_head import SchemaState
 
 
 def add_migrate_command(commands: Any) -> None:

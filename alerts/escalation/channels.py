@@ -25,17 +25,19 @@ def parent_notifiers(
 
 
 def build_notifiers(settings: NotificationSettings, public_url: str) -> dict[str, Notifier]:
-    """sms, voice, email and webhook:NAME notifiers; dry where credentials are missing."""
-    from notifiers.email import EmailNotifier, EmailSettings
-    from notifiers.sms import SmsNotifier
-    from notifiers.twilio_client import TwilioSettings
-    from notifiers.voice import VoiceNotifier
-    from notifiers.webhook import WebhookNotifier, WebhookSettings
+    """sms, voice, email and webhook:NAME notifiers; dry where credentials are missing.
 
+    Each notifier's module is imported only when its channel is configured: the client
+    libraries behind them cost resident memory an office that does not use them should not pay
+    (bench/idle_memory.py)."""
     notifiers: dict[str, Notifier] = {}
     twilio = settings.twilio
     token = twilio.auth_token.get_secret_value()
     if twilio.account_sid and token and twilio.from_number:
+        from notifiers.sms import SmsNotifier
+        from notifiers.twilio_client import TwilioSettings
+        from notifiers.voice import VoiceNotifier
+
         config = TwilioSettings(
             account_sid=twilio.account_sid,
             auth_token=token,
@@ -47,6 +49,8 @@ def build_notifiers(settings: NotificationSettings, public_url: str) -> dict[str
         notifiers["sms"], notifiers["voice"] = SmsNotifier(config), VoiceNotifier(config)
     email = settings.email
     if email.host:
+        from notifiers.email import EmailNotifier, EmailSettings
+
         notifiers["email"] = EmailNotifier(
             EmailSettings(
                 host=email.host,
@@ -59,6 +63,8 @@ def build_notifiers(settings: NotificationSettings, public_url: str) -> dict[str
             )
         )
     for hook in settings.webhooks:
+        from notifiers.webhook import WebhookNotifier, WebhookSettings
+
         secret = settings.webhook_secrets.get(hook.name, SecretStr(""))
         notifiers[f"webhook:{hook.name}"] = WebhookNotifier(
             WebhookSettings(
@@ -81,10 +87,10 @@ def build_notifiers(settings: NotificationSettings, public_url: str) -> dict[str
 
 def robot_notifiers(settings: NotificationSettings) -> dict[str, Notifier]:
     """robot:NAME for each group robot; DingTalk and Feishu sign with JIBAO_ROBOT_SECRET_<NAME>."""
-    from notifiers.robots import RobotNotifier, RobotSettings
-
     notifiers: dict[str, Notifier] = {}
     for robot in settings.robots:
+        from notifiers.robots import RobotNotifier, RobotSettings
+
         secret = settings.robot_secrets.get(robot.name, SecretStr("")).get_secret_value()
         notifiers[f"robot:{robot.name}"] = RobotNotifier(
             RobotSettings(

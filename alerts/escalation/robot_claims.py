@@ -1,6 +1,6 @@
 """A group robot's rate in the outbox: each robot may post only as often as its provider allows
-(notifiers/robots.py `RATE_LIMITS`: DingTalk and WeCom 20 a minute, Feishu 100 a minute and 5 a
-second), counted over everything it posted, whoever it mentioned.
+(notifiers/provider_ids.py `ROBOT_RATE_LIMITS`: DingTalk and WeCom 20 a minute, Feishu 100 a
+minute and 5 a second), counted over everything it posted, whoever it mentioned.
 
 What exceeds the rate is bundled, never dropped: with room for k more posts now and n > k rows
 due, k - 1 go alone and the rest as one bundled post (mentioning all of them); with no room,
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from alerts.config import NotificationSettings
 from alerts.escalation.throttle import lock_addresses
 from alerts.storage import models as m
-from notifiers.robots import RATE_LIMITS
+from notifiers.provider_ids import ROBOT_RATE_LIMITS
 from rules.rate_limits import held_until
 
 ROBOT_PREFIX = "robot:"
@@ -42,7 +42,7 @@ def robot_limits(settings: NotificationSettings, channel: str) -> dict[timedelta
     its rows fail at sending, `no channel`)."""
     name = channel.removeprefix(ROBOT_PREFIX)
     kind = next((r.kind for r in settings.robots if r.name == name), None)
-    return {timedelta(seconds=s): n for s, n in RATE_LIMITS.get(kind or "", ())}
+    return {timedelta(seconds=s): n for s, n in ROBOT_RATE_LIMITS.get(kind or "", ())}
 
 
 def claim_robots(

@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from icalendar import Calendar, Event
 from itsdangerous import BadSignature, Signer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +22,9 @@ from alerts.i18n import Translator
 from alerts.roster.book import RosterBook
 from alerts.storage.models import Person, RosterShift, Rotation, SwapRequest, Unit
 from rules.roles import DUTY_ROLES
+
+if TYPE_CHECKING:
+    import icalendar
 
 Target = Literal["person", "unit"]
 ROLES = DUTY_ROLES  # standing roles stay out
@@ -152,6 +154,8 @@ def feed(
 ) -> bytes:
     """An iCalendar document of duty events; `name` is what the app calls the calendar, and
     `name_people` puts who is on duty in each title (a unit's feed)."""
+    from icalendar import Calendar  # here: a few MiB resident, needed only to serve a feed
+
     calendar = Calendar()
     calendar.add("prodid", "-//Jibao 急报//duty roster//ZH")
     calendar.add("version", "2.0")
@@ -166,10 +170,14 @@ def feed(
     return bytes(calendar.to_ical())
 
 
-def _event(event: DutyEvent, translate: Translator, now: datetime, name_people: bool) -> Event:
+def _event(
+    event: DutyEvent, translate: Translator, now: datetime, name_people: bool
+) -> icalendar.Event:
     role = translate(f"role.{event.role}")
     person = event.person.name if event.person else "?"
     who = translate("roster_calendar.unit_summary", unit=event.unit.name, role=role, person=person)
+    from icalendar import Event
+
     entry = Event()
     entry.add("uid", event_uid(event))
     entry.add("dtstamp", now.astimezone(UTC))

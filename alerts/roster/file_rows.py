@@ -10,8 +10,6 @@ import warnings
 from datetime import datetime, time
 from typing import Literal
 
-import openpyxl
-
 Format = Literal["csv", "xlsx"]
 MAX_ROWS = 200  # a month is 31 rows; more is the wrong file
 HEADER_SEARCH = 5  # the header may sit below a title row or two
@@ -60,6 +58,8 @@ def _csv_rows(data: bytes) -> Rows:
 
 
 def _xlsx_rows(data: bytes) -> Rows:
+    import openpyxl  # here, not at the top: about 8 MiB resident, needed only for a workbook
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # styles and extensions openpyxl skips do not matter

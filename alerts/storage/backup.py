@@ -24,7 +24,7 @@ from alerts.storage import pg_tools
 from alerts.storage.database import make_engine, normalize_url
 from alerts.storage.models import Base
 from alerts.storage.refused import BackupRefused
-from alerts.storage.revisions import SchemaState, state_of, stored_revision
+from alerts.storage.schema_head import SchemaState, stored_revision
 
 Backend = Literal["sqlite", "postgresql"]
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -69,6 +69,8 @@ def back_up(url: str, target: Path) -> Done:
         os.replace(partial, target)  # a half-written backup never bears the name asked for
     finally:
         partial.unlink(missing_ok=True)
+    from alerts.storage.revisions import state_of  # alembic, loaded only to back up or restore
+
     return Done(target, backend, state_of(revision), target.stat().st_size)
 
 
@@ -105,6 +107,8 @@ def restore(url: str, source: Path) -> Done:
     if backend == "postgresql":
         pg_tools.require("pg_restore")
     revision = _sqlite_revision(source) if kind == "sqlite" else pg_tools.dump_revision(source)
+    from alerts.storage.revisions import state_of  # alembic, loaded only to back up or restore
+
     schema = state_of(revision)
     if schema.standing == "ahead":
         raise BackupRefused("backup_ahead", file=source, revision=revision, head=schema.head)

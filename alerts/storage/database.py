@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -47,7 +48,11 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def alembic_config(url: str) -> Config:
-    """Alembic configured in code, so no alembic.ini has to sit in the working directory."""
+    """Alembic configured in code, so no alembic.ini has to sit in the working directory.
+    Alembic is imported here, not at the top: a running service does not need it resident
+    (alerts/storage/schema_head.py)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", normalize_url(url).replace("%", "%%"))
@@ -56,4 +61,6 @@ def alembic_config(url: str) -> Config:
 
 def migrate(url: str, revision: str = "head") -> None:
     """Bring the database at `url` up to `revision`."""
+    from alembic import command
+
     command.upgrade(alembic_config(url), revision)

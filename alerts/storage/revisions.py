@@ -4,36 +4,12 @@ schema newer than the code."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
-
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
 from alerts.storage.database import alembic_config
-
-Standing = Literal["empty", "behind", "current", "ahead"]
-
-
-@dataclass(frozen=True)
-class Step:
-    """One migration: its revision and the first line of its docstring."""
-
-    revision: str
-    title: str
-
-
-@dataclass(frozen=True)
-class SchemaState:
-    """A database's revision (None: never migrated), the code's head, and the steps from one to
-    the other (oldest first; empty when current or ahead)."""
-
-    current: str | None
-    head: str
-    steps: tuple[Step, ...]
-    standing: Standing
+from alerts.storage.schema_head import SchemaState, Step, stored_revision
 
 
 def _scripts() -> ScriptDirectory:
@@ -53,11 +29,6 @@ def known_revision(revision: str) -> bool:
         return _scripts().get_revision(revision) is not None
     except CommandError:
         return False
-
-
-def stored_revision(connection: Connection) -> str | None:
-    """The revision alembic_version records, or None when the database was never migrated."""
-    return MigrationContext.configure(connection).get_current_revision()
 
 
 def schema_state(engine: Engine) -> SchemaState:

@@ -16,6 +16,8 @@ from notifiers.base import Notifier
 
 def route_notifiers(settings: UpwardSettings, email: EmailConfig | None) -> dict[str, Notifier]:
     """`jibao:NAME` for each parent that can be reached."""
+    if not settings.parents and not settings.children:
+        return {}  # and aiohttp, which the routes post with, stays out of memory
     from notifiers.email import EmailSettings
     from notifiers.jibao import JibaoNotifier, JibaoSettings
     from notifiers.upward_email import UpwardEmailNotifier
