@@ -193,10 +193,12 @@ def write_config(
             raise RuntimeError(f"{CONFIG}: expected exactly one {key} line, found {count}")
     head, found, ladders = text.partition("\n[escalation]\n")
     others = [h for h in re.findall(r"^\[+([^\]]+)\]+", ladders, re.M) if h != "escalation"]
-    if not found or any(not h.startswith("escalation.") for h in others):
-        raise RuntimeError(f"{CONFIG}: [escalation] is no longer last")
-    # the shipped [notifications] tables (rate limits, stand-downs) give way to the bench's own
-    head = re.sub(r"^\[notifications[^\n]*\n(?:(?!\[)[^\n]*\n)*", "", head, flags=re.M)
+    if (
+        not found
+        or any(not h.startswith("escalation.") for h in others)
+        or "[notifications" in head
+    ):
+        raise RuntimeError(f"{CONFIG}: [escalation] is no longer last, or [notifications] exists")
     notifications = "\n[notifications]\n" + (f'throttle = "{throttle}"\n' if throttle else "")
     notifications += (
         f'\n[notifications.twilio]\naccount_sid = "{twilio.account_sid}"\n'
