@@ -4,7 +4,7 @@ Adapters promise to report failure as a value (notifiers/base.py); one that rais
 its own message only, which becomes `unknown` with the error: the request may have reached the
 provider, so it is never re-sent blindly. Results go to `record` as they complete (those that
 complete while the last ones are being stored, together), so a quick send is stored while a
-slow one is still out, and the sends never wait for the database."""
+slow one is still out."""
 
 from __future__ import annotations
 
@@ -50,10 +50,10 @@ async def send_all(
     record: Callable[[list[Outcome]], None],
 ) -> None:
     """Send every claimed message, at most SEND_CONCURRENCY at once, recording results as they
-    complete. `record` runs in a worker thread, so sends go on while it waits on the database,
-    one call at a time, each with every result that came while the last one ran. A `record`
-    that fails does not stop the other sends; the first failure is raised once all have
-    finished (their rows end `unknown` by lease)."""
+    complete: each `record` call takes every result that came while the last one ran. It runs
+    on the loop, not in a thread: a thread could outlive a shutdown and use the database after
+    the engine was disposed. A `record` that fails does not stop the other sends; the first
+    failure is raised once all have finished (their rows end `unknown` by lease)."""
     gate = asyncio.Semaphore(SEND_CONCURRENCY)
     waiting: list[Outcome] = []
     arrived = asyncio.Event()
@@ -76,7 +76,7 @@ async def send_all(
             if not batch:
                 continue
             try:
-                await asyncio.to_thread(record, batch)
+                record(batch)
             except Exception as exc:
                 log.exception("recording %d send result(s) failed", len(batch))
                 failure = failure or exc
