@@ -1,6 +1,7 @@
 """Email through SMTP with aiosmtplib: STARTTLS or implicit TLS, login optional.
 
-One connection per message. Every outcome comes back as a `SendResult`:
+Connections stay open and carry the next emails (notifiers/smtp_pool.py); one the server hung
+up on meanwhile is replaced, the email sent once. Every outcome comes back as a `SendResult`:
 
 - the server accepted the message → SENT, `provider_id` is our Message-ID;
 - a 4xx reply, a refused or dropped connection, a timeout before DATA → FAILED_TEMP;
@@ -15,7 +16,6 @@ re-sent copy of the same notification is recognisable as such by people and mail
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import email.policy
 import email.utils
 import html
@@ -29,6 +29,7 @@ from aiosmtplib.response import SMTPResponse
 from aiosmtplib.typing import Default
 
 from notifiers.base import DeliveryState, Message, SendResult
+from notifiers.smtp_pool import Pooled, SmtpPool
 
 Security = Literal["starttls", "tls", "none"]
 SECURITY_MODES: tuple[Security, ...] = ("starttls", "tls", "none")
@@ -149,32 +150,67 @@ class _TrackedSMTP(aiosmtplib.SMTP):
 
 
 class EmailNotifier:
-    """Sends one email per message over a fresh SMTP connection."""
+    """Sends one email per message over pooled SMTP connections (notifiers/smtp_pool.py)."""
 
     channel: str = "email"
 
     def __init__(self, settings: EmailSettings) -> None:
         self.settings = settings
+        self.pool: SmtpPool[_TrackedSMTP] = SmtpPool(self._connected)
 
     async def send(self, message: Message) -> SendResult:
         """Send one email; report the outcome as a SendResult, never by raising."""
         try:
             mail = build_email(message, self.settings.from_address)
-            client = self._client()
         except (ValueError, TypeError) as exc:
             return SendResult(DeliveryState.FAILED_PERM, error=f"cannot build email: {exc}")
+        return await self.deliver(mail, [message.to])
+
+    async def deliver(self, mail: EmailMessage, recipients: list[str]) -> SendResult:
+        """One mail transaction on an open connection, or a new one. A reused connection that
+        fails before DATA went out (the server hung up on it meanwhile) delivered nothing: the
+        mail goes once more on a new connection."""
+        async with self.pool.gate():
+            pooled = self.pool.take_idle()
+            if pooled is not None:
+                result = await self._transact(pooled, mail, recipients)
+                if result.state is not DeliveryState.FAILED_TEMP or pooled.client.data_sent:
+                    return result
+            try:
+                pooled = Pooled(await self.pool.connect())
+            except Exception as exc:  # the Notifier contract: failures are values
+                return classify_failure(exc, data_sent=False)
+            return await self._transact(pooled, mail, recipients)
+
+    async def _transact(
+        self, pooled: Pooled[_TrackedSMTP], mail: EmailMessage, recipients: list[str]
+    ) -> SendResult:
+        client = pooled.client
+        client.data_sent = False
         try:
-            await client.connect()
-            await client.send_message(mail, recipients=[message.to])
-            await _quit_politely(client)
+            await client.send_message(mail, recipients=recipients)
         except Exception as exc:  # the Notifier contract: failures are values
+            client.close()
             return classify_failure(exc, data_sent=client.data_sent)
-        finally:
-            client.close()  # also when cancelled
+        except BaseException:  # cancelled mid-transaction: the connection is in no known state
+            client.close()
+            raise
+        self.pool.give_back(pooled)
         return SendResult(DeliveryState.SENT, provider_id=str(mail["Message-ID"]))
 
     async def close(self) -> None:
-        """Nothing to release: each send opens and closes its own connection."""
+        """Say QUIT on the open connections and close them."""
+        await self.pool.close()
+
+    async def _connected(self) -> _TrackedSMTP:
+        """A client connected (TLS and login done), closed again if connecting fails."""
+        client = self._client()
+        try:
+            await client.connect()
+        except BaseException:
+            client.close()
+            raise
+        return client
 
     def _client(self) -> _TrackedSMTP:
         """A client configured from the settings, not yet connected."""
@@ -192,12 +228,6 @@ class EmailNotifier:
             username=settings.username,
             password=settings.password,
         )
-
-
-async def _quit_politely(client: aiosmtplib.SMTP) -> None:
-    """Say QUIT after an accepted message; the message is accepted whatever QUIT answers."""
-    with contextlib.suppress(Exception):
-        await client.quit()
 
 
 def classify_failure(exc: BaseException, *, data_sent: bool) -> SendResult:

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import aiohttp
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_API_BASE_URL = "https://api.twilio.com"
 STATUS_CALLBACK_PATH = "/api/v1/twilio/status"
+POOL_SIZE = 64  # connections at once per client: as many as the outbox sends at once
+KEEPALIVE_SECONDS = 10.0  # an idle connection is closed after this
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,9 +74,12 @@ _exchange: ContextVar[_Exchange | None] = ContextVar("twilio_exchange", default=
 class RebasedHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]  # twilio is untyped
     """Twilio's async HTTP client, sending every Twilio URL to `api_base_url`, with a time limit.
 
-    The aiohttp session is made lazily inside the running loop and closed by `close()`. It never
-    retries and never reuses a connection: a POST on a pooled connection the server had already
-    closed would fail as "disconnected", which we must read as "maybe sent"."""
+    One aiohttp session for the notifier's life, made lazily inside the running loop and closed
+    by `close()`: its keep-alive connections carry one message after another, up to POOL_SIZE
+    at once. It never retries, and neither does aiohttp for a POST: a POST on a pooled
+    connection the server closed at that very moment fails as "disconnected", which reads as
+    "maybe sent" (UNKNOWN, never re-sent). Idle connections are closed after
+    KEEPALIVE_SECONDS, well before servers drop idle clients, which keeps that race rare."""
 
     def __init__(self, api_base_url: str, timeout_seconds: float) -> None:
         super().__init__(pool_connections=False, timeout=timeout_seconds, max_retries=None)
@@ -110,15 +115,21 @@ class RebasedHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]  # twilio 
         headers = dict(headers or {})
         if auth is not None:  # aiohttp 3.14 deprecates BasicAuth; the header is all it made
             headers["Authorization"] = basic_authorization(*auth)
+        body = None
+        if data is not None:  # what aiohttp's FormData would send, without its multipart writer
+            body = urlencode(data, doseq=True).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
         kwargs: dict[str, Any] = {
             "method": method.upper(),
             "url": self.rebase(url),
             "params": params,
-            "data": data,
+            "data": body,
             "headers": headers,
             "allow_redirects": allow_redirects,
         }
-        self.log_request(kwargs)
+        logging_on = self.logger.isEnabledFor(logging.INFO)  # it formats each line even when off
+        if logging_on:
+            self.log_request(kwargs)
         if timeout is not None:
             kwargs["timeout"] = aiohttp.ClientTimeout(total=timeout)
         exchange = _exchange.get()
@@ -126,7 +137,8 @@ class RebasedHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]  # twilio 
             exchange.started = True
         async with session.request(**kwargs) as answer:
             text = await answer.text()
-        self.log_response(answer.status, answer)
+        if logging_on:
+            self.log_response(answer.status, answer)
         if exchange is not None:
             exchange.headers = answer.headers
         return Response(answer.status, text, answer.headers)
@@ -148,7 +160,9 @@ class RebasedHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]  # twilio 
             await stale.close()
         if self._session is None:
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(force_close=True),
+                connector=aiohttp.TCPConnector(
+                    limit=POOL_SIZE, keepalive_timeout=KEEPALIVE_SECONDS
+                ),
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
             )
             self._session_loop = loop

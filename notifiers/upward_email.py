@@ -8,12 +8,11 @@ recorded by the office. Without WeasyPrint (or Pango) the mail goes as text alon
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 
 from notifiers.base import DeliveryState, Message, SendResult
-from notifiers.email import EmailNotifier, EmailSettings, build_email, classify_failure
+from notifiers.email import EmailNotifier, EmailSettings, build_email
 
 log = logging.getLogger(__name__)
 NO_PDF = "（PDF 附件未能生成，以正文为准 / no PDF: the text above is the report）"
@@ -39,19 +38,9 @@ class UpwardEmailNotifier(EmailNotifier):
                 mail.add_attachment(
                     document, maintype="application", subtype="pdf", filename=self.filename
                 )
-            client = self._client()
         except (ValueError, TypeError) as exc:
             return SendResult(DeliveryState.FAILED_PERM, error=f"cannot build email: {exc}")
-        try:
-            await client.connect()
-            await client.send_message(mail, recipients=[self.to])
-            with contextlib.suppress(Exception):  # accepted, whatever QUIT answers
-                await client.quit()
-        except Exception as exc:  # the Notifier contract: failures are values
-            return classify_failure(exc, data_sent=client.data_sent)
-        finally:
-            client.close()  # also when cancelled
-        return SendResult(DeliveryState.SENT, provider_id=str(mail["Message-ID"]))
+        return await self.deliver(mail, [self.to])
 
 
 def render_pdf(html: str) -> bytes | None:

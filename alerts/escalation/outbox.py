@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, func, or_, select, tuple_
+from sqlalchemy import Select, func, insert, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from alerts.config import NotificationSettings
@@ -244,33 +244,51 @@ def record(
     now: datetime,
 ) -> list[str]:
     """Write each outcome: sent, dry, retry later, failed for good, or unknown; the provider ids
-    written (early status callbacks for them may be waiting: alerts/escalation/statuses.py)."""
+    written (early status callbacks for them may be waiting: alerts/escalation/statuses.py).
+    A few statements however many results: the rows still `sending` read, their changes as a
+    bulk UPDATE by id (one for each set of columns changed), their history in one INSERT."""
     ids = [item.id for item, _ in results]
-    rows = {
-        row.id: row
-        for row in session.scalars(select(m.Notification).where(m.Notification.id.in_(ids)))
-    }
+    query = select(m.Notification.id, m.Notification.attempts).where(
+        m.Notification.id.in_(ids), m.Notification.state == "sending"
+    )
+    attempts = {
+        id_: tries for id_, tries in session.execute(query)
+    }  # a row missing: its lease ended, it is `unknown`
+    changes: list[dict[str, object]] = []
+    events: list[dict[str, object]] = []
     written = []
     for item, result in results:
-        row = rows.get(item.id)
-        if row is None or row.state != "sending":
-            continue  # the lease ended and another worker marked it unknown
-        row.claimed_until = None
-        row.provider_id = result.provider_id or row.provider_id
-        row.last_error = result.error
+        if item.id not in attempts:
+            continue
+        state, detail, moment = _outcome(settings, result, attempts[item.id], now)
+        change: dict[str, object] = dict(
+            id=item.id, state=state.value, claimed_until=None, last_error=result.error
+        )
         if result.provider_id:
+            change["provider_id"] = result.provider_id
             written.append(result.provider_id)
-        if result.state in (DeliveryState.SENT, DeliveryState.DRY):
-            row.sent_at = now
-            set_state(session, row, result.state, now, result.provider_id or "")
-        elif result.state is DeliveryState.FAILED_TEMP and row.attempts < settings.max_attempts:
-            row.next_attempt_at = now + _backoff(settings, row.attempts, result.retry_after)
-            set_state(session, row, DeliveryState.QUEUED, now, f"retry: {result.error or ''}")
-        elif result.state is DeliveryState.UNKNOWN:
-            set_state(session, row, DeliveryState.UNKNOWN, now, result.error or "")
-        else:
-            set_state(session, row, DeliveryState.FAILED_PERM, now, result.error or "")
+        if moment is not None:  # sent_at, or next_attempt_at for a retry
+            change["next_attempt_at" if state is DeliveryState.QUEUED else "sent_at"] = moment
+        changes.append(change)
+        events.append(dict(notification_id=item.id, at=now, state=state.value, detail=detail))
+    if changes:
+        session.execute(update(m.Notification), changes)
+        session.execute(insert(m.NotificationEvent), events)
     return written
+
+
+def _outcome(
+    settings: NotificationSettings, result: SendResult, attempts: int, now: datetime
+) -> tuple[DeliveryState, str, datetime | None]:
+    """A result's new state, its history line, and when it was sent or is tried again."""
+    if result.state in (DeliveryState.SENT, DeliveryState.DRY):
+        return result.state, result.provider_id or "", now
+    if result.state is DeliveryState.FAILED_TEMP and attempts < settings.max_attempts:
+        retry_at = now + _backoff(settings, attempts, result.retry_after)
+        return DeliveryState.QUEUED, f"retry: {result.error or ''}", retry_at
+    if result.state is DeliveryState.UNKNOWN:
+        return DeliveryState.UNKNOWN, result.error or "", None
+    return DeliveryState.FAILED_PERM, result.error or "", None
 
 
 def _backoff(settings: NotificationSettings, attempts: int, retry_after: float | None) -> timedelta:

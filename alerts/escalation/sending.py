@@ -3,7 +3,8 @@
 Adapters promise to report failure as a value (notifiers/base.py); one that raises anyway costs
 its own message only, which becomes `unknown` with the error: the request may have reached the
 provider, so it is never re-sent blindly. Results go to `record` as they complete (those that
-complete together, together), so a quick send is stored while a slow one is still out."""
+complete while the last ones are being stored, together), so a quick send is stored while a
+slow one is still out."""
 
 from __future__ import annotations
 
@@ -48,27 +49,39 @@ async def send_all(
     notifiers: Mapping[str, Notifier],
     record: Callable[[list[Outcome]], None],
 ) -> None:
-    """Send every claimed message, at most SEND_CONCURRENCY at once, calling `record` with each
-    group of results as it completes. A `record` that fails does not stop the other sends; the
-    first failure is raised once all have finished (their rows end `unknown` by lease)."""
+    """Send every claimed message, at most SEND_CONCURRENCY at once, recording results as they
+    complete: each `record` call takes every result that came while the last one ran. It runs
+    on the loop, not in a thread: a thread could outlive a shutdown and use the database after
+    the engine was disposed. A `record` that fails does not stop the other sends; the first
+    failure is raised once all have finished (their rows end `unknown` by lease)."""
     gate = asyncio.Semaphore(SEND_CONCURRENCY)
+    waiting: list[Outcome] = []
+    arrived = asyncio.Event()
 
-    async def one(item: Claimed) -> Outcome:
-        async with gate:
-            return item, await send_one(item, notifiers)
+    async def one(item: Claimed) -> None:
+        try:
+            async with gate:
+                waiting.append((item, await send_one(item, notifiers)))
+        finally:
+            arrived.set()
 
-    pending = {asyncio.ensure_future(one(item)) for item in claimed}
+    sends = [asyncio.ensure_future(one(item)) for item in claimed]
     failure: Exception | None = None
     try:
-        while pending:
-            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        while waiting or not all(task.done() for task in sends):
+            await arrived.wait()
+            arrived.clear()
+            batch = waiting[:]
+            del waiting[:]
+            if not batch:
+                continue
             try:
-                record([task.result() for task in done])
+                record(batch)
             except Exception as exc:
-                log.exception("recording %d send result(s) failed", len(done))
+                log.exception("recording %d send result(s) failed", len(batch))
                 failure = failure or exc
     finally:
-        for task in pending:  # cancelled from outside: no send is left running unowned
+        for task in sends:  # cancelled from outside: no send is left running unowned
             task.cancel()
     if failure is not None:
         raise failure

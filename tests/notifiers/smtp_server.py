@@ -20,10 +20,12 @@ Options (all keyword-only):
   before answering DATA, to make a client time out with the outcome unknown.
 
 Controls: `start()`, `stop()` (closes open connections too), `start()` again binds the
-SAME port; `fail_next(n)` answers `451 4.3.0` to the next n messages at the end of DATA,
-without recording them; `received` lists what was accepted, across restarts; `reset()`
-forgets it. Use it as a context manager so it is always stopped: a forgotten server
-leaves a thread and an event loop behind, and the suite turns ResourceWarnings into errors.
+SAME port; `hang_up()` closes open connections and goes on listening; `sessions` counts the
+connections accepted messages came on; `fail_next(n)` answers `451 4.3.0` to the next n
+messages at the end of DATA, without recording them; `received` lists what was accepted,
+across restarts; `reset()` forgets it. Use it as a context manager so it is always stopped: a
+forgotten server leaves a thread and an event loop behind, and the suite turns ResourceWarnings
+into errors.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ class ReceivedMessage:
     raw: bytes
     tls: bool  # the session was encrypted (STARTTLS or implicit TLS)
     login: str | None  # the user the client logged in as, if any
+    peer: str  # the client's host:port: one per SMTP session
 
 
 @functools.cache
@@ -137,6 +140,7 @@ class _Handler:
                 raw=raw,
                 tls=_encrypted(smtp, session),
                 login=login.login.decode() if isinstance(login, LoginPassword) else None,
+                peer="{}:{}".format(*session.peer[:2]),
             )
         )
         if self.server.data_delay_seconds:
@@ -178,10 +182,17 @@ class _Controller(Controller):
             future.result(timeout=5)
         super().stop(no_assert)
 
+    def hang_up(self) -> None:
+        """Close every open connection, still listening (a server dropping idle clients)."""
+        asyncio.run_coroutine_threadsafe(self._hang_up(), self.loop).result(timeout=5)
+
     async def _close_all(self) -> None:
         """Runs in the server's loop: stop listening, hang up on every client."""
         if self.server is not None:
             self.server.close()
+        await self._hang_up()
+
+    async def _hang_up(self) -> None:
         for smtp in self.connections:
             if smtp.transport is not None:
                 smtp.transport.close()
@@ -245,6 +256,16 @@ class SmtpServer:
         if self._controller is not None:
             controller, self._controller = self._controller, None
             controller.stop()
+
+    def hang_up(self) -> None:
+        """Close the open connections and go on listening."""
+        if self._controller is not None:
+            self._controller.hang_up()
+
+    @property
+    def sessions(self) -> int:
+        """How many SMTP sessions the accepted messages came on."""
+        return len({received.peer for received in self.received})
 
     def fail_next(self, count: int = 1) -> None:
         """Answer 451 at the end of DATA for the next `count` messages."""

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import socket
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from notifiers.base import DeliveryState, Message, SendResult
 from notifiers.email import EmailNotifier, EmailSettings, build_email, message_id
+from notifiers.smtp_pool import POOL_SIZE
 from tests.notifiers.smtp_server import SmtpServer, client_tls_context
 
+T = TypeVar("T")
 FROM = "急报值班室 <duty@jibao.test>"
 TO = "zhang.san@county.test"
 SUBJECT = "【急报】城关镇化工厂火灾：续报已逾期 15 分钟"
@@ -154,6 +157,92 @@ def test_server_down_then_back_on_the_same_port_delivers_once() -> None:
     assert while_down.state is DeliveryState.FAILED_TEMP
     assert after.state is DeliveryState.SENT
     assert len(received) == 1
+
+
+def with_notifier(settings: EmailSettings, use: Callable[[EmailNotifier], Awaitable[T]]) -> T:
+    """Run `use` with one notifier in a fresh event loop, closing the notifier after."""
+
+    async def run() -> T:
+        notifier = EmailNotifier(settings)
+        try:
+            return await use(notifier)
+        finally:
+            await notifier.close()
+
+    return asyncio.run(run())
+
+
+def test_successive_emails_go_in_one_smtp_session() -> None:
+    async def in_turn(notifier: EmailNotifier) -> list[SendResult]:
+        return [await notifier.send(a_message(id=n)) for n in range(5)]
+
+    with SmtpServer(security="starttls") as server:
+        results = with_notifier(settings_for(server), in_turn)
+        received, sessions = server.received, server.sessions
+
+    assert [r.state for r in results] == [DeliveryState.SENT] * 5
+    assert sorted(r.message["Message-ID"] for r in received) == [
+        f"<jibao-{n}@jibao.test>" for n in range(5)
+    ]
+    assert sessions == 1
+
+
+def test_concurrent_emails_share_a_few_sessions() -> None:
+    async def together(notifier: EmailNotifier) -> list[SendResult]:
+        return await asyncio.gather(*(notifier.send(a_message(id=n)) for n in range(12)))
+
+    with SmtpServer() as server:
+        results = with_notifier(settings_for(server), together)
+        received, sessions = server.received, server.sessions
+
+    assert [r.state for r in results] == [DeliveryState.SENT] * 12
+    assert len(received) == 12
+    assert sessions <= POOL_SIZE
+
+
+def test_a_session_the_server_hung_up_on_is_reopened_and_the_email_sent_once() -> None:
+    async def hung_up_between(notifier: EmailNotifier) -> list[SendResult]:
+        first = await notifier.send(a_message(id=1))
+        # the loop does not run meanwhile: the client still takes its connection for open
+        server.hang_up()
+        return [first, await notifier.send(a_message(id=2))]
+
+    with SmtpServer() as server:
+        results = with_notifier(settings_for(server), hung_up_between)
+        received, sessions = server.received, server.sessions
+
+    assert [r.state for r in results] == [DeliveryState.SENT] * 2
+    assert [r.message["Message-ID"] for r in received] == [
+        "<jibao-1@jibao.test>",
+        "<jibao-2@jibao.test>",
+    ]
+    assert sessions == 2
+
+
+def test_a_refusal_after_data_on_a_reused_session_is_not_sent_again_at_once() -> None:
+    async def refused_second(notifier: EmailNotifier) -> list[SendResult]:
+        first = await notifier.send(a_message(id=1))
+        server.fail_next(1)  # 451 at the end of DATA
+        return [first, await notifier.send(a_message(id=2))]
+
+    with SmtpServer() as server:
+        results = with_notifier(settings_for(server), refused_second)
+        received = server.received
+
+    assert [r.state for r in results] == [DeliveryState.SENT, DeliveryState.FAILED_TEMP]
+    assert len(received) == 1  # the outbox retries it later, with back-off
+
+
+def test_a_server_gone_while_a_session_idled_is_a_temporary_failure() -> None:
+    async def gone_between(notifier: EmailNotifier) -> list[SendResult]:
+        first = await notifier.send(a_message(id=1))
+        server.stop()
+        return [first, await notifier.send(a_message(id=2))]
+
+    with SmtpServer() as server:
+        results = with_notifier(settings_for(server), gone_between)
+
+    assert [r.state for r in results] == [DeliveryState.SENT, DeliveryState.FAILED_TEMP]
 
 
 def test_timeout_after_data_leaves_the_outcome_unknown() -> None:

@@ -234,10 +234,47 @@ def test_faults_are_used_up_in_order_and_then_sms_go_through(twilio: TwilioStand
     assert len(twilio.messages_to(TO)) == 1
 
 
+def test_successive_sms_go_on_one_connection(twilio: TwilioStandIn) -> None:
+    results = with_sms(
+        settings_for(twilio), lambda sms: _in_turn(sms, [a_message(id=n) for n in range(5)])
+    )
+
+    assert [r.state for r in results] == [DeliveryState.SENT] * 5
+    assert len(twilio.messages) == 5
+    assert twilio.connections == 1
+
+
+def test_concurrent_sms_open_connections_that_later_sms_reuse(twilio: TwilioStandIn) -> None:
+    async def two_rounds(sms: SmsNotifier) -> list[SendResult]:
+        first = await asyncio.gather(*(sms.send(a_message(id=n)) for n in range(8)))
+        return [*first, *await _in_turn(sms, [a_message(id=n) for n in range(8, 16)])]
+
+    results = with_sms(settings_for(twilio), two_rounds)
+
+    assert [r.state for r in results] == [DeliveryState.SENT] * 16
+    assert len(twilio.messages) == 16
+    assert twilio.connections <= 8  # the second round opened none
+
+
+def test_after_a_dropped_connection_the_next_sms_goes_once_on_a_new_one(
+    twilio: TwilioStandIn,
+) -> None:
+    twilio.drop_next()
+
+    results = with_sms(
+        settings_for(twilio), lambda sms: _in_turn(sms, [a_message(id=1), a_message(id=2)])
+    )
+
+    assert [r.state for r in results] == [DeliveryState.UNKNOWN, DeliveryState.SENT]
+    assert [m.fault for m in twilio.messages] == ["drop", None]  # each once: none re-sent
+    assert twilio.connections == 2
+
+
 def test_one_notifier_serves_successive_event_loops(twilio: TwilioStandIn) -> None:
     notifier = SmsNotifier(settings_for(twilio))  # made outside any loop
 
-    first = asyncio.run(notifier.send(a_message()))
+    # closed in each loop: the connections it keeps belong to the loop that opened them
+    first = asyncio.run(_send_and_close(notifier))
     second = asyncio.run(_send_and_close(notifier))
 
     assert (first.state, second.state) == (DeliveryState.SENT, DeliveryState.SENT)

@@ -13,6 +13,7 @@ tests and a service running in yet another thread:
         twilio.fail_next(500)                           # the next request answers 500
         ... send ...
         twilio.messages_to("+8613800000000")            # what was accepted for that number
+        twilio.connections                              # TCP connections the requests came on
         twilio.wait_for_callbacks()                     # status callbacks all posted
         twilio.press_key(twilio.calls[0], "1")          # POST Digits=1 to the call's Gather action
 
@@ -78,6 +79,7 @@ class ApiRequest:
     params: dict[str, list[str]]
     status: int  # the status answered (or that would have been, for a hang or drop)
     fault: str | None = None  # "500", "429", "hang", "drop", or None
+    peer: str = ""  # the client's host:port: one per TCP connection
 
 
 @dataclass(frozen=True)
@@ -244,6 +246,11 @@ class TwilioStandIn:
         with self._lock:
             return list(self._callbacks)
 
+    @property
+    def connections(self) -> int:
+        """How many TCP connections the create requests came on."""
+        return len({request.peer for request in self.requests})
+
     def messages_to(self, number: str) -> list[SentMessage]:
         """Messages accepted for one recipient."""
         return [message for message in self.messages if message.to == number]
@@ -383,7 +390,9 @@ class TwilioStandIn:
         if answer is None:
             answer = self._accept(resource, params, fault)
         with self._lock:
-            self._requests.append(ApiRequest(resource, params, answer.status, _fault_name(fault)))
+            self._requests.append(
+                ApiRequest(resource, params, answer.status, _fault_name(fault), _peer(request))
+            )
         if fault is not None and fault.kind == "hang" and answer.status == 201:
             await _wait(self._stopping, fault.seconds)
         if fault is not None and fault.kind == "drop" and request.transport is not None:
@@ -639,6 +648,11 @@ def _fault_name(fault: _Fault | None) -> str | None:
     if fault is None:
         return None
     return str(fault.status) if fault.kind == "status" else fault.kind
+
+
+def _peer(request: web.Request) -> str:
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    return "{}:{}".format(*peer[:2]) if peer else ""
 
 
 def _sid(prefix: str) -> str:
