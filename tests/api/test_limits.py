@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 import alerts.api.incidents
 import alerts.filing.intake
+from alerts.api.bounds import MAX_JSON_DEPTH, too_deep
 from tests.builders import County, at, county, initial, row_counts
 
 DEEP = b"[" * 100_000 + b"]" * 100_000
@@ -177,3 +178,11 @@ def test_json_body_that_is_not_utf8_is_422_bad_json(database_url: str) -> None:
         c, "/api/v1/roster/overrides", b"\xff\xfe{}", **{"Content-Type": "application/json"}
     )
     assert (response.status_code, response.json()["error"]["code"]) == (422, "bad_json")
+
+
+def test_depth_is_nesting_not_the_number_of_brackets() -> None:
+    limit = MAX_JSON_DEPTH
+    assert not too_deep(b"[" * limit + b"]" * limit)
+    assert too_deep(b"[" * (limit + 1) + b"]" * (limit + 1))
+    assert not too_deep(b"[" + b"{}," * (limit * 3) + b"{}]")  # many brackets, two deep
+    assert not too_deep(b'["' + b"[" * (limit + 5) + b'"]')  # inside a string
