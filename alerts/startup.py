@@ -9,8 +9,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
 from alerts.i18n import Translator
-from alerts.storage.database import make_engine, normalize_url
-from alerts.storage.schema_head import HEAD_REVISION, SchemaState, current_state, stored_revision
+from alerts.storage.database import normalize_url
+from alerts.storage.schema_head import HEAD_REVISION, SchemaState, current_state, revision_at
 
 
 class StartupError(Exception):
@@ -45,12 +45,7 @@ def database_schema(url: str) -> SchemaState:
     file = parsed.database if parsed.get_backend_name() == "sqlite" else None
     current = None
     if file in (None, "", ":memory:") or Path(str(file)).exists():
-        engine = make_engine(url)
-        try:
-            with engine.connect() as connection:
-                current = stored_revision(connection)
-        finally:
-            engine.dispose()
+        current = revision_at(url)
     if current == HEAD_REVISION:
         return current_state()
     from alerts.storage.revisions import state_of  # alembic's scripts tell what is missing

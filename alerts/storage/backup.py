@@ -24,7 +24,7 @@ from alerts.storage import pg_tools
 from alerts.storage.database import make_engine, normalize_url
 from alerts.storage.models import Base
 from alerts.storage.refused import BackupRefused
-from alerts.storage.schema_head import SchemaState, stored_revision
+from alerts.storage.schema_head import SchemaState, revision_at
 
 Backend = Literal["sqlite", "postgresql"]
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -78,12 +78,7 @@ def _revision(url: str, backend: Backend) -> str:
     """The revision of the database to back up; refuse one without Jibao's schema."""
     if backend == "sqlite" and not _sqlite_path(url).is_file():
         raise BackupRefused("no_database", file=_sqlite_path(url))
-    engine = make_engine(url)
-    try:
-        with engine.connect() as connection:
-            revision = stored_revision(connection)
-    finally:
-        engine.dispose()
+    revision = revision_at(url)
     if revision is None:
         raise BackupRefused("not_migrated")
     return revision

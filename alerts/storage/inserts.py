@@ -17,9 +17,7 @@ R = TypeVar("R", bound=Base)
 
 def inserted(session: Session, model: type[R], values: dict[str, Any]) -> R:
     """One new `model` row with `values`, as a persistent object."""
-    table: Table = model.__table__  # type: ignore[assignment]
-    row_id = session.execute(insert(table).returning(table.c.id), [values]).scalar_one()
-    return _attached(session, model, table, values, row_id)
+    return inserted_all(session, model, [values])[0]
 
 
 def inserted_all(session: Session, model: type[R], rows: Sequence[dict[str, Any]]) -> list[R]:

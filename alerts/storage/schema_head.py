@@ -12,6 +12,8 @@ from typing import Literal
 
 from sqlalchemy import Connection, inspect, text
 
+from alerts.storage.database import make_engine
+
 HEAD_REVISION = "0016"
 VERSION_TABLE = "alembic_version"  # alembic's own table, one row: the revision applied
 
@@ -43,6 +45,16 @@ def stored_revision(connection: Connection) -> str | None:
         return None
     revision = connection.scalar(text(f"SELECT version_num FROM {VERSION_TABLE}"))
     return None if revision is None else str(revision)
+
+
+def revision_at(url: str) -> str | None:
+    """The revision the database at `url` records, read over a connection of its own."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return stored_revision(connection)
+    finally:
+        engine.dispose()
 
 
 def current_state() -> SchemaState:
